@@ -1,0 +1,44 @@
+import vue from '@vitejs/plugin-vue';
+import { defineConfig } from 'electron-vite';
+import { resolve } from 'node:path';
+import type { Plugin } from 'vite';
+
+const root = import.meta.dirname;
+
+/**
+ * The dev server injects component styles as <style> tags and talks to the page over a websocket;
+ * the strict CSP of src/renderer/index.html forbids both. Relax exactly those two, in dev only.
+ */
+function devCsp(): Plugin {
+  return {
+    name: 'onemark:dev-csp',
+    apply: 'serve',
+    transformIndexHtml(html) {
+      return html
+        .replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+        .replace("connect-src 'self'", "connect-src 'self' ws://localhost:* ws://127.0.0.1:*");
+    },
+  };
+}
+
+export default defineConfig({
+  main: {
+    build: {
+      lib: { entry: resolve(root, 'src/main/index.ts') },
+    },
+  },
+  preload: {
+    build: {
+      // Sandboxed preloads cannot load ES modules: one CommonJS file, named .cjs because the
+      // package is "type": "module".
+      lib: { entry: resolve(root, 'src/preload/index.ts'), formats: ['cjs'], fileName: () => 'index.cjs' },
+    },
+  },
+  renderer: {
+    root: resolve(root, 'src/renderer'),
+    plugins: [vue(), devCsp()],
+    build: {
+      rollupOptions: { input: resolve(root, 'src/renderer/index.html') },
+    },
+  },
+});

@@ -1,0 +1,41 @@
+/**
+ * IPC channel names of the OneMark API. Pure data with no imports at runtime, because the sandboxed
+ * preload bundles it and may only require 'electron'.
+ *
+ * The `satisfies` clauses make the compiler reject a channel table that misses a method of
+ * OneMarkApi or names one it does not have, so preload, main and the interface cannot drift apart.
+ */
+import type { OneMarkApi } from './types';
+
+/** The global the preload defines in the renderer: `window.onemark`. */
+export const API_GLOBAL = 'onemark';
+
+/** Methods named `on<Something>`: main pushes, renderer listens. */
+export type EventMethod = {
+  [K in keyof OneMarkApi]: K extends `on${Capitalize<string>}` ? K : never;
+}[keyof OneMarkApi];
+
+/** Every other method: renderer asks, main answers (ipcRenderer.invoke / ipcMain.handle). */
+export type InvokeMethod = Exclude<keyof OneMarkApi, EventMethod>;
+
+type Channel = `onemark:${string}`;
+
+export const INVOKE_CHANNELS = {
+  engineInfo: 'onemark:engine:info',
+  listProjects: 'onemark:projects:list',
+  openProject: 'onemark:projects:open',
+  createProject: 'onemark:projects:create',
+  loadAnnotations: 'onemark:annotations:load',
+  saveAnnotations: 'onemark:annotations:save',
+  listJobs: 'onemark:jobs:list',
+} as const satisfies Record<InvokeMethod, Channel>;
+
+export const EVENT_CHANNELS = {
+  onJobEvent: 'onemark:jobs:event',
+} as const satisfies Record<EventMethod, Channel>;
+
+/** The payload an event channel carries: the argument of the listener of that `on...` method. */
+export type EventPayload<K extends EventMethod> = Parameters<Parameters<OneMarkApi[K]>[0]>[0];
+
+export const INVOKE_METHODS = Object.keys(INVOKE_CHANNELS) as InvokeMethod[];
+export const EVENT_METHODS = Object.keys(EVENT_CHANNELS) as EventMethod[];

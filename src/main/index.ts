@@ -1,0 +1,88 @@
+/**
+ * Electron main process: one window, the API over IPC, and nothing the renderer can use to step
+ * outside it. The API itself lives in src/api/service.ts (plain Node).
+ */
+import { app, BrowserWindow, ipcMain, session } from 'electron';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createApiService } from '../api/service';
+import { appOrigin } from './app-origin';
+import { forwardApiEvents, registerApiHandlers } from './ipc';
+import { addonCandidates, preloadPath, rendererEntry } from './paths';
+import { hardenSession, hardenWebContents } from './security';
+import { runSmoke, SMOKE_FLAG } from './smoke';
+
+const mainDir = path.dirname(fileURLToPath(import.meta.url));
+const entry = rendererEntry(mainDir, process.env);
+const origin = appOrigin(entry);
+const smoke = process.argv.includes(SMOKE_FLAG);
+
+// Lets tests and portable installs keep projects/recents out of the user's real profile.
+const userDataOverride = process.env['ONEMARK_USER_DATA_DIR'];
+if (userDataOverride) app.setPath('userData', path.resolve(userDataOverride));
+
+if (smoke) {
+  // Smoke runs happen on CI machines without a GPU; software rendering is enough to load a page.
+  app.disableHardwareAcceleration();
+}
+
+function createWindow(): { win: BrowserWindow; loaded: Promise<void> } {
+  const win = new BrowserWindow({
+    width: 1280,
+    height: 820,
+    minWidth: 800,
+    minHeight: 600,
+    title: 'OneMark',
+    show: false,
+    backgroundColor: '#14171c',
+    webPreferences: {
+      preload: preloadPath(mainDir),
+      contextIsolation: true,
+      nodeIntegration: false,
+      sandbox: true,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      spellcheck: false,
+    },
+  });
+  win.once('ready-to-show', () => {
+    if (!smoke) win.show();
+  });
+  const loaded = entry.kind === 'url' ? win.loadURL(entry.url) : win.loadFile(entry.file);
+  loaded.catch((e: Error) => console.error(`OneMark: cannot load the window: ${e.message}`));
+  return { win, loaded };
+}
+
+app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, origin));
+
+app.whenReady().then(() => {
+  hardenSession(session.defaultSession, origin);
+
+  const api = createApiService({
+    stateDir: app.getPath('userData'),
+    app: { name: 'OneMark', version: app.getVersion() },
+    addonCandidates: addonCandidates({
+      isPackaged: app.isPackaged,
+      resourcesPath: process.resourcesPath,
+      appPath: app.getAppPath(),
+      env: process.env,
+    }),
+  });
+  registerApiHandlers(ipcMain, api, (event) => !!event.senderFrame && origin.isAppUrl(event.senderFrame.url));
+  forwardApiEvents(api, (channel, payload) => {
+    for (const win of BrowserWindow.getAllWindows()) {
+      if (!win.isDestroyed()) win.webContents.send(channel, payload);
+    }
+  });
+
+  const { win, loaded } = createWindow();
+  if (smoke) void runSmoke(win, loaded, (code) => app.exit(code));
+
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});

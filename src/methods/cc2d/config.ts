@@ -1,0 +1,217 @@
+/**
+ * CC2D configuration: every knob of stage 1 (self-supervised cascade comparing) and stage 2
+ * (pseudo-label heatmap + offset network), with presets. METHODS.md §1–§2 is the reference; the
+ * `full` preset is its GPU budget, `quick` is tuned to fit an hour on a 2-core CPU and `tiny` is
+ * for tests and smoke runs.
+ */
+
+/** Network shape shared by both stages (the VGG19-BN U-Net of src/models/unetVgg.ts). */
+export interface NetConfig {
+  /** Channel multiplier on the VGG widths 64,128,256,512,512. */
+  width: number;
+  /** Encoder blocks used, 2..5; embeddings at strides 2^levels … 2 (5: 32,16,8,4,2). */
+  levels: number;
+  /** Dilated (RFB-like, dilations 3/5/7) blocks on the three coarsest levels. */
+  dilated: boolean;
+}
+
+export interface Stage1Config {
+  /** Training resolution: images are resized to size×size. */
+  size: number;
+  /** Patch side; METHODS uses size/2. */
+  patch: number;
+  net: NetConfig;
+  /** Embedding dimension of every scale's 1×1 head. */
+  embedDim: number;
+  iterations: number;
+  batch: number;
+  lr: number;
+  weightDecay: number;
+  /** lr is multiplied by lrGamma every lrStep iterations. */
+  lrStep: number;
+  lrGamma: number;
+  temperature: number;
+  /** Half-width of the loss window on every scale but the coarsest, in feature pixels. */
+  window: number;
+  /** Margin added to non-target logits: min(marginPerPixel·d, marginMax) (× temperature). */
+  marginPerPixel: number;
+  marginMax: number;
+  /**
+   * Spread the cross-entropy target bilinearly over the 4 cells around the point's exact feature
+   * position instead of its nearest cell: removes the half-cell label noise of a hard target.
+   */
+  softTarget: boolean;
+  /** Patch augmentation. */
+  rotationDeg: number;
+  brightness: number;
+  contrast: number;
+  /** Scale jitter of the patch (±fraction); 0 in METHODS. */
+  scaleJitter: number;
+}
+
+export interface Stage2Config {
+  enabled: boolean;
+  size: number;
+  net: NetConfig;
+  iterations: number;
+  /** Pseudo-labelled images per batch; the template is added to every batch. */
+  batchPseudo: number;
+  /** Copies of the (augmented) template per batch. */
+  templateCopies: number;
+  lr: number;
+  weightDecay: number;
+  lrStep: number;
+  lrGamma: number;
+  /** Disk radius as a fraction of `size` (0.05 → 19 px at 384). */
+  radiusFrac: number;
+  heatmapWeight: number;
+  /** Exponent of the focal-style BCE modulating factor. */
+  focalGamma: number;
+  /** Geometric + intensity augmentation of every stage-2 image (labels transformed exactly). */
+  augment: { rotationDeg: number; scale: number; shift: number; brightness: number; contrast: number };
+  /** Start stage 2 from stage 1's encoder weights (same net shape only). */
+  initFromStage1: boolean;
+}
+
+export interface Cc2dConfig {
+  method: 'cc2d';
+  preset: string;
+  seed: number;
+  device: string;
+  /** Mixed precision for the forward pass where the device supports it. */
+  bf16: boolean;
+  stage1: Stage1Config;
+  stage2: Stage2Config;
+  /** Checkpoint every N steps (and always at each stage's end). */
+  checkpointEvery: number;
+  /** Optional backbone init (safetensors, torchvision VGG19 names; see src/models/unetVgg.ts). */
+  backboneWeights?: string;
+}
+
+export type PresetName = 'tiny' | 'quick' | 'full';
+export const PRESETS: PresetName[] = ['tiny', 'quick', 'full'];
+
+function base(): Cc2dConfig {
+  return {
+    method: 'cc2d',
+    preset: 'full',
+    seed: 1,
+    device: 'cpu',
+    bf16: false,
+    stage1: {
+      size: 384,
+      patch: 192,
+      net: { width: 1, levels: 5, dilated: true },
+      embedDim: 64,
+      // METHODS §1: 300 epochs, batch 8, lr ×0.5 every 50 epochs; about 62k iterations in the paper.
+      iterations: 62000,
+      batch: 8,
+      lr: 1e-3,
+      weightDecay: 1e-4,
+      lrStep: Math.round(62000 / 6),
+      lrGamma: 0.5,
+      temperature: 10,
+      window: 11,
+      marginPerPixel: 0.07,
+      marginMax: 0.8,
+      softTarget: true,
+      rotationDeg: 20,
+      brightness: 0.15,
+      contrast: 0.25,
+      scaleJitter: 0,
+    },
+    stage2: {
+      enabled: true,
+      size: 384,
+      net: { width: 1, levels: 5, dilated: false },
+      // METHODS §2: 90 epochs of ~50 batches (149 images / 3), lr ×0.1 every 30 epochs.
+      iterations: 4500,
+      batchPseudo: 3,
+      templateCopies: 1,
+      lr: 3e-4,
+      weightDecay: 1e-4,
+      lrStep: 1500,
+      lrGamma: 0.1,
+      radiusFrac: 0.05,
+      heatmapWeight: 2,
+      focalGamma: 1,
+      augment: { rotationDeg: 0, scale: 0, shift: 0, brightness: 0, contrast: 0 },
+      initFromStage1: false,
+    },
+    checkpointEvery: 1000,
+  };
+}
+
+export function presetConfig(name: PresetName, overrides: { seed?: number; device?: string } = {}): Cc2dConfig {
+  const c = base();
+  c.preset = name;
+  if (name === 'quick') {
+    // Budget: one hour on a 2-core CPU, stage 1 + pseudo-labels + stage 2 + predicting Test1.
+    // Slim widths and shallower VGG blocks keep it/s up; stage 2 runs at a lower resolution,
+    // where voting with offsets still resolves sub-grid positions.
+    c.stage1 = {
+      ...c.stage1,
+      size: 256,
+      patch: 128,
+      net: { width: 0.25, levels: 5, dilated: false },
+      iterations: 1200,
+      batch: 4,
+      lrStep: 400,
+    };
+    c.stage2 = {
+      ...c.stage2,
+      size: 256,
+      net: { width: 0.25, levels: 5, dilated: false },
+      iterations: 600,
+      batchPseudo: 3,
+      lr: 1e-3,
+      lrStep: 400,
+      lrGamma: 0.1,
+      augment: { rotationDeg: 5, scale: 0.05, shift: 0.03, brightness: 0.1, contrast: 0.15 },
+    };
+    c.checkpointEvery = 200;
+  } else if (name === 'tiny') {
+    c.stage1 = {
+      ...c.stage1,
+      size: 64,
+      patch: 32,
+      net: { width: 1 / 16, levels: 4, dilated: false },
+      embedDim: 16,
+      iterations: 60,
+      batch: 4,
+      lrStep: 1000,
+      rotationDeg: 10,
+    };
+    c.stage2 = {
+      ...c.stage2,
+      size: 64,
+      net: { width: 1 / 16, levels: 4, dilated: false },
+      iterations: 60,
+      batchPseudo: 3,
+      lr: 1e-3,
+      lrStep: 1000,
+      radiusFrac: 0.08,
+    };
+    c.checkpointEvery = 20;
+  }
+  if (overrides.seed !== undefined) c.seed = overrides.seed;
+  if (overrides.device !== undefined) c.device = overrides.device;
+  c.bf16 = name === 'full' && c.device.startsWith('cuda');
+  return c;
+}
+
+/** Checks a config for values that would fail later with a less clear message. */
+export function validateConfig(c: Cc2dConfig): void {
+  const s1 = c.stage1;
+  const bad = (m: string) => {
+    throw new Error(`cc2d config (${c.preset}): ${m}`);
+  };
+  const coarsest = 2 ** s1.net.levels;
+  if (s1.size % coarsest !== 0) bad(`stage1.size ${s1.size} must be a multiple of the coarsest stride ${coarsest}`);
+  if (s1.patch % coarsest !== 0) bad(`stage1.patch ${s1.patch} must be a multiple of the coarsest stride ${coarsest}`);
+  if (s1.patch > s1.size) bad(`stage1.patch ${s1.patch} exceeds stage1.size ${s1.size}`);
+  if (s1.iterations < 0 || c.stage2.iterations < 0) bad('iterations must be >= 0');
+  const c2 = 2 ** c.stage2.net.levels;
+  if (c.stage2.size % c2 !== 0) bad(`stage2.size ${c.stage2.size} must be a multiple of ${c2}`);
+  if (s1.batch < 1) bad('stage1.batch must be >= 1');
+}

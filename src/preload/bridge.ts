@@ -1,0 +1,37 @@
+/**
+ * Builds the object the preload exposes: one wrapper per API method around a fixed channel name.
+ * Kept apart from index.ts (which only exposes it) so it can be imported without side effects.
+ */
+import type { IpcRenderer, IpcRendererEvent } from 'electron';
+import {
+  EVENT_CHANNELS,
+  EVENT_METHODS,
+  INVOKE_CHANNELS,
+  INVOKE_METHODS,
+  type EventMethod,
+  type EventPayload,
+} from '../api/contract';
+import type { OneMarkApi } from '../api/types';
+
+export type IpcLike = Pick<IpcRenderer, 'invoke' | 'on' | 'removeListener'>;
+
+export function buildBridge(ipc: IpcLike): OneMarkApi {
+  const api: Record<string, unknown> = {};
+  for (const method of INVOKE_METHODS) {
+    const channel = INVOKE_CHANNELS[method];
+    api[method] = (...args: unknown[]) => ipc.invoke(channel, ...args);
+  }
+  for (const method of EVENT_METHODS) {
+    const channel = EVENT_CHANNELS[method];
+    api[method] = (listener: (payload: EventPayload<EventMethod>) => void) => {
+      if (typeof listener !== 'function') throw new TypeError(`${method}(listener): expected a function`);
+      // Drop the IpcRendererEvent: it carries a sender the page must not get hold of.
+      const handler = (_event: IpcRendererEvent, payload: EventPayload<EventMethod>) => listener(payload);
+      ipc.on(channel, handler);
+      return () => {
+        ipc.removeListener(channel, handler);
+      };
+    };
+  }
+  return Object.freeze(api) as unknown as OneMarkApi;
+}

@@ -1,0 +1,8 @@
+import type { OneMarkApi } from '../../api/types';
+
+declare global {
+  interface Window {
+    /** Defined by src/preload/index.ts; absent when the page is opened outside the app. */
+    onemark?: OneMarkApi;
+  }
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { evaluate } from '../../src/evaluation/evaluate';
+import {
+  csvCell,
+  metricsJson,
+  perImageCsv,
+  perLandmarkCsv,
+  table1Markdown,
+  table2Markdown,
+} from '../../src/evaluation/tables';
+import { annotations, SPACING_01 } from './fixtures';
+
+const gt = annotations(2, { a: [{ x: 0, y: 0 }, { x: 0, y: 0 }], b: [{ x: 0, y: 0 }, { x: 0, y: 0 }] }, { spacing: SPACING_01 });
+// errors (mm): a1 1.0, a2 3.0, b1 1.0, b2 missing
+const pred = annotations(2, { a: [{ x: 10, y: 0 }, { x: 0, y: 30 }], b: [{ x: 0, y: 10 }, null] }, { meta: { method: 'toy', seed: 7, modelCount: 19 } });
+
+describe('tables', () => {
+  const e = evaluate(pred, gt, { predictionFile: 'toy.csv' });
+
+  it('writes a Table 1 row: method, count, MRE ± std, SDR per radius in %', () => {
+    const md = table1Markdown([e]).split('\n');
+    expect(md[0]).toBe('| Method | Count | MRE ± std (mm) | SDR 2 mm (%) | SDR 2.5 mm (%) | SDR 3 mm (%) | SDR 4 mm (%) |');
+    // mean 5/3 = 1.67, population std = sqrt(((1-5/3)^2*2 + (3-5/3)^2)/3) = 0.94; SDR: 2/3 below 2, 2.5, 3 (3.0 is not below 3)
+    expect(md[2]).toBe('| toy | 19 | 1.67 ± 0.94 | 66.67 | 66.67 | 66.67 | 100.00 |');
+  });
+
+  it('writes Table 2 with methods side by side and a Mean row', () => {
+    const other = evaluate(pred, gt, { method: 'other', modelCount: 1 });
+    const md = table2Markdown([e, other]).split('\n');
+    expect(md[0]).toBe('| Landmark | toy MRE | toy SDR(2 mm) | other MRE | other SDR(2 mm) |');
+    expect(md[2]).toBe('| 1 lm1 | 1.00 | 100.0 | 1.00 | 100.0 |');
+    expect(md[3]).toBe('| 2 lm2 | 3.00 | 0.0 | 3.00 | 0.0 |');
+    expect(md[4]).toBe('| Mean | 1.67 | 66.7 | 1.67 | 66.7 |');
+  });
+
+  it('writes per-landmark and per-image CSV with units in the header', () => {
+    const lm = perLandmarkCsv(e).trim().split('\n');
+    expect(lm[0]).toBe('landmark_id,name,count,missing_predictions,mre_mm,std_mm,median_mm,max_mm,sdr_2mm_pct,sdr_2.5mm_pct,sdr_3mm_pct,sdr_4mm_pct');
+    expect(lm[2]).toBe('2,lm2,1,1,3,0,3,3,0,0,0,100');
+    const im = perImageCsv(e).trim().split('\n');
+    expect(im[2]).toBe('b,1,1,1,0,1,1,100,100,100,100');
+  });
+
+  it('quotes CSV cells that need it and leaves NaN empty', () => {
+    expect(csvCell('a,b')).toBe('"a,b"');
+    expect(csvCell('say "x"')).toBe('"say ""x"""');
+    expect(csvCell(Number.NaN)).toBe('');
+  });
+
+  it('states the rules and provenance in JSON, NaN as null', () => {
+    const empty = evaluate(annotations(2, { a: [null, null], b: [null, null] }), gt);
+    const j = metricsJson(empty) as { rules: { sdr: string }; overall: { mean: unknown }; radii: number[] };
+    expect(j.rules.sdr).toMatch(/strictly below/);
+    expect(j.overall.mean).toBeNull();
+    expect(j.radii).toEqual([2, 2.5, 3, 4]);
+    expect((metricsJson(e) as { provenance: { seed: number } }).provenance.seed).toBe(7);
+  });
+});
