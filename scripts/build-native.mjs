@@ -124,7 +124,6 @@ async function main() {
 
   const cxx = process.env.CXX || 'g++';
   const cxxflags = [
-    '-std=c++17',
     '-fPIC',
     '-fvisibility=hidden',
     ...(opts.debug ? ['-O0', '-g'] : ['-O2']),

@@ -59,6 +59,18 @@ function readVersion(includeDirs, root) {
   return 'unknown';
 }
 
+/**
+ * C++ standard for consumers of this libtorch: 1.x and early 2.x headers want C++17; PyTorch moved
+ * its headers to C++20 around 2.10-2.13 (later ones #error under C++17), and C++20 is accepted by
+ * every 2.x. Override with env ONEMARK_CXX_STD.
+ */
+export function cxxStandardFor(version) {
+  const m = /^(\d+)\.(\d+)/.exec(version ?? '');
+  if (!m) return 'c++17';
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return major > 2 || (major === 2 && minor >= 10) ? 'c++20' : 'c++17';
+}
+
 function multiarchLibDirs() {
   const dirs = [];
   try {
@@ -134,7 +146,8 @@ function fromSystem() {
  * Locates libtorch and returns what a g++ command line needs.
  * @param {{ env?: NodeJS.ProcessEnv }} [opts]
  * @returns {{ includeDirs: string[], libDir: string, libs: string[], defines: string[], cxxflags: string[],
- *   ldflags: string[], version: string, cuda: boolean, source: string, root: string, cxx11Abi: number|undefined }}
+ *   ldflags: string[], version: string, cxxStd: string, cuda: boolean, source: string, root: string,
+ *   cxx11Abi: number|undefined }}  cxxflags include -std=, the include dirs and the ABI define.
  * @throws {LibtorchNotFoundError} when none is found; its message says how to get one.
  */
 export function findLibtorch({ env = process.env } = {}) {
@@ -151,8 +164,11 @@ export function findLibtorch({ env = process.env } = {}) {
   const cxx11Abi = source === 'system' ? undefined : detectCxx11Abi(root, libDir, isPythonInstall);
   if (cxx11Abi !== undefined) defines.push(`_GLIBCXX_USE_CXX11_ABI=${cxx11Abi}`);
 
+  const version = readVersion(includeDirs, root);
+  const cxxStd = process.env.ONEMARK_CXX_STD || cxxStandardFor(version);
   // -I/usr/include would reorder the compiler's own search path (breaking #include_next in libstdc++).
   const cxxflags = [
+    `-std=${cxxStd}`,
     ...includeDirs.filter((d) => d !== '/usr/include').map((d) => `-I${d}`),
     ...defines.map((d) => `-D${d}`),
   ];
@@ -165,7 +181,7 @@ export function findLibtorch({ env = process.env } = {}) {
     '-Wl,--as-needed',
     `-Wl,-rpath,${libDir}`,
   ];
-  return { includeDirs, libDir, libs, defines, cxxflags, ldflags, version: readVersion(includeDirs, root), cuda, source, root, cxx11Abi };
+  return { includeDirs, libDir, libs, defines, cxxflags, ldflags, version, cxxStd, cuda, source, root, cxx11Abi };
 }
 
 function main(argv) {

@@ -8,11 +8,12 @@
 //
 // Usage: unet_step [--size N] [--batch B] [--width W] [--levels L] [--in-channels C] [--embed E]
 //                  [--no-dilated] [--steps S] [--warmup K] [--threads T] [--device cpu|cuda] [--list]
-// Prints one JSON object on stdout: per-step milliseconds, losses, parameter count, peak RSS (KiB).
+// Prints one JSON object on stdout: per-step wall and CPU milliseconds, losses, parameter count, peak RSS (KiB).
 // --list prints the state-dict names and shapes instead (the bench checks they equal the TS model's).
 #include <torch/torch.h>
 
 #include <sys/resource.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -161,6 +162,13 @@ struct UNetVggImpl : nn::Module {
 };
 TORCH_MODULE(UNetVgg);
 
+// CPU time of the whole process (all threads): under outside load it varies less than wall time.
+static double cpu_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 static long peak_rss_kib() {
   struct rusage ru {};
   getrusage(RUSAGE_SELF, &ru);
@@ -224,8 +232,9 @@ int main(int argc, char** argv) {
   torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(1e-3).weight_decay(1e-4));
   auto input = torch::rand({batch, cfg.in_channels, size, size}, torch::TensorOptions().device(dev));
 
-  std::vector<double> ms, losses;
+  std::vector<double> ms, cpu, losses;
   for (int s = 0; s < warmup + steps; ++s) {
+    const double c0 = cpu_ms();
     auto t0 = std::chrono::steady_clock::now();
     opt.zero_grad();
     auto embs = net->forward(input);
@@ -235,8 +244,10 @@ int main(int argc, char** argv) {
     opt.step();
     double l = loss.item<double>();  // syncs the device too
     auto t1 = std::chrono::steady_clock::now();
+    const double c1 = cpu_ms();
     if (s >= warmup) {
       ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+      cpu.push_back(c1 - c0);
       losses.push_back(l);
     }
   }
@@ -244,6 +255,8 @@ int main(int argc, char** argv) {
   o.precision(6);
   o << "{\"engine\":\"c++\",\"threads\":" << torch::get_num_threads() << ",\"params\":" << nparams << ",\"ms\":[";
   for (size_t i = 0; i < ms.size(); ++i) o << (i ? "," : "") << ms[i];
+  o << "],\"cpuMs\":[";
+  for (size_t i = 0; i < cpu.size(); ++i) o << (i ? "," : "") << cpu[i];
   o << "],\"loss\":[";
   for (size_t i = 0; i < losses.size(); ++i) o << (i ? "," : "") << losses[i];
   o << "],\"peakRssKiB\":" << peak_rss_kib() << "}";

@@ -9,19 +9,36 @@ import { registerBaseline } from './commands/baseline';
 import { registerConvert } from './commands/convert';
 import { registerDataset } from './commands/dataset';
 import { registerEvaluate } from './commands/evaluate';
-import { exitCodeOf, formatCliError } from './errors';
+import { setCommandLine } from './context';
+import { CliError, exitCodeOf, formatCliError } from './errors';
 
 export const VERSION = '0.1.0';
 
-/** The demo command belongs to the engine-nn work; registered when its module is present. */
+/**
+ * The demo command belongs to the engine-nn work and loads the native engine. Until its module
+ * exists it is skipped; if it exists but cannot load (engine not built), the other commands must
+ * still work, so `demo` then only reports why it is unavailable.
+ */
 async function registerOptional(program: Command): Promise<void> {
   const spec = './commands/demo';
   try {
     const mod = (await import(spec)) as { registerDemo?: (p: Command) => void };
     mod.registerDemo?.(program);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw err;
+    const e = err as NodeJS.ErrnoException;
+    const self = fileURLToPath(import.meta.url);
+    const missingItself =
+      (e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND') &&
+      /commands[\\/]demo['"]/.test(e.message) &&
+      e.message.includes(self);
+    if (missingItself) return;
+    program
+      .command('demo')
+      .description('(unavailable: see `onemark demo`)')
+      .allowUnknownOption()
+      .action(() => {
+        throw new CliError(`demo is unavailable: ${e.message.split('\n')[0]}`);
+      });
   }
 }
 
@@ -49,6 +66,7 @@ export async function buildProgram(): Promise<Command> {
 /** Runs the CLI; returns the exit code instead of exiting so tests and wrappers can call it. */
 export async function main(argv: readonly string[] = process.argv): Promise<number> {
   const verbose = argv.includes('--verbose');
+  setCommandLine(argv.slice(2));
   try {
     const program = await buildProgram();
     await program.parseAsync([...argv]);
@@ -56,7 +74,9 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   } catch (err) {
     if (err instanceof CommanderError) {
       // Commander already printed help, the version or its usage message.
-      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help'
+      return err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.version' ||
+        err.code === 'commander.help'
         ? 0
         : err.exitCode || 2;
     }

@@ -31,10 +31,22 @@ export function formatDuration(ms: number): string {
 }
 
 /** "label [#####.....] 50/100 50% ETA 12s note" */
-export function formatProgressLine(label: string, done: number, total: number, elapsedMs: number, note = '', width = 24): string {
+export function formatProgressLine(
+  label: string,
+  done: number,
+  total: number,
+  elapsedMs: number,
+  note = '',
+  width = 24,
+): string {
   const frac = total > 0 ? Math.min(1, done / total) : 1;
   const filled = Math.round(frac * width);
-  const eta = done > 0 && done < total ? formatDuration((elapsedMs / done) * (total - done)) : done >= total ? '0s' : '?';
+  const eta =
+    done > 0 && done < total
+      ? formatDuration((elapsedMs / done) * (total - done))
+      : done >= total
+        ? '0s'
+        : '?';
   return `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${Math.floor(frac * 100)}% ETA ${eta}${note ? ` ${note}` : ''}`;
 }
 

@@ -16,7 +16,10 @@ export function landmarksFromPoints(
 }
 
 /** Points in the order of the set's landmarks; absent or missing landmarks give null. */
-export function pointsInSetOrder(landmarks: readonly LandmarkValue[] | null, set: LandmarkSet): Array<Point | null> {
+export function pointsInSetOrder(
+  landmarks: readonly LandmarkValue[] | null,
+  set: LandmarkSet,
+): Array<Point | null> {
   const byId = new Map<number, LandmarkValue>();
   for (const l of landmarks ?? []) byId.set(l.id, l);
   return set.landmarks.map((d) => byId.get(d.id)?.point ?? null);

@@ -62,7 +62,8 @@ export function problem(
 export function toProblem(err: unknown, kind: ProblemKind, path: string, itemId?: string): DataProblem {
   if (err instanceof DataError) return err.toProblem(itemId);
   const e = err as NodeJS.ErrnoException;
-  if (e && typeof e === 'object' && e.code === 'ENOENT') return problem(kind, path, 'file not found', { itemId });
+  if (e && typeof e === 'object' && e.code === 'ENOENT')
+    return problem(kind, path, 'file not found', { itemId });
   const msg = err instanceof Error ? err.message : String(err);
   return problem(kind, path, msg, { itemId });
 }
@@ -75,6 +76,9 @@ export function formatProblem(p: DataProblem): string {
 /** A DataError that lists several problems (strict readers throw it when a lenient read found any). */
 export function problemsError(path: string, problems: DataProblem[], kind: ProblemKind): DataError {
   const first = problems[0];
-  if (problems.length === 1 && first) return new DataError(first.path, first.message, { line: first.line, kind });
-  return new DataError(path, `${problems.length} problems:\n  ${problems.map(formatProblem).join('\n  ')}`, { kind });
+  if (problems.length === 1 && first)
+    return new DataError(first.path, first.message, { line: first.line, kind });
+  return new DataError(path, `${problems.length} problems:\n  ${problems.map(formatProblem).join('\n  ')}`, {
+    kind,
+  });
 }

@@ -9,8 +9,26 @@ import type { LandmarkDef, LandmarkSet } from './types';
  * gets entry (i - 1) mod 20 unless it names its own.
  */
 export const LANDMARK_PALETTE: readonly string[] = [
-  '#e6194b', '#3cb44b', '#ffe119', '#4363d8', '#f58231', '#911eb4', '#46f0f0', '#f032e6', '#bcf60c', '#fabebe',
-  '#008080', '#e6beff', '#9a6324', '#fffac8', '#800000', '#aaffc3', '#808000', '#ffd8b1', '#000075', '#808080',
+  '#e6194b',
+  '#3cb44b',
+  '#ffe119',
+  '#4363d8',
+  '#f58231',
+  '#911eb4',
+  '#46f0f0',
+  '#f032e6',
+  '#bcf60c',
+  '#fabebe',
+  '#008080',
+  '#e6beff',
+  '#9a6324',
+  '#fffac8',
+  '#800000',
+  '#aaffc3',
+  '#808000',
+  '#ffd8b1',
+  '#000075',
+  '#808080',
 ];
 
 export function defaultLandmarkColor(id: number): string {
@@ -56,7 +74,9 @@ export const LANDMARK_SET_PRESETS: Readonly<Record<string, LandmarkSet>> = Objec
 export function getLandmarkSetPreset(key: string): LandmarkSet {
   const set = LANDMARK_SET_PRESETS[key.toLowerCase()];
   if (!set) {
-    throw new Error(`unknown landmark set preset '${key}' (known: ${Object.keys(LANDMARK_SET_PRESETS).join(', ')})`);
+    throw new Error(
+      `unknown landmark set preset '${key}' (known: ${Object.keys(LANDMARK_SET_PRESETS).join(', ')})`,
+    );
   }
   return cloneLandmarkSet(set);
 }
@@ -101,8 +121,10 @@ export function validateLandmarkSet(set: LandmarkSet): string[] {
   if (set.landmarks.length === 0) errors.push('landmark set is empty');
   const seen = new Map<number, string>();
   for (const l of set.landmarks) {
-    if (!Number.isInteger(l.id) || l.id < 1) errors.push(`landmark '${l.name}' has id ${String(l.id)}, expected an integer >= 1`);
-    else if (seen.has(l.id)) errors.push(`duplicate landmark id ${l.id} ('${seen.get(l.id)}' and '${l.name}')`);
+    if (!Number.isInteger(l.id) || l.id < 1)
+      errors.push(`landmark '${l.name}' has id ${String(l.id)}, expected an integer >= 1`);
+    else if (seen.has(l.id))
+      errors.push(`duplicate landmark id ${l.id} ('${seen.get(l.id)}' and '${l.name}')`);
     else seen.set(l.id, l.name);
     if (typeof l.name !== 'string' || l.name.trim() === '') errors.push(`landmark ${l.id} has no name`);
     if (l.color !== undefined && (typeof l.color !== 'string' || l.color.trim() === '')) {
@@ -122,7 +144,11 @@ export function landmarkIds(set: LandmarkSet): number[] {
 }
 
 /** A set for files that carry only ids (and maybe names): names default to `L<id>`. */
-export function landmarkSetFromIds(name: string, ids: Iterable<number>, names: ReadonlyMap<number, string> = new Map()): LandmarkSet {
+export function landmarkSetFromIds(
+  name: string,
+  ids: Iterable<number>,
+  names: ReadonlyMap<number, string> = new Map(),
+): LandmarkSet {
   const sorted = [...new Set(ids)].sort((a, b) => a - b);
   return {
     name,

@@ -1,4 +1,6 @@
-/** Devices as libtorch names them. */
+/** Devices as libtorch names them, and CUDA queries. */
+import { native as N } from './native';
+
 export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
 
 const DEVICE_RE = /^(cpu|cuda(:\d+)?)$/;
@@ -11,4 +13,18 @@ export function isDevice(v: unknown): v is Device {
 export function checkDevice(d: string): Device {
   if (!isDevice(d)) throw new TypeError(`unknown device '${d}' (expected 'cpu', 'cuda' or 'cuda:N')`);
   return d;
+}
+
+/** Whether libtorch was built with CUDA and a GPU is usable. */
+export function cudaAvailable(): boolean {
+  return N.cudaIsAvailable() as boolean;
+}
+
+export function cudaDeviceCount(): number {
+  return N.cudaDeviceCount() as number;
+}
+
+/** Waits for queued CUDA work (timing, before reading clocks); a no-op without CUDA. */
+export function cudaSynchronize(device?: number): void {
+  N.cudaSynchronize(device ?? -1);
 }

@@ -22,8 +22,9 @@ const HOW_TO_BUILD = [
 ].join('\n');
 
 function candidates(): string[] {
+  // An explicit choice is the only candidate: silently loading another build would hide mistakes.
+  if (process.env.ONEMARK_ADDON) return [path.resolve(process.env.ONEMARK_ADDON)];
   const list: string[] = [];
-  if (process.env.ONEMARK_ADDON) list.push(path.resolve(process.env.ONEMARK_ADDON));
   // src/engine/native.ts -> <repo>/native/build; bundlers may move this file, so also try the cwd.
   try {
     list.push(fileURLToPath(new URL('../../native/build/onemark.node', import.meta.url)));

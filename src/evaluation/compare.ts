@@ -19,15 +19,18 @@ function pointKeys(e: Evaluation): Set<string> {
 }
 
 export function compare(evals: readonly Evaluation[]): Comparison {
-  if (evals.length < 2) throw new Error(`a comparison needs two or more prediction files, got ${evals.length}`);
+  if (evals.length < 2)
+    throw new Error(`a comparison needs two or more prediction files, got ${evals.length}`);
   const notes: string[] = [];
   const units = new Set(evals.map((e) => e.metrics.unit));
   if (units.size > 1) throw new Error('cannot compare evaluations in mm with evaluations in pixels');
   const radii = evals[0].metrics.radii.join(',');
-  if (evals.some((e) => e.metrics.radii.join(',') !== radii)) throw new Error('cannot compare evaluations with different SDR radii');
+  if (evals.some((e) => e.metrics.radii.join(',') !== radii))
+    throw new Error('cannot compare evaluations with different SDR radii');
   const names = evals.map((e) => e.method);
   const dupNames = names.filter((nm, i) => names.indexOf(nm) !== i);
-  if (dupNames.length > 0) throw new Error(`two prediction files have the same method name "${dupNames[0]}"; name them (--name)`);
+  if (dupNames.length > 0)
+    throw new Error(`two prediction files have the same method name "${dupNames[0]}"; name them (--name)`);
   const landmarks = evals[0].errors.landmarkIds.join(',');
   if (evals.some((e) => e.errors.landmarkIds.join(',') !== landmarks)) {
     throw new Error('cannot compare evaluations over different landmark sets');
@@ -62,8 +65,16 @@ export function comparisonErrorBarsSvg(c: Comparison): string {
   return errorBarsSvg(
     c.evaluations.map((e) => ({
       label: e.method,
-      values: e.metrics.perLandmark.map((lm) => ({ landmarkId: lm.landmarkId, mean: lm.summary.mean, std: lm.summary.std })),
+      values: e.metrics.perLandmark.map((lm) => ({
+        landmarkId: lm.landmarkId,
+        mean: lm.summary.mean,
+        std: lm.summary.std,
+      })),
     })),
-    { unit: e0.metrics.unit, referenceRadius: table2Radius(e0.metrics), title: 'Radial error per landmark, methods compared' },
+    {
+      unit: e0.metrics.unit,
+      referenceRadius: table2Radius(e0.metrics),
+      title: 'Radial error per landmark, methods compared',
+    },
   );
 }

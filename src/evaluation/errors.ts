@@ -5,7 +5,7 @@
  * reported as problems (the rest is still evaluated), duplicated ids stop the evaluation because
  * no answer to "which of the two is the prediction?" would be honest.
  */
-import type { AnnotationSet, ImageAnnotation, Point, Spacing, SpacingSource } from '../data/types';
+import type { AnnotationSet, ImageAnnotation, Point, Spacing, SpacingSource } from '../data';
 
 /** Bad input that makes evaluation meaningless; `file` names where it came from when known. */
 export class EvaluationInputError extends Error {
@@ -79,8 +79,10 @@ export interface RadialErrors {
 export interface RadialErrorOptions {
   /** File the predictions came from, for messages. */
   predictionFile?: string;
-  /** File or dataset the ground truth came from, for messages. */
+  /** File or dataset the ground truth came from, for reports (may be a long description). */
   groundTruthSource?: string;
+  /** Short name of the ground truth for one-line messages (default: groundTruthSource). */
+  groundTruthLabel?: string;
   /**
    * Every image id that exists where the ground truth came from (e.g. the whole dataset when the
    * ground truth is one split). Predictions for these ids but outside the ground truth are
@@ -108,6 +110,18 @@ function duplicates<T>(values: readonly T[]): T[] {
   const dup = new Set<T>();
   for (const v of values) (seen.has(v) ? dup : seen).add(v);
   return [...dup];
+}
+
+/** "4" vs "004": the commonest way ids fail to match; say so instead of leaving the user to guess. */
+function paddingHint(unmatched: readonly string[], known: readonly string[]): string {
+  const byNumber = new Map<number, string>();
+  for (const k of known) if (/^\d+$/.test(k)) byNumber.set(Number(k), k);
+  const pairs: string[] = [];
+  for (const u of unmatched) {
+    const k = /^\d+$/.test(u) ? byNumber.get(Number(u)) : undefined;
+    if (k !== undefined) pairs.push(`${u} vs ${k}`);
+  }
+  return pairs.length ? `; ids differ only in zero padding (${listIds(pairs, 3)})` : '';
 }
 
 /** Throws when image ids or landmark ids repeat: a prediction must be unambiguous. */
@@ -173,13 +187,14 @@ export function radialErrors(
     (known.has(im.imageId) ? outside : unmatched).push(im.imageId);
   }
   const fileName = opts.predictionFile ?? 'predictions';
+  const gtLabel = opts.groundTruthLabel ?? opts.groundTruthSource;
   if (unmatched.length > 0) {
     problems.push({
       severity: 'error',
       kind: 'unmatched-prediction-ids',
       message: `${fileName}: ${unmatched.length} prediction image id(s) match no image${
-        opts.groundTruthSource ? ` of ${opts.groundTruthSource}` : ''
-      }: ${listIds(unmatched)} (not evaluated; the other images were)`,
+        gtLabel ? ` of ${gtLabel}` : ''
+      }: ${listIds(unmatched)} (not evaluated; the other images were)${paddingHint(unmatched, [...gtIds, ...known])}`,
       ids: unmatched,
     });
   }

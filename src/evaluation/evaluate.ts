@@ -1,7 +1,7 @@
 /**
  * One prediction file against one ground truth: errors, metrics and the facts a report must state.
  */
-import type { AnnotationSet } from '../data/types';
+import type { AnnotationSet } from '../data';
 import { radialErrors, type RadialErrorOptions, type RadialErrors } from './errors';
 import { computeMetrics, DEFAULT_RADII_MM, type Metrics } from './metrics';
 
@@ -36,8 +36,7 @@ export function evaluate(pred: AnnotationSet, gt: AnnotationSet, opts: EvaluateO
   const metaMethod = typeof meta.method === 'string' ? meta.method : undefined;
   const metaCount = typeof meta.modelCount === 'number' ? meta.modelCount : undefined;
   return {
-    method:
-      opts.method ?? metaMethod ?? (opts.predictionFile ? baseName(opts.predictionFile) : 'prediction'),
+    method: opts.method ?? metaMethod ?? (opts.predictionFile ? baseName(opts.predictionFile) : 'prediction'),
     modelCount: opts.modelCount ?? metaCount ?? null,
     predictionFile: opts.predictionFile ?? null,
     groundTruthSource: opts.groundTruthSource ?? null,

@@ -10,3 +10,4 @@ export { errorBarsSvg, type BarSeries, type ErrorBarOptions } from './plots/erro
 export { overlaySvg, downscaleTo8Bit, type OverlayPoint, type OverlayOptions } from './plots/overlay';
 export { svgToPng, svgToRgba, bundledFontFiles } from './plots/raster';
 export { encodePng, pngDataUri } from './plots/png';
+export * from './baselines';

@@ -5,13 +5,14 @@
  * below r. The "strictly below" rule is part of every report because "at most r" gives other
  * numbers on integer-pixel data (0.1 mm spacing puts many errors exactly on 2.0 mm).
  */
-import type { LandmarkSet } from '../data/types';
+import type { LandmarkSet } from '../data';
 import { errorValue, type RadialErrors } from './errors';
 
 export const DEFAULT_RADII_MM: readonly number[] = [2, 2.5, 3, 4];
 
 /** The rule, in words, for reports. */
-export const SDR_RULE = 'SDR@r = share of radial errors strictly below r (error < r; an error equal to r is not counted)';
+export const SDR_RULE =
+  'SDR@r = share of radial errors strictly below r (error < r; an error equal to r is not counted)';
 export const STD_RULE = 'std = population standard deviation (divides by n) of the same errors as MRE';
 
 export interface SdrValue {
@@ -69,7 +70,10 @@ export function median(values: ArrayLike<number>): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-export function summarize(values: ArrayLike<number>, radii: readonly number[] = DEFAULT_RADII_MM): ErrorSummary {
+export function summarize(
+  values: ArrayLike<number>,
+  radii: readonly number[] = DEFAULT_RADII_MM,
+): ErrorSummary {
   let max = values.length ? -Infinity : Number.NaN;
   for (let i = 0; i < values.length; i++) max = Math.max(max, values[i]);
   return {

@@ -9,7 +9,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import type { GrayImage, LandmarkSet } from '../data/types';
+import type { GrayImage, LandmarkSet } from '../data';
 import { compare, comparisonCdfSvg, comparisonErrorBarsSvg, type Comparison } from './compare';
 import type { Evaluation } from './evaluate';
 import { SDR_RULE, STD_RULE } from './metrics';
@@ -70,14 +70,15 @@ class Writer {
     this.files.push(path);
     this.onFile?.(path);
   }
-  async plot(name: string, svg: string, formats: readonly PlotFormat[]): Promise<string[]> {
+  /** `zoom`: PNG pixels per SVG unit (charts 2 for crisp text; overlays 1, their image is already full size). */
+  async plot(name: string, svg: string, formats: readonly PlotFormat[], zoom = 2): Promise<string[]> {
     const written: string[] = [];
     if (formats.includes('svg')) {
       await this.write(`plots/${name}.svg`, svg);
       written.push(`plots/${name}.svg`);
     }
     if (formats.includes('png')) {
-      await this.write(`plots/${name}.png`, svgToPng(svg));
+      await this.write(`plots/${name}.png`, svgToPng(svg, { zoom }));
       written.push(`plots/${name}.png`);
     }
     return written;
@@ -86,7 +87,9 @@ class Writer {
 
 function spacingLines(e: Evaluation): string[] {
   if (e.metrics.unit === 'px') {
-    return ['- **Unit: pixels.** No mm spacing was known for some image, so every figure is in original pixels.'];
+    return [
+      '- **Unit: pixels.** No mm spacing was known for some image, so every figure is in original pixels.',
+    ];
   }
   const uses = e.errors.spacings
     .map((s) => `${s.x} × ${s.y} mm/pixel (x × y, source: ${s.source}) for ${s.images} image(s)`)
@@ -153,7 +156,12 @@ function safeName(id: string): string {
   return id.replace(/[^A-Za-z0-9._-]+/g, '_');
 }
 
-async function writeOverlays(w: Writer, e: Evaluation, opts: ReportOptions, prefix: string): Promise<string[]> {
+async function writeOverlays(
+  w: Writer,
+  e: Evaluation,
+  opts: ReportOptions,
+  prefix: string,
+): Promise<string[]> {
   if (!opts.loadImage) return [];
   const written: string[] = [];
   const ids = opts.overlayImageIds ?? defaultOverlayIds(e);
@@ -178,7 +186,9 @@ async function writeOverlays(w: Writer, e: Evaluation, opts: ReportOptions, pref
     const unit = e.metrics.unit;
     const title = `${e.method} — image ${id}${im ? `: MRE ${im.summary.mean.toFixed(2)} ${unit}` : ''}`;
     const svg = overlaySvg(image, overlayPoints(e, id), { title, landmarks: opts.landmarkSet?.landmarks });
-    written.push(...(await w.plot(`${prefix}overlay_${safeName(id)}`, svg, opts.formats ?? ['svg', 'png'])));
+    written.push(
+      ...(await w.plot(`${prefix}overlay_${safeName(id)}`, svg, opts.formats ?? ['svg', 'png'], 1)),
+    );
   }
   return written;
 }
@@ -202,7 +212,11 @@ export async function writeReport(e: Evaluation, opts: ReportOptions): Promise<R
         [
           {
             label: e.method,
-            values: e.metrics.perLandmark.map((lm) => ({ landmarkId: lm.landmarkId, mean: lm.summary.mean, std: lm.summary.std })),
+            values: e.metrics.perLandmark.map((lm) => ({
+              landmarkId: lm.landmarkId,
+              mean: lm.summary.mean,
+              std: lm.summary.std,
+            })),
           },
         ],
         { unit, referenceRadius: table2Radius(e.metrics), title: `${e.method}: radial error per landmark` },
@@ -213,13 +227,20 @@ export async function writeReport(e: Evaluation, opts: ReportOptions): Promise<R
   plots.push(
     ...(await w.plot(
       'cdf',
-      cdfSvg([{ label: e.method, values: errorValues(e) }], { unit, radii: e.metrics.radii, title: `${e.method}: radial error CDF` }),
+      cdfSvg([{ label: e.method, values: errorValues(e) }], {
+        unit,
+        radii: e.metrics.radii,
+        title: `${e.method}: radial error CDF`,
+      }),
       formats,
     )),
   );
   plots.push(...(await writeOverlays(w, e, opts, '')));
 
-  await w.write('metrics.json', JSON.stringify({ ...metricsJson(e), command: opts.command ?? null }, null, 2) + '\n');
+  await w.write(
+    'metrics.json',
+    JSON.stringify({ ...metricsJson(e), command: opts.command ?? null }, null, 2) + '\n',
+  );
   await w.write('per_landmark.csv', perLandmarkCsv(e));
   await w.write('per_image.csv', perImageCsv(e));
   await w.write('point_errors.csv', pointErrorsCsv(e));
@@ -288,14 +309,26 @@ export async function writeComparisonReport(
   await w.write('table1.csv', table1Csv(c.evaluations));
   await w.write(
     'comparison.json',
-    JSON.stringify({ samePoints: c.samePoints, notes: c.notes, command: opts.command ?? null, methods: c.evaluations.map(metricsJson) }, null, 2) + '\n',
+    JSON.stringify(
+      {
+        samePoints: c.samePoints,
+        notes: c.notes,
+        command: opts.command ?? null,
+        methods: c.evaluations.map(metricsJson),
+      },
+      null,
+      2,
+    ) + '\n',
   );
   const e0 = c.evaluations[0];
   const md = [
     `# Comparison: ${c.evaluations.map((e) => e.method).join(' vs ')}`,
     '',
     `- Ground truth: ${e0.groundTruthSource ?? '(in memory)'}`,
-    ...c.evaluations.map((e, i) => `- ${e.method}: ${e.predictionFile ?? '(in memory)'} (details in [${subdirs[i]}/report.md](${subdirs[i]}/report.md))`),
+    ...c.evaluations.map(
+      (e, i) =>
+        `- ${e.method}: ${e.predictionFile ?? '(in memory)'} (details in [${subdirs[i]}/report.md](${subdirs[i]}/report.md))`,
+    ),
     ...(opts.command ? [`- Command: \`${opts.command}\``] : []),
     '',
     '## Rules',

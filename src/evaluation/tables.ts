@@ -25,7 +25,11 @@ function mdRow(cells: readonly string[]): string {
   return `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
 }
 
-function mdTable(header: readonly string[], align: readonly ('l' | 'r')[], rows: readonly string[][]): string {
+function mdTable(
+  header: readonly string[],
+  align: readonly ('l' | 'r')[],
+  rows: readonly string[][],
+): string {
   const sep = align.map((a) => (a === 'r' ? '---:' : ':---'));
   return [mdRow(header), `| ${sep.join(' | ')} |`, ...rows.map(mdRow)].join('\n');
 }
@@ -44,7 +48,9 @@ function commonRadii(evals: readonly Evaluation[]): number[] {
   const first = evals[0]?.metrics.radii ?? [];
   for (const e of evals) {
     if (e.metrics.radii.join(',') !== first.join(',')) {
-      throw new Error(`evaluations use different SDR radii (${first.join(', ')} vs ${e.metrics.radii.join(', ')})`);
+      throw new Error(
+        `evaluations use different SDR radii (${first.join(', ')} vs ${e.metrics.radii.join(', ')})`,
+      );
     }
   }
   return first;
@@ -54,7 +60,12 @@ function commonRadii(evals: readonly Evaluation[]): number[] {
 export function table1Markdown(evals: readonly Evaluation[]): string {
   const unit = commonUnit(evals);
   const radii = commonRadii(evals);
-  const header = ['Method', 'Count', `MRE ± std (${unit})`, ...radii.map((r) => `SDR ${radiusLabel(r, unit)} (%)`)];
+  const header = [
+    'Method',
+    'Count',
+    `MRE ± std (${unit})`,
+    ...radii.map((r) => `SDR ${radiusLabel(r, unit)} (%)`),
+  ];
   const rows = evals.map((e) => table1Cells(e));
   return mdTable(header, ['l', 'r', 'r', ...radii.map(() => 'r' as const)], rows);
 }
@@ -100,7 +111,17 @@ export function table2Markdown(evals: readonly Evaluation[]): string {
 /** Per-landmark detail for one method (all radii, std, median, max, missing). */
 export function perLandmarkMarkdown(e: Evaluation): string {
   const { unit, radii, perLandmark } = e.metrics;
-  const header = ['Landmark', 'Name', 'n', 'Missing', `MRE (${unit})`, 'std', 'median', 'max', ...radii.map((r) => `SDR ${radiusLabel(r, unit)} (%)`)];
+  const header = [
+    'Landmark',
+    'Name',
+    'n',
+    'Missing',
+    `MRE (${unit})`,
+    'std',
+    'median',
+    'max',
+    ...radii.map((r) => `SDR ${radiusLabel(r, unit)} (%)`),
+  ];
   const rows = perLandmark.map((lm) => [
     String(lm.landmarkId),
     lm.name,
@@ -118,7 +139,16 @@ export function perLandmarkMarkdown(e: Evaluation): string {
 /** Per-image table for one method. */
 export function perImageMarkdown(e: Evaluation): string {
   const { unit, radii, perImage } = e.metrics;
-  const header = ['Image', 'n', 'Missing', `MRE (${unit})`, 'std', 'max', 'Worst landmark', ...radii.map((r) => `SDR ${radiusLabel(r, unit)} (%)`)];
+  const header = [
+    'Image',
+    'n',
+    'Missing',
+    `MRE (${unit})`,
+    'std',
+    'max',
+    'Worst landmark',
+    ...radii.map((r) => `SDR ${radiusLabel(r, unit)} (%)`),
+  ];
   const rows = perImage.map((im) => [
     im.imageId,
     String(im.summary.count),
@@ -140,7 +170,10 @@ export function csvCell(v: string | number | null | undefined): string {
   return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
-export function toCsv(header: readonly string[], rows: readonly (string | number | null | undefined)[][]): string {
+export function toCsv(
+  header: readonly string[],
+  rows: readonly (string | number | null | undefined)[][],
+): string {
   return [header.map(csvCell).join(','), ...rows.map((r) => r.map(csvCell).join(','))].join('\n') + '\n';
 }
 
@@ -150,7 +183,17 @@ function sdrColumns(radii: readonly number[], unit: string): string[] {
 
 export function perLandmarkCsv(e: Evaluation): string {
   const { unit, radii } = e.metrics;
-  const header = ['landmark_id', 'name', 'count', 'missing_predictions', `mre_${unit}`, `std_${unit}`, `median_${unit}`, `max_${unit}`, ...sdrColumns(radii, unit)];
+  const header = [
+    'landmark_id',
+    'name',
+    'count',
+    'missing_predictions',
+    `mre_${unit}`,
+    `std_${unit}`,
+    `median_${unit}`,
+    `max_${unit}`,
+    ...sdrColumns(radii, unit),
+  ];
   const rows = e.metrics.perLandmark.map((lm) => [
     lm.landmarkId,
     lm.name,
@@ -167,7 +210,16 @@ export function perLandmarkCsv(e: Evaluation): string {
 
 export function perImageCsv(e: Evaluation): string {
   const { unit, radii } = e.metrics;
-  const header = ['image_id', 'count', 'missing_predictions', `mre_${unit}`, `std_${unit}`, `max_${unit}`, 'worst_landmark_id', ...sdrColumns(radii, unit)];
+  const header = [
+    'image_id',
+    'count',
+    'missing_predictions',
+    `mre_${unit}`,
+    `std_${unit}`,
+    `max_${unit}`,
+    'worst_landmark_id',
+    ...sdrColumns(radii, unit),
+  ];
   const rows = e.metrics.perImage.map((im) => [
     im.imageId,
     im.summary.count,
@@ -183,7 +235,17 @@ export function perImageCsv(e: Evaluation): string {
 
 /** Every evaluated point: where the truth was, where the prediction was, and the error. */
 export function pointErrorsCsv(e: Evaluation): string {
-  const header = ['image_id', 'landmark_id', 'gt_x', 'gt_y', 'pred_x', 'pred_y', 'error_px', 'error_mm', 'confidence'];
+  const header = [
+    'image_id',
+    'landmark_id',
+    'gt_x',
+    'gt_y',
+    'pred_x',
+    'pred_y',
+    'error_px',
+    'error_mm',
+    'confidence',
+  ];
   const rows = e.errors.errors.map((p) => [
     p.imageId,
     p.landmarkId,
@@ -202,7 +264,17 @@ export function pointErrorsCsv(e: Evaluation): string {
 export function table1Csv(evals: readonly Evaluation[]): string {
   const unit = commonUnit(evals);
   const radii = commonRadii(evals);
-  const header = ['method', 'count', 'prediction_file', 'images', 'points', 'missing_predictions', `mre_${unit}`, `std_${unit}`, ...sdrColumns(radii, unit)];
+  const header = [
+    'method',
+    'count',
+    'prediction_file',
+    'images',
+    'points',
+    'missing_predictions',
+    `mre_${unit}`,
+    `std_${unit}`,
+    ...sdrColumns(radii, unit),
+  ];
   const rows = evals.map((e) => [
     e.method,
     e.modelCount,

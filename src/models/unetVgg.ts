@@ -13,7 +13,7 @@
  *   decoder_full.conv.*      only with a stride-1 dense output
  *   dense_head.*             only with a dense output
  */
-import { F, Tensor } from '../engine';
+import { F, Tensor, tidy } from '../engine';
 import { BatchNorm2d, Conv2d, MaxPool2d, Module, ModuleList, ReLU, Sequential, init } from '../engine/nn';
 
 export interface UNetVggConfig {
@@ -293,17 +293,15 @@ export function fromTorchvisionVgg19Bn(
       dropped.push(key);
       continue;
     }
-    let v = t.clone();
+    let v: Tensor;
     if (m[1] === '0' && m[2] === 'weight' && t.shape[1] !== cfg.inChannels) {
-      const summed = t.sum([1], true);
-      if (cfg.inChannels === 1) v.dispose(), (v = summed);
-      else {
-        const mean = summed.div(t.shape[1]);
-        summed.dispose();
-        v.dispose();
-        v = mean.expand([t.shape[0], cfg.inChannels, t.shape[2], t.shape[3]]).contiguous();
-        mean.dispose();
-      }
+      v = tidy(() => {
+        const summed = t.sum([1], true);
+        if (cfg.inChannels === 1) return summed;
+        return summed.div(t.shape[1]).expand([t.shape[0], cfg.inChannels, t.shape[2], t.shape[3]]).contiguous();
+      });
+    } else {
+      v = t.clone();
     }
     mapped.set(`encoder.${key}`, v);
   }

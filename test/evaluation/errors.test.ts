@@ -5,7 +5,10 @@ import { annotations, SPACING_01 } from './fixtures';
 const gt = annotations(
   2,
   {
-    a: [{ x: 10, y: 10 }, { x: 100, y: 50 }],
+    a: [
+      { x: 10, y: 10 },
+      { x: 100, y: 50 },
+    ],
     b: [{ x: 0, y: 0 }, null],
   },
   { spacing: SPACING_01 },
@@ -13,7 +16,16 @@ const gt = annotations(
 
 describe('radialErrors', () => {
   it('measures Euclidean distance in original pixels and converts with the spacing', () => {
-    const pred = annotations(2, { a: [{ x: 13, y: 14 }, { x: 100, y: 50 }], b: [{ x: 6, y: 8 }, { x: 1, y: 1 }] });
+    const pred = annotations(2, {
+      a: [
+        { x: 13, y: 14 },
+        { x: 100, y: 50 },
+      ],
+      b: [
+        { x: 6, y: 8 },
+        { x: 1, y: 1 },
+      ],
+    });
     const r = radialErrors(pred, gt);
     expect(r.unit).toBe('mm');
     const a1 = r.errors.find((e) => e.imageId === 'a' && e.landmarkId === 1)!;
@@ -24,7 +36,11 @@ describe('radialErrors', () => {
   });
 
   it('applies anisotropic spacing per axis', () => {
-    const g = annotations(1, { a: [{ x: 0, y: 0 }] }, { spacing: { x: 0.2, y: 0.1, source: 'PixelSpacing' } });
+    const g = annotations(
+      1,
+      { a: [{ x: 0, y: 0 }] },
+      { spacing: { x: 0.2, y: 0.1, source: 'PixelSpacing' } },
+    );
     const p = annotations(1, { a: [{ x: 3, y: 4 }] });
     const e = radialErrors(p, g).errors[0];
     expect(e.errorPx).toBe(5);
@@ -32,21 +48,39 @@ describe('radialErrors', () => {
   });
 
   it('excludes and counts missing landmarks on either side', () => {
-    const pred = annotations(2, { a: [null, { x: 100, y: 50 }], b: [{ x: 0, y: 0 }, { x: 5, y: 5 }] });
+    const pred = annotations(2, {
+      a: [null, { x: 100, y: 50 }],
+      b: [
+        { x: 0, y: 0 },
+        { x: 5, y: 5 },
+      ],
+    });
     const r = radialErrors(pred, gt);
     expect(r.errors).toHaveLength(2); // a#2 and b#1
     expect(r.missing).toEqual([
       { imageId: 'a', landmarkId: 1, missing: 'prediction' },
       { imageId: 'b', landmarkId: 2, missing: 'ground-truth' },
     ]);
-    expect(r.problems.map((p) => p.kind)).toEqual(['missing-predicted-landmarks', 'missing-ground-truth-landmarks']);
+    expect(r.problems.map((p) => p.kind)).toEqual([
+      'missing-predicted-landmarks',
+      'missing-ground-truth-landmarks',
+    ]);
   });
 
   it('reports prediction ids that match no image, naming the file and ids, and evaluates the rest', () => {
     const pred = annotations(2, {
-      a: [{ x: 10, y: 10 }, { x: 100, y: 50 }],
-      zz9: [{ x: 1, y: 1 }, { x: 1, y: 1 }],
-      zz8: [{ x: 1, y: 1 }, { x: 1, y: 1 }],
+      a: [
+        { x: 10, y: 10 },
+        { x: 100, y: 50 },
+      ],
+      zz9: [
+        { x: 1, y: 1 },
+        { x: 1, y: 1 },
+      ],
+      zz8: [
+        { x: 1, y: 1 },
+        { x: 1, y: 1 },
+      ],
     });
     const r = radialErrors(pred, gt, { predictionFile: 'runs/pred.csv', groundTruthSource: 'isbi:test1' });
     const p = r.problems.find((x) => x.kind === 'unmatched-prediction-ids')!;
@@ -62,7 +96,14 @@ describe('radialErrors', () => {
   });
 
   it('treats predictions for known images outside the ground truth as a note, not an error', () => {
-    const pred = annotations(2, { a: [{ x: 10, y: 10 }, { x: 100, y: 50 }], b: [null, null], c: [{ x: 1, y: 1 }, null] });
+    const pred = annotations(2, {
+      a: [
+        { x: 10, y: 10 },
+        { x: 100, y: 50 },
+      ],
+      b: [null, null],
+      c: [{ x: 1, y: 1 }, null],
+    });
     const r = radialErrors(pred, gt, { knownImageIds: ['a', 'b', 'c'] });
     expect(r.problems.find((x) => x.kind === 'unmatched-prediction-ids')).toBeUndefined();
     expect(r.problems.find((x) => x.kind === 'outside-split')!.ids).toEqual(['c']);
@@ -85,13 +126,17 @@ describe('radialErrors', () => {
   it('throws on a landmark repeated within one image', () => {
     const pred = annotations(2, { a: [{ x: 1, y: 1 }, null] });
     pred.images[0].landmarks.push({ id: 1, point: { x: 3, y: 3 } });
-    expect(() => radialErrors(pred, gt, { predictionFile: 'p.csv' })).toThrow(/p\.csv: .*duplicate landmarks.*a#1/);
+    expect(() => radialErrors(pred, gt, { predictionFile: 'p.csv' })).toThrow(
+      /p\.csv: .*duplicate landmarks.*a#1/,
+    );
   });
 
   it('refuses mm figures without a spacing unless pixels are allowed', () => {
     const g = annotations(1, { a: [{ x: 0, y: 0 }] });
     const p = annotations(1, { a: [{ x: 3, y: 4 }] });
-    expect(() => radialErrors(p, g, { groundTruthSource: 'gt.json' })).toThrow(/gt\.json: no mm spacing known for 1 image\(s\): a/);
+    expect(() => radialErrors(p, g, { groundTruthSource: 'gt.json' })).toThrow(
+      /gt\.json: no mm spacing known for 1 image\(s\): a/,
+    );
     const px = radialErrors(p, g, { allowPixels: true });
     expect(px.unit).toBe('px');
     expect(px.errors[0].errorPx).toBe(5);
@@ -100,16 +145,40 @@ describe('radialErrors', () => {
   });
 
   it('lets an override beat the files own spacing', () => {
-    const p = annotations(2, { a: [{ x: 13, y: 14 }, { x: 100, y: 50 }], b: [null, null] });
+    const p = annotations(2, {
+      a: [
+        { x: 13, y: 14 },
+        { x: 100, y: 50 },
+      ],
+      b: [null, null],
+    });
     const r = radialErrors(p, gt, { spacingOverride: { x: 1, y: 1, source: 'user' } });
     expect(r.errors[0].errorMm).toBe(5);
     expect(r.spacings[0].source).toBe('user');
   });
 
   it('warns about landmark ids the ground truth does not define', () => {
-    const p = annotations(3, { a: [{ x: 10, y: 10 }, { x: 100, y: 50 }, { x: 0, y: 0 }], b: [null, null, null] });
+    const p = annotations(3, {
+      a: [
+        { x: 10, y: 10 },
+        { x: 100, y: 50 },
+        { x: 0, y: 0 },
+      ],
+      b: [null, null, null],
+    });
     const r = radialErrors(p, gt);
     expect(r.problems.find((x) => x.kind === 'unknown-landmark-ids')!.ids).toEqual(['3']);
     expect(r.landmarkIds).toEqual([1, 2]);
+  });
+});
+
+describe('unmatched id hints', () => {
+  it('points out ids that differ only in zero padding', () => {
+    const g = annotations(1, { '004': [{ x: 0, y: 0 }], '005': [{ x: 0, y: 0 }] }, { spacing: SPACING_01 });
+    const p = annotations(1, { '4': [{ x: 0, y: 0 }], '005': [{ x: 0, y: 0 }] });
+    const r = radialErrors(p, g, { predictionFile: 'p.csv', groundTruthLabel: 'data:test1' });
+    expect(r.problems[0].message).toBe(
+      'p.csv: 1 prediction image id(s) match no image of data:test1: 4 (not evaluated; the other images were); ids differ only in zero padding (4 vs 004)',
+    );
   });
 });

@@ -4,7 +4,10 @@ import type { AnnotationSet, Point, Spacing } from '../../src/data/types';
 export const SPACING_01: Spacing = { x: 0.1, y: 0.1, source: 'dataset' };
 
 export function landmarkSet(n: number) {
-  return { name: `test ${n}`, landmarks: Array.from({ length: n }, (_, i) => ({ id: i + 1, name: `lm${i + 1}` })) };
+  return {
+    name: `test ${n}`,
+    landmarks: Array.from({ length: n }, (_, i) => ({ id: i + 1, name: `lm${i + 1}` })),
+  };
 }
 
 /** images: id -> points (null = missing), landmark ids 1..n. */

@@ -29,11 +29,36 @@ describe('metrics', () => {
   });
 
   it('computes per-landmark and per-image figures, with an error exactly on 2 mm not counted', () => {
-    const gt = annotations(2, { a: [{ x: 0, y: 0 }, { x: 0, y: 0 }], b: [{ x: 0, y: 0 }, { x: 0, y: 0 }] }, { spacing: SPACING_01 });
+    const gt = annotations(
+      2,
+      {
+        a: [
+          { x: 0, y: 0 },
+          { x: 0, y: 0 },
+        ],
+        b: [
+          { x: 0, y: 0 },
+          { x: 0, y: 0 },
+        ],
+      },
+      { spacing: SPACING_01 },
+    );
     // errors (mm): a1 = 2.0 (exactly on the radius), a2 = 1.0, b1 = 3.0, b2 missing
-    const pred = annotations(2, { a: [{ x: 20, y: 0 }, { x: 0, y: 10 }], b: [{ x: 0, y: 30 }, null] });
+    const pred = annotations(2, {
+      a: [
+        { x: 20, y: 0 },
+        { x: 0, y: 10 },
+      ],
+      b: [{ x: 0, y: 30 }, null],
+    });
     const m = computeMetrics(radialErrors(pred, gt), gt.landmarkSet, [2, 4]);
-    expect(m.counts).toEqual({ images: 2, landmarks: 2, evaluatedPoints: 3, missingPredictions: 1, missingGroundTruth: 0 });
+    expect(m.counts).toEqual({
+      images: 2,
+      landmarks: 2,
+      evaluatedPoints: 3,
+      missingPredictions: 1,
+      missingGroundTruth: 0,
+    });
     expect(m.overall.mean).toBeCloseTo(2, 12);
     expect(m.overall.sdr[0]).toMatchObject({ radius: 2, hits: 1 });
     expect(m.overall.sdr[1]).toMatchObject({ radius: 4, hits: 3 });

@@ -25,7 +25,10 @@ function decodeOwnPng(png: Buffer): { width: number; height: number; channels: n
   const data = new Uint8Array(width * height * channels);
   for (let y = 0; y < height; y++) {
     expect(raw[y * (width * channels + 1)]).toBe(0);
-    data.set(raw.subarray(y * (width * channels + 1) + 1, (y + 1) * (width * channels + 1)), y * width * channels);
+    data.set(
+      raw.subarray(y * (width * channels + 1) + 1, (y + 1) * (width * channels + 1)),
+      y * width * channels,
+    );
   }
   return { width, height, channels, data };
 }
@@ -76,7 +79,13 @@ describe('charts', () => {
   });
 
   it('draws a CDF that reaches 100% when every error is inside the axis', () => {
-    const svg = cdfSvg([{ label: 'a', values: [1, 2, 2, 3] }, { label: 'b <x>', values: [0.5] }], { unit: 'mm', radii: [2, 4], xMax: 5 });
+    const svg = cdfSvg(
+      [
+        { label: 'a', values: [1, 2, 2, 3] },
+        { label: 'b <x>', values: [0.5] },
+      ],
+      { unit: 'mm', radii: [2, 4], xMax: 5 },
+    );
     const lines = [...svg.matchAll(/<polyline points="([^"]+)"/g)].map((m) => m[1].split(' '));
     expect(lines).toHaveLength(2);
     // y = 44 + 300 * (1 - frac): the last point of the first series sits at 100%.
@@ -97,7 +106,9 @@ describe('charts', () => {
       spacing: { x: 0.1, y: 0.1, source: 'dataset' },
       source: { path: '/x/img.png', format: 'synthetic' },
     };
-    const svg = overlaySvg(image, [{ landmarkId: 1, gt: { x: 99, y: 49 }, pred: { x: 119, y: 49 } }], { maxSize: 100 });
+    const svg = overlaySvg(image, [{ landmarkId: 1, gt: { x: 99, y: 49 }, pred: { x: 119, y: 49 } }], {
+      maxSize: 100,
+    });
     // scale 0.5: gt centre (99.5, 49.5) -> (49.75, 24.75 + 30 title band)
     expect(svg).toMatch(/<circle cx="49.75" cy="54.75"/);
     expect(svg).toContain('data:image/png;base64,');

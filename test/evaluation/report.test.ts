@@ -20,11 +20,55 @@ afterAll(async () => {
 
 const gt = annotations(
   2,
-  { a: [{ x: 10, y: 10 }, { x: 50, y: 20 }], b: [{ x: 30, y: 30 }, { x: 5, y: 5 }], c: [{ x: 0, y: 0 }, { x: 60, y: 40 }] },
+  {
+    a: [
+      { x: 10, y: 10 },
+      { x: 50, y: 20 },
+    ],
+    b: [
+      { x: 30, y: 30 },
+      { x: 5, y: 5 },
+    ],
+    c: [
+      { x: 0, y: 0 },
+      { x: 60, y: 40 },
+    ],
+  },
   { spacing: SPACING_01 },
 );
-const good = annotations(2, { a: [{ x: 12, y: 10 }, { x: 50, y: 21 }], b: [{ x: 30, y: 40 }, { x: 5, y: 5 }], c: [{ x: 0, y: 50 }, { x: 60, y: 40 }] }, { meta: { method: 'good', seed: 42, run: 'r1' } });
-const bad = annotations(2, { a: [{ x: 40, y: 10 }, { x: 50, y: 51 }], b: [{ x: 30, y: 70 }, null], c: [{ x: 0, y: 0 }, { x: 60, y: 40 }] }, { meta: { method: 'bad' } });
+const good = annotations(
+  2,
+  {
+    a: [
+      { x: 12, y: 10 },
+      { x: 50, y: 21 },
+    ],
+    b: [
+      { x: 30, y: 40 },
+      { x: 5, y: 5 },
+    ],
+    c: [
+      { x: 0, y: 50 },
+      { x: 60, y: 40 },
+    ],
+  },
+  { meta: { method: 'good', seed: 42, run: 'r1' } },
+);
+const bad = annotations(
+  2,
+  {
+    a: [
+      { x: 40, y: 10 },
+      { x: 50, y: 51 },
+    ],
+    b: [{ x: 30, y: 70 }, null],
+    c: [
+      { x: 0, y: 0 },
+      { x: 60, y: 40 },
+    ],
+  },
+  { meta: { method: 'bad' } },
+);
 
 function image(): GrayImage {
   return {
@@ -49,7 +93,14 @@ describe('writeReport', () => {
     });
     expect(res.warnings).toEqual([]);
     const files = (await readdir(out)).sort();
-    expect(files).toEqual(['metrics.json', 'per_image.csv', 'per_landmark.csv', 'plots', 'point_errors.csv', 'report.md']);
+    expect(files).toEqual([
+      'metrics.json',
+      'per_image.csv',
+      'per_landmark.csv',
+      'plots',
+      'point_errors.csv',
+      'report.md',
+    ]);
     const plots = (await readdir(join(out, 'plots'))).sort();
     expect(plots).toEqual(expect.arrayContaining(['cdf.png', 'cdf.svg', 'error_bars.png', 'error_bars.svg']));
     // default overlays: the median-MRE image and the worst one
@@ -94,7 +145,10 @@ describe('comparison', () => {
 
   it('writes one Table 1 row per method, Table 2 side by side and a combined CDF', async () => {
     const out = await tmp();
-    const evals = [evaluate(good, gt, { predictionFile: 'good.csv' }), evaluate(bad, gt, { predictionFile: 'bad.csv' })];
+    const evals = [
+      evaluate(good, gt, { predictionFile: 'good.csv' }),
+      evaluate(bad, gt, { predictionFile: 'bad.csv' }),
+    ];
     const res = await writeComparisonReport(evals, { outDir: out, formats: ['svg'] });
     expect(res.comparison.samePoints).toBe(false); // bad misses b#2
     const md = await readFile(join(out, 'report.md'), 'utf8');
@@ -105,7 +159,14 @@ describe('comparison', () => {
     expect(md).toContain('not scored on the same');
     const cdf = await readFile(join(out, 'plots', 'cdf.svg'), 'utf8');
     expect(cdf.match(/<polyline/g)).toHaveLength(2);
-    expect((await readdir(out)).sort()).toEqual(['bad', 'comparison.json', 'good', 'plots', 'report.md', 'table1.csv']);
+    expect((await readdir(out)).sort()).toEqual([
+      'bad',
+      'comparison.json',
+      'good',
+      'plots',
+      'report.md',
+      'table1.csv',
+    ]);
     const csv = (await readFile(join(out, 'table1.csv'), 'utf8')).trim().split('\n');
     expect(csv).toHaveLength(3);
     expect(csv[1].startsWith('good,,good.csv,3,6,0,')).toBe(true);

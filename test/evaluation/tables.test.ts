@@ -10,16 +10,41 @@ import {
 } from '../../src/evaluation/tables';
 import { annotations, SPACING_01 } from './fixtures';
 
-const gt = annotations(2, { a: [{ x: 0, y: 0 }, { x: 0, y: 0 }], b: [{ x: 0, y: 0 }, { x: 0, y: 0 }] }, { spacing: SPACING_01 });
+const gt = annotations(
+  2,
+  {
+    a: [
+      { x: 0, y: 0 },
+      { x: 0, y: 0 },
+    ],
+    b: [
+      { x: 0, y: 0 },
+      { x: 0, y: 0 },
+    ],
+  },
+  { spacing: SPACING_01 },
+);
 // errors (mm): a1 1.0, a2 3.0, b1 1.0, b2 missing
-const pred = annotations(2, { a: [{ x: 10, y: 0 }, { x: 0, y: 30 }], b: [{ x: 0, y: 10 }, null] }, { meta: { method: 'toy', seed: 7, modelCount: 19 } });
+const pred = annotations(
+  2,
+  {
+    a: [
+      { x: 10, y: 0 },
+      { x: 0, y: 30 },
+    ],
+    b: [{ x: 0, y: 10 }, null],
+  },
+  { meta: { method: 'toy', seed: 7, modelCount: 19 } },
+);
 
 describe('tables', () => {
   const e = evaluate(pred, gt, { predictionFile: 'toy.csv' });
 
   it('writes a Table 1 row: method, count, MRE ± std, SDR per radius in %', () => {
     const md = table1Markdown([e]).split('\n');
-    expect(md[0]).toBe('| Method | Count | MRE ± std (mm) | SDR 2 mm (%) | SDR 2.5 mm (%) | SDR 3 mm (%) | SDR 4 mm (%) |');
+    expect(md[0]).toBe(
+      '| Method | Count | MRE ± std (mm) | SDR 2 mm (%) | SDR 2.5 mm (%) | SDR 3 mm (%) | SDR 4 mm (%) |',
+    );
     // mean 5/3 = 1.67, population std = sqrt(((1-5/3)^2*2 + (3-5/3)^2)/3) = 0.94; SDR: 2/3 below 2, 2.5, 3 (3.0 is not below 3)
     expect(md[2]).toBe('| toy | 19 | 1.67 ± 0.94 | 66.67 | 66.67 | 66.67 | 100.00 |');
   });
@@ -35,7 +60,9 @@ describe('tables', () => {
 
   it('writes per-landmark and per-image CSV with units in the header', () => {
     const lm = perLandmarkCsv(e).trim().split('\n');
-    expect(lm[0]).toBe('landmark_id,name,count,missing_predictions,mre_mm,std_mm,median_mm,max_mm,sdr_2mm_pct,sdr_2.5mm_pct,sdr_3mm_pct,sdr_4mm_pct');
+    expect(lm[0]).toBe(
+      'landmark_id,name,count,missing_predictions,mre_mm,std_mm,median_mm,max_mm,sdr_2mm_pct,sdr_2.5mm_pct,sdr_3mm_pct,sdr_4mm_pct',
+    );
     expect(lm[2]).toBe('2,lm2,1,1,3,0,3,3,0,0,0,100');
     const im = perImageCsv(e).trim().split('\n');
     expect(im[2]).toBe('b,1,1,1,0,1,1,100,100,100,100');

@@ -25,7 +25,11 @@ export function itemReadOptions(item: DatasetItem, forceSpacing = false): ReadIm
 }
 
 /** Run `fn` over `items` with at most `limit` in flight, keeping order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T, i: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (t: T, i: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -62,11 +66,19 @@ export function makeDataset(f: DatasetFields): Dataset {
       const images: ImageAnnotation[] = [];
       for (const it of f.items) {
         if (!it.landmarks || (want && !want.has(it.split))) continue;
-        const ann: ImageAnnotation = { imageId: it.id, landmarks: it.landmarks.map((v) => ({ ...v, source: v.source ?? 'gt' })) };
+        const ann: ImageAnnotation = {
+          imageId: it.id,
+          landmarks: it.landmarks.map((v) => ({ ...v, source: v.source ?? 'gt' })),
+        };
         if (it.spacing.source !== 'none') ann.spacing = { ...it.spacing };
         images.push(ann);
       }
-      const meta: Record<string, unknown> = { dataset: f.name, kind: f.kind, root: f.root, splits: splits.length ? splits : 'all' };
+      const meta: Record<string, unknown> = {
+        dataset: f.name,
+        kind: f.kind,
+        root: f.root,
+        splits: splits.length ? splits : 'all',
+      };
       if (f.groundTruthRule) meta.groundTruth = f.groundTruthRule;
       return { landmarkSet: f.landmarkSet, images, meta };
     },
@@ -83,7 +95,11 @@ export function makeDataset(f: DatasetFields): Dataset {
         try {
           const image =
             opts.longSide !== undefined
-              ? await ds.loadScaled(item, opts.longSide, { cacheDir: opts.cacheDir, cache: opts.cache, method: opts.method })
+              ? await ds.loadScaled(item, opts.longSide, {
+                  cacheDir: opts.cacheDir,
+                  cache: opts.cache,
+                  method: opts.method,
+                })
               : await ds.loadImage(item);
           return { item, image } as LoadedItem;
         } catch (e) {
@@ -93,6 +109,8 @@ export function makeDataset(f: DatasetFields): Dataset {
           opts.onProgress?.(++done, items.length);
         }
       });
+      const order = new Map(items.map((it, i) => [it.id, i]));
+      problems.sort((a, b) => (order.get(a.itemId ?? '') ?? 0) - (order.get(b.itemId ?? '') ?? 0));
       return { items: results.filter((r): r is LoadedItem => r !== null), problems };
     },
   };
@@ -100,11 +118,21 @@ export function makeDataset(f: DatasetFields): Dataset {
 }
 
 /** Split summaries from items. */
-export function summarizeSplits(items: readonly DatasetItem[], order: readonly string[], withheld: ReadonlySet<string> = new Set(), notes: Record<string, string> = {}): Dataset['splits'] {
+export function summarizeSplits(
+  items: readonly DatasetItem[],
+  order: readonly string[],
+  withheld: ReadonlySet<string> = new Set(),
+  notes: Record<string, string> = {},
+): Dataset['splits'] {
   const names = [...new Set([...order, ...items.map((i) => i.split)])];
   return names.map((name) => {
     const its = items.filter((i) => i.split === name);
-    const info = { name, count: its.length, labelled: its.filter((i) => i.landmarks).length, labelsWithheld: withheld.has(name) };
+    const info = {
+      name,
+      count: its.length,
+      labelled: its.filter((i) => i.landmarks).length,
+      labelsWithheld: withheld.has(name),
+    };
     return notes[name] ? { ...info, note: notes[name] } : info;
   });
 }

@@ -59,7 +59,8 @@ function normaliseImageRef(ref: string): string {
 export async function openFolderDataset(dir: string, opts: FolderDatasetOptions = {}): Promise<Dataset> {
   const root = resolve(dir);
   const st = await stat(root).catch(() => null);
-  if (!st || !st.isDirectory()) throw new DataError(dir, st ? 'not a folder' : 'folder not found', { kind: 'dataset' });
+  if (!st || !st.isDirectory())
+    throw new DataError(dir, st ? 'not a folder' : 'folder not found', { kind: 'dataset' });
   const problems: DataProblem[] = [];
   const split = opts.split ?? 'all';
 
@@ -71,20 +72,36 @@ export async function openFolderDataset(dir: string, opts: FolderDatasetOptions 
     const id = normaliseImageRef(rel);
     const prev = byId.get(id);
     if (prev) {
-      problems.push(problem('dataset', f, `duplicate image id '${id}' (also ${prev.imagePath}); this file is skipped`, { itemId: id }));
+      problems.push(
+        problem('dataset', f, `duplicate image id '${id}' (also ${prev.imagePath}); this file is skipped`, {
+          itemId: id,
+        }),
+      );
       continue;
     }
-    const item: DatasetItem = { id, split, imagePath: f, spacing: { x: 1, y: 1, source: 'none' }, landmarks: null };
+    const item: DatasetItem = {
+      id,
+      split,
+      imagePath: f,
+      spacing: { x: 1, y: 1, source: 'none' },
+      landmarks: null,
+    };
     byId.set(id, item);
     items.push(item);
   }
-  if (items.length === 0) problems.push(problem('dataset', root, 'no images found (PNG, JPEG, BMP, TIFF, DICOM)'));
+  if (items.length === 0)
+    problems.push(problem('dataset', root, 'no images found (PNG, JPEG, BMP, TIFF, DICOM)'));
 
   // Landmarks.
   let landmarksPath = opts.landmarks;
   if (!landmarksPath) {
     for (const n of DEFAULT_LANDMARK_FILES) {
-      if (await stat(join(root, n)).then((s) => s.isFile(), () => false)) {
+      if (
+        await stat(join(root, n)).then(
+          (s) => s.isFile(),
+          () => false,
+        )
+      ) {
         landmarksPath = join(root, n);
         break;
       }
@@ -94,7 +111,10 @@ export async function openFolderDataset(dir: string, opts: FolderDatasetOptions 
   const annotationSpacing = new Map<string, Spacing>();
   if (landmarksPath) {
     try {
-      const { set, problems: lp } = await loadLandmarks(landmarksPath, { ...opts.landmarkOptions, landmarkSet: opts.landmarkSet });
+      const { set, problems: lp } = await loadLandmarks(landmarksPath, {
+        ...opts.landmarkOptions,
+        landmarkSet: opts.landmarkSet,
+      });
       problems.push(...lp);
       landmarkSet = set.landmarkSet;
       const anns = new Map<string, ImageAnnotation>();
@@ -102,7 +122,14 @@ export async function openFolderDataset(dir: string, opts: FolderDatasetOptions 
       for (const [ref, a] of anns) {
         const item = byId.get(ref);
         if (!item) {
-          problems.push(problem('landmarks', landmarksPath, `landmarks for image '${a.imageId}', which is not in ${root}`, { itemId: a.imageId }));
+          problems.push(
+            problem(
+              'landmarks',
+              landmarksPath,
+              `landmarks for image '${a.imageId}', which is not in ${root}`,
+              { itemId: a.imageId },
+            ),
+          );
           continue;
         }
         item.landmarks = a.landmarks.map((v) => ({ ...v, source: v.source ?? 'gt' }));
@@ -138,9 +165,12 @@ export async function openFolderDataset(dir: string, opts: FolderDatasetOptions 
     }
     const fromAnn = annotationSpacing.get(item.id);
     if (fromAnn) item.spacing = { ...fromAnn };
-    else if (opts.spacing) item.spacing = { x: opts.spacing.x, y: opts.spacing.y, source: opts.spacing.source ?? 'user' };
+    else if (opts.spacing)
+      item.spacing = { x: opts.spacing.x, y: opts.spacing.y, source: opts.spacing.source ?? 'user' };
   });
 
+  const order = new Map(items.map((it, i) => [it.id, i]));
+  problems.sort((a, b) => (order.get(a.itemId ?? '') ?? -1) - (order.get(b.itemId ?? '') ?? -1));
   return makeDataset({
     kind: 'folder',
     name: opts.name ?? root.split(/[\\/]/).pop() ?? root,

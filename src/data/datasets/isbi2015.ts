@@ -35,7 +35,10 @@ export interface IsbiOptions {
 }
 
 async function isDir(p: string): Promise<boolean> {
-  return stat(p).then((s) => s.isDirectory(), () => false);
+  return stat(p).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 /** A child folder by name, ignoring case (copies of the data differ in capitalisation). */
@@ -68,7 +71,14 @@ export async function openIsbi2015(root: string, opts: IsbiOptions = {}): Promis
   const mm = opts.spacingMm ?? ISBI2015_SPACING_MM;
   const spacing: Spacing = { x: mm, y: mm, source: 'dataset' };
   const problems: DataProblem[] = [];
-  if (!annDir) problems.push(problem('dataset', join(root, 'AnnotationsByMD'), 'annotation folder not found: every image is unlabelled'));
+  if (!annDir)
+    problems.push(
+      problem(
+        'dataset',
+        join(root, 'AnnotationsByMD'),
+        'annotation folder not found: every image is unlabelled',
+      ),
+    );
 
   const items: DatasetItem[] = [];
   for (const s of ISBI2015_SPLITS) {
@@ -85,17 +95,34 @@ export async function openIsbi2015(root: string, opts: IsbiOptions = {}): Promis
       if (!prev || EXT_RANK.indexOf(extensionOf(f)) < EXT_RANK.indexOf(extensionOf(prev))) best.set(id, f);
     }
     const ids = [...best.keys()].sort((a, b) => Number(a) - Number(b) || a.localeCompare(b));
-    for (const id of ids) items.push({ id, split: s.name, imagePath: join(dir, best.get(id)!), spacing: { ...spacing }, landmarks: null });
+    for (const id of ids)
+      items.push({
+        id,
+        split: s.name,
+        imagePath: join(dir, best.get(id)!),
+        spacing: { ...spacing },
+        landmarks: null,
+      });
   }
 
   // Two small text files per labelled image: read them a few at a time.
   const missing = new Map<string, number>();
   const annBase = annDir ?? join(root, 'AnnotationsByMD');
-  const dirs = { senior: seniorDir ?? join(annBase, '400_senior'), junior: juniorDir ?? join(annBase, '400_junior') };
+  const dirs = {
+    senior: seniorDir ?? join(annBase, '400_senior'),
+    junior: juniorDir ?? join(annBase, '400_junior'),
+  };
   const want = gt === 'mean' ? (['senior', 'junior'] as const) : ([gt] as const);
   await mapLimit(items, 8, async (item) => {
     const paths = want.map((w) => join(dirs[w], `${item.id}.txt`));
-    const exists = await Promise.all(paths.map((p) => stat(p).then(() => true, () => false)));
+    const exists = await Promise.all(
+      paths.map((p) =>
+        stat(p).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
     if (exists.every((e) => !e)) {
       missing.set(item.split, (missing.get(item.split) ?? 0) + 1);
       return;
@@ -103,7 +130,10 @@ export async function openIsbi2015(root: string, opts: IsbiOptions = {}): Promis
     try {
       const pts: Point[][] = [];
       for (const [i, p] of paths.entries()) {
-        if (!exists[i]) throw new DataError(p, `${want[i]} annotation missing while the ${want[1 - i]}'s exists`, { kind: 'landmarks' });
+        if (!exists[i])
+          throw new DataError(p, `${want[i]} annotation missing while the ${want[1 - i]}'s exists`, {
+            kind: 'landmarks',
+          });
         pts.push(await readIsbiTxt(p, ISBI_LANDMARK_COUNT));
       }
       const points = gt === 'mean' ? pts[0]!.map((p, k) => floorMeanPoint(p, pts[1]![k]!)) : pts[0]!;
@@ -123,22 +153,40 @@ export async function openIsbi2015(root: string, opts: IsbiOptions = {}): Promis
     const m = missing.get(s.name) ?? 0;
     if (its.length > 0 && m === its.length) {
       withheld.add(s.name);
-      notes[s.name] = s.name === 'test2' ? 'labels withheld on purpose (held-out check); usable as unlabelled images' : 'no annotations found: unlabelled';
+      notes[s.name] =
+        s.name === 'test2'
+          ? 'labels withheld on purpose (held-out check); usable as unlabelled images'
+          : 'no annotations found: unlabelled';
     } else if (m > 0) {
       for (const it of its) {
         if (!it.landmarks && !problems.some((p) => p.itemId === it.id)) {
-          problems.push(problem('landmarks', join(dirs[want[0]], `${it.id}.txt`), `no annotation for image ${it.id} (split ${s.name})`, { itemId: it.id }));
+          problems.push(
+            problem(
+              'landmarks',
+              join(dirs[want[0]], `${it.id}.txt`),
+              `no annotation for image ${it.id} (split ${s.name})`,
+              { itemId: it.id },
+            ),
+          );
         }
       }
     }
   }
+  // Reads ran concurrently: report problems in dataset order, whatever finished first.
+  const order = new Map(items.map((it, i) => [it.id, i]));
+  problems.sort((a, b) => (order.get(a.itemId ?? '') ?? -1) - (order.get(b.itemId ?? '') ?? -1));
   return makeDataset({
     kind: 'isbi2015',
     name: 'ISBI 2015 cephalometric',
     root,
     landmarkSet: cloneLandmarkSet(ISBI2015_LANDMARK_SET),
     items,
-    splits: summarizeSplits(items, ISBI2015_SPLITS.map((s) => s.name), withheld, notes),
+    splits: summarizeSplits(
+      items,
+      ISBI2015_SPLITS.map((s) => s.name),
+      withheld,
+      notes,
+    ),
     problems,
     groundTruthRule: gt === 'mean' ? 'floor((senior + junior) / 2)' : `${gt} doctor`,
   });

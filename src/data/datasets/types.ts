@@ -68,7 +68,11 @@ export interface Dataset {
   /** Decode the full-resolution image. Throws a DataError naming the file. */
   loadImage(item: DatasetItem): Promise<DecodedImage>;
   /** The downscaled copy with the given long side, from the disk cache when valid. */
-  loadScaled(item: DatasetItem, longSide: number, opts?: Omit<ScaledImageOptions, keyof ReadImageOptions>): Promise<ScaledImage>;
+  loadScaled(
+    item: DatasetItem,
+    longSide: number,
+    opts?: Omit<ScaledImageOptions, keyof ReadImageOptions>,
+  ): Promise<ScaledImage>;
   /** Load many; bad files become problems, the rest loads. */
   loadBatch(items: readonly DatasetItem[], opts?: BatchOptions): Promise<BatchResult>;
 }

@@ -7,11 +7,28 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { hasKnownSpacing } from '../annotations';
 import { DataError, problem, problemsError, type DataProblem } from '../errors';
 import { findLandmark, landmarkSetFromIds } from '../landmarkSets';
-import type { AnnotationSet, ImageAnnotation, LandmarkSet, LandmarkValue, Spacing, SpacingSource } from '../types';
+import type {
+  AnnotationSet,
+  ImageAnnotation,
+  LandmarkSet,
+  LandmarkValue,
+  Spacing,
+  SpacingSource,
+} from '../types';
 import { csvLine, parseCsvRows } from './csvText';
 import { formatNumber, formatRounded, parseFiniteNumber } from './numbers';
 
-export const CSV_COLUMNS = ['image', 'landmark_id', 'name', 'x_px', 'y_px', 'x_mm', 'y_mm', 'confidence', 'source'] as const;
+export const CSV_COLUMNS = [
+  'image',
+  'landmark_id',
+  'name',
+  'x_px',
+  'y_px',
+  'x_mm',
+  'y_mm',
+  'confidence',
+  'source',
+] as const;
 const REQUIRED = ['image', 'landmark_id', 'x_px', 'y_px'] as const;
 
 export interface LandmarkReadOptions {
@@ -27,10 +44,20 @@ export interface LandmarkReadResult {
   problems: DataProblem[];
 }
 
-const SPACING_SOURCES: readonly SpacingSource[] = ['PixelSpacing', 'ImagerPixelSpacing', 'dataset', 'user', 'none'];
+const SPACING_SOURCES: readonly SpacingSource[] = [
+  'PixelSpacing',
+  'ImagerPixelSpacing',
+  'dataset',
+  'user',
+  'none',
+];
 
 /** Lenient parse: every problem is collected, the good images are kept. */
-export function parseLandmarkCsv(text: string, path: string, opts: LandmarkReadOptions = {}): LandmarkReadResult {
+export function parseLandmarkCsv(
+  text: string,
+  path: string,
+  opts: LandmarkReadOptions = {},
+): LandmarkReadResult {
   const problems: DataProblem[] = [];
   const meta: Record<string, unknown> = {};
   let setName: string | undefined;
@@ -53,7 +80,8 @@ export function parseLandmarkCsv(text: string, path: string, opts: LandmarkReadO
         problems.push(problem('landmarks', path, `unreadable '# meta:' JSON`, { line: k + 1 }));
       }
     } else if (key === 'landmark_set') setName = value;
-    else if (key === 'spacing_source' && (SPACING_SOURCES as string[]).includes(value)) spacingSource = value as SpacingSource;
+    else if (key === 'spacing_source' && (SPACING_SOURCES as string[]).includes(value))
+      spacingSource = value as SpacingSource;
   }
   const rows = parseCsvRows(lines.slice(k).join('\n'), k + 1);
   const r = 0;
@@ -66,7 +94,11 @@ export function parseLandmarkCsv(text: string, path: string, opts: LandmarkReadO
   });
   const missingCols = REQUIRED.filter((c) => !(c in col));
   if (missingCols.length) {
-    throw new DataError(path, `CSV header lacks column(s) ${missingCols.join(', ')} (expected ${CSV_COLUMNS.join(',')})`, { kind: 'landmarks', line: headerRow.line });
+    throw new DataError(
+      path,
+      `CSV header lacks column(s) ${missingCols.join(', ')} (expected ${CSV_COLUMNS.join(',')})`,
+      { kind: 'landmarks', line: headerRow.line },
+    );
   }
   const get = (f: string[], name: string): string | undefined => (name in col ? f[col[name]!] : undefined);
 
@@ -84,7 +116,12 @@ export function parseLandmarkCsv(text: string, path: string, opts: LandmarkReadO
     if (f[0]!.trimStart().startsWith('#')) continue;
     const imageId = (get(f, 'image') ?? '').trim();
     const bad = (why: string): void => {
-      problems.push(problem('landmarks', path, imageId ? `image '${imageId}': ${why}` : why, { line: row.line, itemId: imageId || undefined }));
+      problems.push(
+        problem('landmarks', path, imageId ? `image '${imageId}': ${why}` : why, {
+          line: row.line,
+          itemId: imageId || undefined,
+        }),
+      );
       const acc = images.get(imageId);
       if (acc) acc.bad = true;
     };
@@ -124,8 +161,10 @@ export function parseLandmarkCsv(text: string, path: string, opts: LandmarkReadO
       point = { x: x.value, y: y.value };
       const xm = parseFiniteNumber(get(f, 'x_mm'), 'x_mm');
       const ym = parseFiniteNumber(get(f, 'y_mm'), 'y_mm');
-      if (xm.ok && Math.abs(x.value) > Math.abs(acc.ratioX?.px ?? 0)) acc.ratioX = { px: x.value, mm: xm.value };
-      if (ym.ok && Math.abs(y.value) > Math.abs(acc.ratioY?.px ?? 0)) acc.ratioY = { px: y.value, mm: ym.value };
+      if (xm.ok && Math.abs(x.value) > Math.abs(acc.ratioX?.px ?? 0))
+        acc.ratioX = { px: x.value, mm: xm.value };
+      if (ym.ok && Math.abs(y.value) > Math.abs(acc.ratioY?.px ?? 0))
+        acc.ratioY = { px: y.value, mm: ym.value };
     } else if ((get(f, 'x_mm') ?? '').trim() !== '') {
       bad(`landmark ${id} has mm but no pixel coordinates (x_px, y_px are required)`);
       continue;
@@ -145,11 +184,20 @@ export function parseLandmarkCsv(text: string, path: string, opts: LandmarkReadO
     acc.values.set(id, { value, line: row.line });
   }
 
-  const landmarkSet = opts.landmarkSet ?? landmarkSetFromIds(setName ?? opts.setName ?? 'from CSV', [...images.values()].flatMap((a) => [...a.values.keys()]), names);
+  const landmarkSet =
+    opts.landmarkSet ??
+    landmarkSetFromIds(
+      setName ?? opts.setName ?? 'from CSV',
+      [...images.values()].flatMap((a) => [...a.values.keys()]),
+      names,
+    );
   const out: ImageAnnotation[] = [];
   for (const [imageId, acc] of images) {
     if (acc.bad) continue;
-    const ann: ImageAnnotation = { imageId, landmarks: [...acc.values.values()].map((v) => v.value).sort((a, b) => a.id - b.id) };
+    const ann: ImageAnnotation = {
+      imageId,
+      landmarks: [...acc.values.values()].map((v) => v.value).sort((a, b) => a.id - b.id),
+    };
     if (acc.ratioX && acc.ratioY && acc.ratioX.px !== 0 && acc.ratioY.px !== 0) {
       const sx = Number((acc.ratioX.mm / acc.ratioX.px).toPrecision(9));
       const sy = Number((acc.ratioY.mm / acc.ratioY.px).toPrecision(9));
@@ -194,7 +242,10 @@ export function formatLandmarkCsv(set: AnnotationSet): string {
   return lines.join('\n') + '\n';
 }
 
-export async function readLandmarkCsvFile(path: string, opts: LandmarkReadOptions = {}): Promise<LandmarkReadResult> {
+export async function readLandmarkCsvFile(
+  path: string,
+  opts: LandmarkReadOptions = {},
+): Promise<LandmarkReadResult> {
   return parseLandmarkCsv(await readText(path), path, opts);
 }
 
@@ -214,6 +265,9 @@ export async function readText(path: string): Promise<string> {
     return await readFile(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(path, code === 'ENOENT' ? 'file not found' : `cannot read: ${(e as Error).message}`, { kind: 'landmarks', cause: e });
+    throw new DataError(path, code === 'ENOENT' ? 'file not found' : `cannot read: ${(e as Error).message}`, {
+      kind: 'landmarks',
+      cause: e,
+    });
   }
 }

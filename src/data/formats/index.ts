@@ -8,7 +8,12 @@ import { landmarksFromPoints } from '../annotations';
 import { DataError, problemsError, toProblem, type DataProblem } from '../errors';
 import { findLandmark, landmarkSetFromIds } from '../landmarkSets';
 import type { AnnotationSet, ImageAnnotation, Spacing } from '../types';
-import { readLandmarkCsvFile, writeLandmarkCsv, type LandmarkReadOptions, type LandmarkReadResult } from './csv';
+import {
+  readLandmarkCsvFile,
+  writeLandmarkCsv,
+  type LandmarkReadOptions,
+  type LandmarkReadResult,
+} from './csv';
 import { ISBI_LANDMARK_COUNT, readIsbiTxt, writeIsbiTxt } from './isbiTxt';
 import { readLandmarkJsonFile, writeLandmarkJson } from './json';
 import { parseSlicerMarkups, SLICER_EXTENSION, writeSlicerMarkups } from './slicer';
@@ -45,12 +50,21 @@ function baseId(path: string, ext: RegExp): string {
  * Read a landmark file, or a folder of per-image files (Slicer `.mrk.json` or ISBI `.txt`, image id =
  * file name). Lenient: problems are returned, the readable images kept.
  */
-export async function loadLandmarks(path: string, opts: LoadLandmarksOptions = {}): Promise<LandmarkReadResult> {
+export async function loadLandmarks(
+  path: string,
+  opts: LoadLandmarksOptions = {},
+): Promise<LandmarkReadResult> {
   let isDir = false;
   try {
     isDir = (await stat(path)).isDirectory();
   } catch (e) {
-    throw new DataError(path, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot read: ${(e as Error).message}`, { kind: 'landmarks', cause: e });
+    throw new DataError(
+      path,
+      (e as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'file not found'
+        : `cannot read: ${(e as Error).message}`,
+      { kind: 'landmarks', cause: e },
+    );
   }
   if (isDir) return loadLandmarkFolder(path, opts);
   const format = opts.format ?? landmarkFormatOf(path);
@@ -63,7 +77,9 @@ export async function loadLandmarks(path: string, opts: LoadLandmarksOptions = {
     case 'isbi-txt':
       return loadPerImageFiles([path], format, opts);
     default:
-      throw new DataError(path, 'unknown landmark file type (expected .csv, .json, .mrk.json or .txt)', { kind: 'landmarks' });
+      throw new DataError(path, 'unknown landmark file type (expected .csv, .json, .mrk.json or .txt)', {
+        kind: 'landmarks',
+      });
   }
 }
 
@@ -73,12 +89,22 @@ async function loadLandmarkFolder(dir: string, opts: LoadLandmarksOptions): Prom
   const txt = names.filter((n) => n.toLowerCase().endsWith('.txt'));
   const format = opts.format ?? (slicer.length ? 'slicer' : txt.length ? 'isbi-txt' : null);
   if (format !== 'slicer' && format !== 'isbi-txt') {
-    throw new DataError(dir, 'folder holds no per-image landmark files (.mrk.json or .txt)', { kind: 'landmarks' });
+    throw new DataError(dir, 'folder holds no per-image landmark files (.mrk.json or .txt)', {
+      kind: 'landmarks',
+    });
   }
-  return loadPerImageFiles((format === 'slicer' ? slicer : txt).map((n) => join(dir, n)), format, opts);
+  return loadPerImageFiles(
+    (format === 'slicer' ? slicer : txt).map((n) => join(dir, n)),
+    format,
+    opts,
+  );
 }
 
-async function loadPerImageFiles(paths: string[], format: 'slicer' | 'isbi-txt', opts: LoadLandmarksOptions): Promise<LandmarkReadResult> {
+async function loadPerImageFiles(
+  paths: string[],
+  format: 'slicer' | 'isbi-txt',
+  opts: LoadLandmarksOptions,
+): Promise<LandmarkReadResult> {
   const problems: DataProblem[] = [];
   const images: ImageAnnotation[] = [];
   const count = opts.count ?? opts.landmarkSet?.landmarks.length ?? ISBI_LANDMARK_COUNT;
@@ -90,7 +116,11 @@ async function loadPerImageFiles(paths: string[], format: 'slicer' | 'isbi-txt',
         images.push({ imageId, landmarks: landmarksFromPoints(await readIsbiTxt(p, count), { ids }) });
       } else {
         const imageId = baseId(p, /\.mrk\.json$/i);
-        const r = parseSlicerMarkups(await readText(p), p, { imageId, landmarkSet: opts.landmarkSet, spacing: opts.spacingFor?.(imageId) });
+        const r = parseSlicerMarkups(await readText(p), p, {
+          imageId,
+          landmarkSet: opts.landmarkSet,
+          spacing: opts.spacingFor?.(imageId),
+        });
         problems.push(...r.problems);
         if (r.annotation) images.push(r.annotation);
       }
@@ -99,7 +129,9 @@ async function loadPerImageFiles(paths: string[], format: 'slicer' | 'isbi-txt',
     }
   }
   const ids = images.flatMap((a) => a.landmarks.map((v) => v.id));
-  const landmarkSet = opts.landmarkSet ?? landmarkSetFromIds(opts.setName ?? (format === 'slicer' ? 'from Slicer markups' : 'from ISBI txt'), ids);
+  const landmarkSet =
+    opts.landmarkSet ??
+    landmarkSetFromIds(opts.setName ?? (format === 'slicer' ? 'from Slicer markups' : 'from ISBI txt'), ids);
   return { set: { landmarkSet, images }, problems };
 }
 
@@ -118,7 +150,11 @@ export interface WriteLandmarksOptions {
  * Write a set. CSV and JSON go to one file; Slicer and ISBI txt write one file per image into the
  * folder `path` (created). Returns the files written.
  */
-export async function writeLandmarks(path: string, set: AnnotationSet, opts: WriteLandmarksOptions = {}): Promise<string[]> {
+export async function writeLandmarks(
+  path: string,
+  set: AnnotationSet,
+  opts: WriteLandmarksOptions = {},
+): Promise<string[]> {
   const format = opts.format ?? landmarkFormatOf(path);
   switch (format) {
     case 'csv':
@@ -139,7 +175,10 @@ export async function writeLandmarks(path: string, set: AnnotationSet, opts: Wri
         } else {
           const f = join(path, `${ann.imageId}.txt`);
           const unknown = ann.landmarks.find((v) => !findLandmark(set.landmarkSet, v.id));
-          if (unknown) throw new DataError(f, `landmark id ${unknown.id} is not in the set '${set.landmarkSet.name}'`, { kind: 'landmarks' });
+          if (unknown)
+            throw new DataError(f, `landmark id ${unknown.id} is not in the set '${set.landmarkSet.name}'`, {
+              kind: 'landmarks',
+            });
           await writeIsbiTxt(f, pointsInSetOrder(ann.landmarks, set.landmarkSet));
           out.push(f);
         }
@@ -147,7 +186,9 @@ export async function writeLandmarks(path: string, set: AnnotationSet, opts: Wri
       return out;
     }
     default:
-      throw new DataError(path, 'unknown landmark format: give one of csv, json, slicer, isbi-txt', { kind: 'landmarks' });
+      throw new DataError(path, 'unknown landmark format: give one of csv, json, slicer, isbi-txt', {
+        kind: 'landmarks',
+      });
   }
 }
 

@@ -41,7 +41,13 @@ export async function readIsbiTxt(path: string, count: number = ISBI_LANDMARK_CO
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new DataError(path, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot read: ${(e as Error).message}`, { kind: 'landmarks', cause: e });
+    throw new DataError(
+      path,
+      (e as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'file not found'
+        : `cannot read: ${(e as Error).message}`,
+      { kind: 'landmarks', cause: e },
+    );
   }
   return parseIsbiTxt(text, path, count);
 }
@@ -51,7 +57,12 @@ export function formatIsbiTxt(points: ReadonlyArray<Point | null>, path = 'ISBI 
   return (
     points
       .map((p, i) => {
-        if (!p) throw new DataError(path, `landmark ${i + 1} is missing: the ISBI txt format cannot store missing landmarks`, { kind: 'landmarks' });
+        if (!p)
+          throw new DataError(
+            path,
+            `landmark ${i + 1} is missing: the ISBI txt format cannot store missing landmarks`,
+            { kind: 'landmarks' },
+          );
         return `${formatNumber(p.x)},${formatNumber(p.y)}`;
       })
       .join('\n') + '\n'

@@ -5,7 +5,14 @@
 import { writeFile } from 'node:fs/promises';
 import { DataError, problem, problemsError, type DataProblem } from '../errors';
 import { findLandmark, landmarkSetFromIds, validateLandmarkSet } from '../landmarkSets';
-import type { AnnotationSet, ImageAnnotation, LandmarkSet, LandmarkValue, Spacing, SpacingSource } from '../types';
+import type {
+  AnnotationSet,
+  ImageAnnotation,
+  LandmarkSet,
+  LandmarkValue,
+  Spacing,
+  SpacingSource,
+} from '../types';
 import { readText, type LandmarkReadOptions, type LandmarkReadResult } from './csv';
 import { checkJsonNumber } from './numbers';
 
@@ -47,19 +54,32 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Lenient parse: bad images are reported and left out; a wrong document shape throws. */
-export function parseLandmarkJson(text: string, path: string, opts: LandmarkReadOptions = {}): LandmarkReadResult {
+export function parseLandmarkJson(
+  text: string,
+  path: string,
+  opts: LandmarkReadOptions = {},
+): LandmarkReadResult {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (e) {
     throw new DataError(path, `not valid JSON: ${(e as Error).message}`, { kind: 'landmarks', cause: e });
   }
-  if (!isObject(doc) || !Array.isArray(doc.images)) throw new DataError(path, `not a OneMark landmark file (no "images" array)`, { kind: 'landmarks' });
+  if (!isObject(doc) || !Array.isArray(doc.images))
+    throw new DataError(path, `not a OneMark landmark file (no "images" array)`, { kind: 'landmarks' });
   if (doc.format !== undefined && doc.format !== LANDMARKS_JSON_FORMAT) {
-    throw new DataError(path, `unknown format '${String(doc.format)}' (expected '${LANDMARKS_JSON_FORMAT}')`, { kind: 'landmarks' });
+    throw new DataError(
+      path,
+      `unknown format '${String(doc.format)}' (expected '${LANDMARKS_JSON_FORMAT}')`,
+      { kind: 'landmarks' },
+    );
   }
   if (typeof doc.version === 'number' && doc.version > LANDMARKS_JSON_VERSION) {
-    throw new DataError(path, `format version ${doc.version} is newer than this OneMark reads (${LANDMARKS_JSON_VERSION})`, { kind: 'landmarks' });
+    throw new DataError(
+      path,
+      `format version ${doc.version} is newer than this OneMark reads (${LANDMARKS_JSON_VERSION})`,
+      { kind: 'landmarks' },
+    );
   }
   const problems: DataProblem[] = [];
   let fileSet: LandmarkSet | undefined;
@@ -74,22 +94,30 @@ export function parseLandmarkJson(text: string, path: string, opts: LandmarkRead
   const ids = new Set<number>();
   (doc.images as unknown[]).forEach((raw, idx) => {
     const where = `images[${idx}]`;
-    if (!isObject(raw) || typeof raw.imageId !== 'string' || raw.imageId === '' || !Array.isArray(raw.landmarks)) {
+    if (
+      !isObject(raw) ||
+      typeof raw.imageId !== 'string' ||
+      raw.imageId === '' ||
+      !Array.isArray(raw.landmarks)
+    ) {
       problems.push(problem('landmarks', path, `${where}: needs "imageId" (string) and "landmarks" (array)`));
       return;
     }
     const imageId = raw.imageId;
-    const bad = (why: string): void => void problems.push(problem('landmarks', path, `image '${imageId}': ${why}`, { itemId: imageId }));
+    const bad = (why: string): void =>
+      void problems.push(problem('landmarks', path, `image '${imageId}': ${why}`, { itemId: imageId }));
     if (seenImages.has(imageId)) return bad('appears twice');
     seenImages.add(imageId);
     const values: LandmarkValue[] = [];
     const seen = new Set<number>();
     for (const l of raw.landmarks as unknown[]) {
-      if (!isObject(l) || !Number.isInteger(l.id) || (l.id as number) < 1) return bad(`landmark entry without an integer id >= 1: ${JSON.stringify(l)}`);
+      if (!isObject(l) || !Number.isInteger(l.id) || (l.id as number) < 1)
+        return bad(`landmark entry without an integer id >= 1: ${JSON.stringify(l)}`);
       const id = l.id as number;
       if (seen.has(id)) return bad(`duplicate landmark id ${id}`);
       seen.add(id);
-      if (checkSet && !findLandmark(checkSet, id)) return bad(`landmark id ${id} is not in the landmark set '${checkSet.name}'`);
+      if (checkSet && !findLandmark(checkSet, id))
+        return bad(`landmark id ${id} is not in the landmark set '${checkSet.name}'`);
       const v: LandmarkValue = { id, point: null };
       if (!(l.x === null && l.y === null) && !(l.x === undefined && l.y === undefined)) {
         const x = checkJsonNumber(l.x, `x of landmark ${id}`);
@@ -110,7 +138,13 @@ export function parseLandmarkJson(text: string, path: string, opts: LandmarkRead
     const ann: ImageAnnotation = { imageId, landmarks: values };
     if (isObject(raw.spacing)) {
       const s = raw.spacing;
-      if (typeof s.x === 'number' && typeof s.y === 'number' && s.x > 0 && s.y > 0 && SOURCES.includes(s.source as SpacingSource)) {
+      if (
+        typeof s.x === 'number' &&
+        typeof s.y === 'number' &&
+        s.x > 0 &&
+        s.y > 0 &&
+        SOURCES.includes(s.source as SpacingSource)
+      ) {
         ann.spacing = { x: s.x, y: s.y, source: s.source as SpacingSource } satisfies Spacing;
       } else return bad(`invalid spacing ${JSON.stringify(s)}`);
     }
@@ -122,7 +156,10 @@ export function parseLandmarkJson(text: string, path: string, opts: LandmarkRead
   return { set, problems };
 }
 
-export async function readLandmarkJsonFile(path: string, opts: LandmarkReadOptions = {}): Promise<LandmarkReadResult> {
+export async function readLandmarkJsonFile(
+  path: string,
+  opts: LandmarkReadOptions = {},
+): Promise<LandmarkReadResult> {
   return parseLandmarkJson(await readText(path), path, opts);
 }
 

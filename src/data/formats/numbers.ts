@@ -10,7 +10,8 @@ export function parseFiniteNumber(text: string | undefined, what: string): Numbe
   if (t === '') return { ok: false, why: `${what} is empty` };
   if (NON_FINITE.test(t)) return { ok: false, why: `${what} is not a finite number: '${t}'` };
   // Number('') and Number(' ') are 0 and Number('0x10') is 16: accept only decimal notation.
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return { ok: false, why: `non-numeric ${what}: '${t}'` };
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t))
+    return { ok: false, why: `non-numeric ${what}: '${t}'` };
   const v = Number(t);
   if (!Number.isFinite(v)) return { ok: false, why: `${what} is not a finite number: '${t}'` };
   return { ok: true, value: v };
@@ -18,7 +19,8 @@ export function parseFiniteNumber(text: string | undefined, what: string): Numbe
 
 /** A JSON value that must be a finite number. */
 export function checkJsonNumber(v: unknown, what: string): NumberResult {
-  if (typeof v === 'number') return Number.isFinite(v) ? { ok: true, value: v } : { ok: false, why: `${what} is not a finite number` };
+  if (typeof v === 'number')
+    return Number.isFinite(v) ? { ok: true, value: v } : { ok: false, why: `${what} is not a finite number` };
   if (typeof v === 'string') return parseFiniteNumber(v, what);
   return { ok: false, why: `non-numeric ${what}: ${JSON.stringify(v)}` };
 }

@@ -41,7 +41,11 @@ export interface SlicerWriteOptions {
   name?: string;
 }
 
-export function formatSlicerMarkups(ann: ImageAnnotation, set: LandmarkSet, opts: SlicerWriteOptions = {}): string {
+export function formatSlicerMarkups(
+  ann: ImageAnnotation,
+  set: LandmarkSet,
+  opts: SlicerWriteOptions = {},
+): string {
   const { sx, sy } = mmPerPixel(opts.spacing ?? ann.spacing);
   const byId = new Map(ann.landmarks.map((v) => [v.id, v]));
   // Every landmark of the set is listed, so a missing one stays visible (and placeable) in Slicer.
@@ -135,13 +139,21 @@ export function parseSlicerMarkups(
     throw new DataError(path, `not valid JSON: ${(e as Error).message}`, { kind: 'landmarks', cause: e });
   }
   const d = doc as { markups?: unknown };
-  if (!d || typeof d !== 'object' || !Array.isArray(d.markups)) throw new DataError(path, 'not a Slicer markups file (no "markups" array)', { kind: 'landmarks' });
-  const markup = (d.markups as Array<Record<string, unknown>>).find((m) => m && (m.type === 'Fiducial' || m.type === undefined));
+  if (!d || typeof d !== 'object' || !Array.isArray(d.markups))
+    throw new DataError(path, 'not a Slicer markups file (no "markups" array)', { kind: 'landmarks' });
+  const markup = (d.markups as Array<Record<string, unknown>>).find(
+    (m) => m && (m.type === 'Fiducial' || m.type === undefined),
+  );
   if (!markup) throw new DataError(path, 'no Fiducial (point list) markup in file', { kind: 'landmarks' });
   const cs = markup.coordinateSystem ?? 'LPS';
-  if (cs !== 'LPS' && cs !== 'RAS') throw new DataError(path, `unsupported coordinateSystem '${String(cs)}' (LPS or RAS)`, { kind: 'landmarks' });
+  if (cs !== 'LPS' && cs !== 'RAS')
+    throw new DataError(path, `unsupported coordinateSystem '${String(cs)}' (LPS or RAS)`, {
+      kind: 'landmarks',
+    });
   if (markup.coordinateUnits !== undefined && markup.coordinateUnits !== 'mm') {
-    throw new DataError(path, `unsupported coordinateUnits '${String(markup.coordinateUnits)}' (mm)`, { kind: 'landmarks' });
+    throw new DataError(path, `unsupported coordinateUnits '${String(markup.coordinateUnits)}' (mm)`, {
+      kind: 'landmarks',
+    });
   }
   const imageId = opts.imageId ?? imageIdFromSlicerPath(path);
   const problems: DataProblem[] = [];
@@ -152,21 +164,31 @@ export function parseSlicerMarkups(
   const { sx, sy } = mmPerPixel(opts.spacing);
   const values: LandmarkValue[] = [];
   const seen = new Set<number>();
-  const cps = Array.isArray(markup.controlPoints) ? (markup.controlPoints as Array<Record<string, unknown>>) : [];
+  const cps = Array.isArray(markup.controlPoints)
+    ? (markup.controlPoints as Array<Record<string, unknown>>)
+    : [];
   for (const [i, cp] of cps.entries()) {
     const label = typeof cp.label === 'string' ? cp.label : '';
-    let id = typeof cp.id === 'string' && /^\d+$/.test(cp.id) ? Number(cp.id) : typeof cp.id === 'number' ? cp.id : NaN;
+    let id =
+      typeof cp.id === 'string' && /^\d+$/.test(cp.id)
+        ? Number(cp.id)
+        : typeof cp.id === 'number'
+          ? cp.id
+          : NaN;
     if (!Number.isInteger(id) && opts.landmarkSet) {
       const l = opts.landmarkSet.landmarks.find((x) => x.name === label || x.abbreviation === label);
       if (l) id = l.id;
     }
     if (!Number.isInteger(id) || id < 1) {
-      if (!opts.landmarkSet) id = i + 1; // Slicer's own point ids are arbitrary strings: fall back on order.
-      else return bad(`control point ${i + 1} ('${label}') matches no landmark of '${opts.landmarkSet.name}'`);
+      if (!opts.landmarkSet)
+        id = i + 1; // Slicer's own point ids are arbitrary strings: fall back on order.
+      else
+        return bad(`control point ${i + 1} ('${label}') matches no landmark of '${opts.landmarkSet.name}'`);
     }
     if (seen.has(id)) return bad(`duplicate landmark id ${id}`);
     seen.add(id);
-    if (opts.landmarkSet && !findLandmark(opts.landmarkSet, id)) return bad(`landmark id ${id} is not in the landmark set '${opts.landmarkSet.name}'`);
+    if (opts.landmarkSet && !findLandmark(opts.landmarkSet, id))
+      return bad(`landmark id ${id} is not in the landmark set '${opts.landmarkSet.name}'`);
     const status = cp.positionStatus ?? 'defined';
     const v: LandmarkValue = { id, point: null };
     if (status === 'defined' || status === 'preview') {
@@ -196,12 +218,21 @@ export function parseSlicerMarkups(
   return { annotation, problems };
 }
 
-export async function readSlicerMarkups(path: string, opts: SlicerReadOptions = {}): Promise<ImageAnnotation> {
+export async function readSlicerMarkups(
+  path: string,
+  opts: SlicerReadOptions = {},
+): Promise<ImageAnnotation> {
   const { annotation, problems } = parseSlicerMarkups(await readText(path), path, opts);
-  if (!annotation) throw new DataError(path, problems[0]?.message ?? 'unreadable markups', { kind: 'landmarks' });
+  if (!annotation)
+    throw new DataError(path, problems[0]?.message ?? 'unreadable markups', { kind: 'landmarks' });
   return annotation;
 }
 
-export async function writeSlicerMarkups(path: string, ann: ImageAnnotation, set: LandmarkSet, opts: SlicerWriteOptions = {}): Promise<void> {
+export async function writeSlicerMarkups(
+  path: string,
+  ann: ImageAnnotation,
+  set: LandmarkSet,
+  opts: SlicerWriteOptions = {},
+): Promise<void> {
   await writeFile(path, formatSlicerMarkups(ann, set, opts), 'utf8');
 }

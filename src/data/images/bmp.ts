@@ -44,11 +44,15 @@ export function decodeBmpGray(bytes: Uint8Array, path: string): RawGray {
   const bad = checkDims(width, height);
   if (bad) fail(bad);
   if (compression !== 0 && compression !== 3 && compression !== 6) {
-    fail(`compression ${compression} (RLE/JPEG/PNG in BMP) is not supported; save as uncompressed BMP or PNG`);
+    fail(
+      `compression ${compression} (RLE/JPEG/PNG in BMP) is not supported; save as uncompressed BMP or PNG`,
+    );
   }
   const rowBytes = Math.ceil((width * bpp) / 32) * 4;
   if (pixelOffset + rowBytes * (height - 1) + Math.ceil((width * bpp) / 8) > bytes.length) {
-    fail(`file is truncated: ${width} x ${height} at ${bpp} bit needs ${pixelOffset + rowBytes * height} bytes, found ${bytes.length}`);
+    fail(
+      `file is truncated: ${width} x ${height} at ${bpp} bit needs ${pixelOffset + rowBytes * height} bytes, found ${bytes.length}`,
+    );
   }
 
   const pixels = width * height;
@@ -117,7 +121,11 @@ export function decodeBmpGray(bytes: Uint8Array, path: string): RawGray {
       const ro = y * width;
       for (let x = 0; x < width; x++, s += step) {
         const v = step === 2 ? dv.getUint16(s, true) : dv.getUint32(s, true);
-        out[ro + x] = luma(scale((v & rMask) >>> R.shift, R), scale((v & gMask) >>> G.shift, G), scale((v & bMask) >>> B.shift, B));
+        out[ro + x] = luma(
+          scale((v & rMask) >>> R.shift, R),
+          scale((v & gMask) >>> G.shift, G),
+          scale((v & bMask) >>> B.shift, B),
+        );
       }
     }
   } else {

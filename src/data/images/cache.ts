@@ -20,10 +20,14 @@ const MAGIC = 0x43534d4f; // 'OMSC' little-endian
 const VERSION = 1;
 
 /** `$ONEMARK_CACHE`, else the OS cache folder (XDG / ~/Library/Caches / %LOCALAPPDATA%) + `onemark`. */
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+export function defaultCacheDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string {
   if (env.ONEMARK_CACHE) return resolve(env.ONEMARK_CACHE);
   const home = homedir();
-  if (platform === 'win32') return join(env.LOCALAPPDATA || join(home, 'AppData', 'Local'), 'onemark', 'Cache');
+  if (platform === 'win32')
+    return join(env.LOCALAPPDATA || join(home, 'AppData', 'Local'), 'onemark', 'Cache');
   if (platform === 'darwin') return join(home, 'Library', 'Caches', 'onemark');
   return join(env.XDG_CACHE_HOME || join(home, '.cache'), 'onemark');
 }
@@ -46,7 +50,13 @@ interface CacheHeader {
   original: ScaledImage['original'];
 }
 
-export function scaledCacheKey(absPath: string, mtimeMs: number, size: number, longSide: number, opts: ScaledImageOptions = {}): string {
+export function scaledCacheKey(
+  absPath: string,
+  mtimeMs: number,
+  size: number,
+  longSide: number,
+  opts: ScaledImageOptions = {},
+): string {
   const material = JSON.stringify({
     v: VERSION,
     path: absPath,
@@ -106,7 +116,15 @@ export function decodeCacheFile(buf: Buffer, key: string): ScaledImage | null {
   if (dataStart + n * 4 + 4 !== buf.length) return null;
   const data = new Float32Array(n);
   new Uint8Array(data.buffer).set(buf.subarray(dataStart, dataStart + n * 4));
-  return { width: h.width, height: h.height, data, bitsStored: h.bitsStored, spacing: h.spacing, source: h.source, original: h.original };
+  return {
+    width: h.width,
+    height: h.height,
+    data,
+    bitsStored: h.bitsStored,
+    spacing: h.spacing,
+    source: h.source,
+    original: h.original,
+  };
 }
 
 async function writeAtomic(file: string, bytes: Uint8Array): Promise<void> {
@@ -128,13 +146,23 @@ const inFlight = new Map<string, Promise<ScaledImage>>();
  * exists, else decoded, resized and stored. A cache that cannot be written (read-only disk, full)
  * does not fail the load.
  */
-export async function loadScaledImage(path: string, longSide: number, opts: ScaledImageOptions = {}): Promise<ScaledImage> {
+export async function loadScaledImage(
+  path: string,
+  longSide: number,
+  opts: ScaledImageOptions = {},
+): Promise<ScaledImage> {
   const abs = resolve(path);
   let st;
   try {
     st = await stat(abs);
   } catch (e) {
-    throw new DataError(path, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot read: ${(e as Error).message}`, { cause: e });
+    throw new DataError(
+      path,
+      (e as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'file not found'
+        : `cannot read: ${(e as Error).message}`,
+      { cause: e },
+    );
   }
   const build = async (): Promise<ScaledImage> => {
     const img = await readImage(path, opts);

@@ -60,40 +60,83 @@ function jpegInfo(b: Uint8Array): { width: number; height: number; bits: number;
       continue;
     }
     if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
-      return { bits: b[i + 4]!, height: (b[i + 5]! << 8) | b[i + 6]!, width: (b[i + 7]! << 8) | b[i + 8]!, channels: b[i + 9]! };
+      return {
+        bits: b[i + 4]!,
+        height: (b[i + 5]! << 8) | b[i + 6]!,
+        width: (b[i + 7]! << 8) | b[i + 8]!,
+        channels: b[i + 9]!,
+      };
     }
     i += 2 + ((b[i + 2]! << 8) | b[i + 3]!);
   }
   return null;
 }
 
-function headerFacts(bytes: Uint8Array, format: ImageFormat, path: string): Omit<ImageInfo, 'path' | 'format' | 'spacing' | 'fileSize'> & { fileSpacing: Spacing | null } | null {
+function headerFacts(
+  bytes: Uint8Array,
+  format: ImageFormat,
+  path: string,
+): (Omit<ImageInfo, 'path' | 'format' | 'spacing' | 'fileSize'> & { fileSpacing: Spacing | null }) | null {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   switch (format) {
     case 'png': {
       if (bytes.length < 29) return null;
       const colorType = bytes[25]!;
       const channels = colorType === 0 || colorType === 3 ? 1 : colorType === 4 ? 2 : colorType === 2 ? 3 : 4;
-      return { width: dv.getUint32(16), height: dv.getUint32(20), bitsStored: colorType === 3 ? 8 : bytes[24]!, channels, fileSpacing: null };
+      return {
+        width: dv.getUint32(16),
+        height: dv.getUint32(20),
+        bitsStored: colorType === 3 ? 8 : bytes[24]!,
+        channels,
+        fileSpacing: null,
+      };
     }
     case 'jpeg': {
       const j = jpegInfo(bytes);
-      return j && { width: j.width, height: j.height, bitsStored: j.bits, channels: j.channels, fileSpacing: null };
+      return (
+        j && { width: j.width, height: j.height, bitsStored: j.bits, channels: j.channels, fileSpacing: null }
+      );
     }
     case 'bmp': {
       if (bytes.length < 30) return null;
       const hs = dv.getUint32(14, true);
-      if (hs === 12) return { width: dv.getUint16(18, true), height: Math.abs(dv.getInt16(20, true)), bitsStored: 8, channels: dv.getUint16(24, true) > 8 ? 3 : 1, fileSpacing: null };
-      return { width: dv.getInt32(18, true), height: Math.abs(dv.getInt32(22, true)), bitsStored: 8, channels: dv.getUint16(28, true) > 8 ? 3 : 1, fileSpacing: null };
+      if (hs === 12)
+        return {
+          width: dv.getUint16(18, true),
+          height: Math.abs(dv.getInt16(20, true)),
+          bitsStored: 8,
+          channels: dv.getUint16(24, true) > 8 ? 3 : 1,
+          fileSpacing: null,
+        };
+      return {
+        width: dv.getInt32(18, true),
+        height: Math.abs(dv.getInt32(22, true)),
+        bitsStored: 8,
+        channels: dv.getUint16(28, true) > 8 ? 3 : 1,
+        fileSpacing: null,
+      };
     }
     case 'tiff': {
       const ifd = decodeTiff(bytes, { ignoreImageData: true, pages: [0] })[0];
       if (!ifd) return null;
-      return { width: ifd.width, height: ifd.height, bitsStored: ifd.bitsPerSample, channels: ifd.samplesPerPixel || 1, fileSpacing: null };
+      return {
+        width: ifd.width,
+        height: ifd.height,
+        bitsStored: ifd.bitsPerSample,
+        channels: ifd.samplesPerPixel || 1,
+        fileSpacing: null,
+      };
     }
     case 'dicom': {
       const h = readDicomHeader(parseDicomDataSet(bytes, path, true), path);
-      return { width: h.columns, height: h.rows, bitsStored: h.bitsStored, channels: h.samplesPerPixel, fileSpacing: h.spacing, dicom: h };
+      return {
+        width: h.columns,
+        height: h.rows,
+        bitsStored: h.bitsStored,
+        channels: h.samplesPerPixel,
+        fileSpacing: h.spacing,
+        dicom: h,
+      };
     }
     default:
       return null;
@@ -106,16 +149,29 @@ export async function readImageInfo(path: string, opts: ReadImageOptions = {}): 
   try {
     size = (await stat(path)).size;
   } catch (e) {
-    throw new DataError(path, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot read: ${(e as Error).message}`, { cause: e });
+    throw new DataError(
+      path,
+      (e as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'file not found'
+        : `cannot read: ${(e as Error).message}`,
+      { cause: e },
+    );
   }
   let bytes = await readHead(path, Math.min(size, HEAD_BYTES));
   const format = detectImageFormat(bytes, path);
-  if (!format) throw new DataError(path, size === 0 ? 'file is empty' : 'unrecognised image format (expected PNG, JPEG, BMP, TIFF or DICOM)');
+  if (!format)
+    throw new DataError(
+      path,
+      size === 0 ? 'file is empty' : 'unrecognised image format (expected PNG, JPEG, BMP, TIFF or DICOM)',
+    );
   let facts;
   try {
     facts = headerFacts(bytes, format, path);
   } catch (e) {
-    if (size <= bytes.length) throw e instanceof DataError ? e : new DataError(path, `unreadable ${format} header: ${(e as Error).message}`, { cause: e });
+    if (size <= bytes.length)
+      throw e instanceof DataError
+        ? e
+        : new DataError(path, `unreadable ${format} header: ${(e as Error).message}`, { cause: e });
     facts = null;
   }
   if (!facts && size > bytes.length) {
@@ -124,12 +180,21 @@ export async function readImageInfo(path: string, opts: ReadImageOptions = {}): 
     try {
       facts = headerFacts(bytes, format, path);
     } catch (e) {
-      throw e instanceof DataError ? e : new DataError(path, `unreadable ${format} header: ${(e as Error).message}`, { cause: e });
+      throw e instanceof DataError
+        ? e
+        : new DataError(path, `unreadable ${format} header: ${(e as Error).message}`, { cause: e });
     }
   }
   if (!facts) throw new DataError(path, `unreadable ${format} header (truncated?)`);
-  if (format === 'jpeg' && !(await jpegHasEnd(path, size))) throw new DataError(path, 'truncated JPEG: the end-of-image marker is missing');
+  if (format === 'jpeg' && !(await jpegHasEnd(path, size)))
+    throw new DataError(path, 'truncated JPEG: the end-of-image marker is missing');
   const { fileSpacing, ...rest } = facts;
-  const info: ImageInfo = { path, format, ...rest, spacing: resolveSpacing(fileSpacing, opts, path), fileSize: size };
+  const info: ImageInfo = {
+    path,
+    format,
+    ...rest,
+    spacing: resolveSpacing(fileSpacing, opts, path),
+    fileSize: size,
+  };
   return info;
 }

@@ -23,7 +23,8 @@ export async function decodeJpeg8(
   path: string,
   opts: { gray?: boolean } = {},
 ): Promise<{ width: number; height: number; channels: number; data: Uint8Array }> {
-  if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) throw new DataError(path, 'not a JPEG stream (no start-of-image marker)');
+  if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8)
+    throw new DataError(path, 'not a JPEG stream (no start-of-image marker)');
   if (!hasEndOfImage(bytes)) throw new DataError(path, 'truncated JPEG: the end-of-image marker is missing');
   let frame;
   try {

@@ -7,7 +7,11 @@ export type GrayData = Float32Array | Uint16Array | Uint8Array;
  * take the first; three or more use Rec. 601 luma in integer arithmetic, so images whose channels are
  * identical (ISBI's JPEGs are stored that way) come back exactly unchanged.
  */
-export function toGray(data: Uint8Array | Uint16Array, channels: number, pixels: number): Uint8Array | Uint16Array {
+export function toGray(
+  data: Uint8Array | Uint16Array,
+  channels: number,
+  pixels: number,
+): Uint8Array | Uint16Array {
   if (channels === 1) return data.length === pixels ? data : data.subarray(0, pixels);
   const out = data instanceof Uint16Array ? new Uint16Array(pixels) : new Uint8Array(pixels);
   if (channels === 2) {
@@ -25,7 +29,11 @@ export function toGray(data: Uint8Array | Uint16Array, channels: number, pixels:
 }
 
 /** Planar (RRR..GGG..BBB..) to interleaved, for DICOM's PlanarConfiguration = 1. */
-export function planarToInterleaved<T extends Uint8Array | Uint16Array>(data: T, channels: number, pixels: number): T {
+export function planarToInterleaved<T extends Uint8Array | Uint16Array>(
+  data: T,
+  channels: number,
+  pixels: number,
+): T {
   const out = new (data.constructor as new (n: number) => T)(pixels * channels);
   for (let c = 0; c < channels; c++) {
     const base = c * pixels;

@@ -5,7 +5,13 @@ import { toGray } from './pixels';
 import type { RawGray } from './raw';
 
 /** Unpack 1/2/4-bit rows (each row byte-aligned) to one byte per sample. */
-function unpackBits(data: Uint8Array, width: number, height: number, channels: number, depth: number): Uint8Array {
+function unpackBits(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+  depth: number,
+): Uint8Array {
   const samplesPerRow = width * channels;
   const rowBytes = Math.ceil((samplesPerRow * depth) / 8);
   const out = new Uint8Array(samplesPerRow * height);
@@ -31,7 +37,9 @@ export function decodePngGray(bytes: Uint8Array, path: string): RawGray {
   let channels = png.channels;
   const pixels = width * height;
   let data: Uint8Array | Uint16Array =
-    png.data instanceof Uint16Array ? png.data : new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength);
+    png.data instanceof Uint16Array
+      ? png.data
+      : new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength);
   if (depth < 8) data = unpackBits(data as Uint8Array, width, height, channels, depth);
   if (png.palette) {
     // Palette indices to RGB, then to grey like any colour image.
@@ -46,7 +54,8 @@ export function decodePngGray(bytes: Uint8Array, path: string): RawGray {
     data = rgb;
     channels = 3;
   }
-  if (data.length < pixels * channels) throw new DataError(path, 'PNG pixel data is shorter than its header says (truncated?)');
+  if (data.length < pixels * channels)
+    throw new DataError(path, 'PNG pixel data is shorter than its header says (truncated?)');
   const gray = toGray(data, channels, pixels);
   // Low bit depths stay in their own range (e.g. 0..15 for 4 bit); bitsStored says so.
   return { width, height, data: gray, bitsStored: png.palette ? 8 : depth };

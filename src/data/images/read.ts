@@ -50,7 +50,11 @@ export function resolveSpacing(fromFile: Spacing | null, opts: ReadImageOptions,
 }
 
 /** Decode bytes already in memory; `path` names the file in errors and provenance. */
-export async function decodeImage(bytes: Uint8Array, path: string, opts: ReadImageOptions = {}): Promise<DecodedImage> {
+export async function decodeImage(
+  bytes: Uint8Array,
+  path: string,
+  opts: ReadImageOptions = {},
+): Promise<DecodedImage> {
   const format = detectImageFormat(bytes, path);
   if (!format) {
     if (bytes.length === 0) throw new DataError(path, 'file is empty');
@@ -101,7 +105,15 @@ export async function readImage(path: string, opts: ReadImageOptions = {}): Prom
     bytes = await readFile(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(path, code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not an image' : `cannot read: ${(e as Error).message}`, { cause: e });
+    throw new DataError(
+      path,
+      code === 'ENOENT'
+        ? 'file not found'
+        : code === 'EISDIR'
+          ? 'is a directory, not an image'
+          : `cannot read: ${(e as Error).message}`,
+      { cause: e },
+    );
   }
   return decodeImage(bytes, path, opts);
 }

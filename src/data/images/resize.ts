@@ -64,7 +64,12 @@ function axisWeights(inSize: number, outSize: number, method: 'area' | 'bilinear
  * aliasing) and interpolates bilinearly along one that grows. Returns Float32 intensities in the
  * source's units; `bitsStored` stays the source's (it describes the stored samples).
  */
-export function resizeGray(img: GrayImage, width: number, height: number, opts: { method?: ResizeMethod } = {}): ScaledImage {
+export function resizeGray(
+  img: GrayImage,
+  width: number,
+  height: number,
+  opts: { method?: ResizeMethod } = {},
+): ScaledImage {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new Error(`resizeGray: invalid target size ${width} x ${height}`);
   }
@@ -77,31 +82,32 @@ export function resizeGray(img: GrayImage, width: number, height: number, opts: 
   const xw = axisWeights(W, width, pick(W, width));
   const yw = axisWeights(H, height, pick(H, height));
 
-  // Horizontal pass over every input row: H x width.
-  const tmp = new Float32Array(H * width);
-  for (let y = 0; y < H; y++) {
-    const row = y * W;
-    const orow = y * width;
-    for (let j = 0; j < width; j++) {
-      const s = row + xw.start[j]!;
-      const o = xw.offset[j]!;
-      const n = xw.count[j]!;
-      let acc = 0;
-      for (let k = 0; k < n; k++) acc += src[s + k]! * xw.weights[o + k]!;
-      tmp[orow + j] = acc;
-    }
-  }
-  // Vertical pass: height x width.
-  const out = new Float32Array(width * height);
+  // Vertical pass first (height x W): its inner loop runs over contiguous rows, the fast direction,
+  // and it shrinks the row count before the gather-style horizontal pass.
+  const tmp = new Float32Array(height * W);
   for (let i = 0; i < height; i++) {
     const s = yw.start[i]!;
     const o = yw.offset[i]!;
     const n = yw.count[i]!;
-    const orow = i * width;
+    const trow = i * W;
     for (let k = 0; k < n; k++) {
       const wk = yw.weights[o + k]!;
-      const trow = (s + k) * width;
-      for (let j = 0; j < width; j++) out[orow + j] += tmp[trow + j]! * wk;
+      const srow = (s + k) * W;
+      for (let x = 0; x < W; x++) tmp[trow + x] += src[srow + x]! * wk;
+    }
+  }
+  // Horizontal pass: height x width.
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const trow = y * W;
+    const orow = y * width;
+    for (let j = 0; j < width; j++) {
+      const s = trow + xw.start[j]!;
+      const o = xw.offset[j]!;
+      const n = xw.count[j]!;
+      let acc = 0;
+      for (let k = 0; k < n; k++) acc += tmp[s + k]! * xw.weights[o + k]!;
+      out[orow + j] = acc;
     }
   }
   const sp = img.spacing;
@@ -117,7 +123,11 @@ export function resizeGray(img: GrayImage, width: number, height: number, opts: 
 }
 
 /** Size with the long side set to `longSide`, aspect kept (each side at least 1). */
-export function sizeForLongSide(width: number, height: number, longSide: number): { width: number; height: number } {
+export function sizeForLongSide(
+  width: number,
+  height: number,
+  longSide: number,
+): { width: number; height: number } {
   if (!(longSide >= 1)) throw new Error(`invalid long side ${longSide}`);
   const s = longSide / Math.max(width, height);
   return width >= height
@@ -125,7 +135,11 @@ export function sizeForLongSide(width: number, height: number, longSide: number)
     : { width: Math.max(1, Math.round(width * s)), height: Math.round(longSide) };
 }
 
-export function resizeToLongSide(img: GrayImage, longSide: number, opts: { method?: ResizeMethod } = {}): ScaledImage {
+export function resizeToLongSide(
+  img: GrayImage,
+  longSide: number,
+  opts: { method?: ResizeMethod } = {},
+): ScaledImage {
   const { width, height } = sizeForLongSide(img.width, img.height, longSide);
   return resizeGray(img, width, height, opts);
 }

@@ -18,7 +18,8 @@ export function decodeTiffGray(bytes: Uint8Array, path: string): RawGray {
   const channels = ifd.samplesPerPixel || 1;
   const bits = ifd.bitsPerSample;
   const src = ifd.data;
-  if (!src || src.length < pixels * channels) throw new DataError(path, 'TIFF pixel data is shorter than its header says (truncated?)');
+  if (!src || src.length < pixels * channels)
+    throw new DataError(path, 'TIFF pixel data is shorter than its header says (truncated?)');
   let data: Float32Array | Uint16Array | Uint8Array;
   if (src instanceof Float32Array || src instanceof Float64Array) {
     const f = new Float32Array(pixels);

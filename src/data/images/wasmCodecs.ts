@@ -46,9 +46,21 @@ function load(specifier: string): Promise<CodecModule> {
 export type CodecName = 'jpeg' | 'j2k' | 'jpegls';
 
 const SPEC: Record<CodecName, { module: string; ctor: string; label: string }> = {
-  jpeg: { module: '@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs', ctor: 'JPEGDecoder', label: 'JPEG (libjpeg-turbo)' },
-  j2k: { module: '@cornerstonejs/codec-openjpeg/decodewasmjs', ctor: 'J2KDecoder', label: 'JPEG 2000 (OpenJPEG)' },
-  jpegls: { module: '@cornerstonejs/codec-charls/decodewasmjs', ctor: 'JpegLSDecoder', label: 'JPEG-LS (CharLS)' },
+  jpeg: {
+    module: '@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs',
+    ctor: 'JPEGDecoder',
+    label: 'JPEG (libjpeg-turbo)',
+  },
+  j2k: {
+    module: '@cornerstonejs/codec-openjpeg/decodewasmjs',
+    ctor: 'J2KDecoder',
+    label: 'JPEG 2000 (OpenJPEG)',
+  },
+  jpegls: {
+    module: '@cornerstonejs/codec-charls/decodewasmjs',
+    ctor: 'JpegLSDecoder',
+    label: 'JPEG-LS (CharLS)',
+  },
 };
 
 export interface DecodedFrame {
@@ -63,7 +75,11 @@ export interface DecodedFrame {
  */
 export async function decodeWithWasm(codec: CodecName, encoded: Uint8Array): Promise<DecodedFrame>;
 /** With `take`, the decoded bytes are read in place (no copy of the full frame); `take` must copy what it keeps. */
-export async function decodeWithWasm<T>(codec: CodecName, encoded: Uint8Array, take: (info: FrameInfo, view: Uint8Array) => T): Promise<{ info: FrameInfo; value: T }>;
+export async function decodeWithWasm<T>(
+  codec: CodecName,
+  encoded: Uint8Array,
+  take: (info: FrameInfo, view: Uint8Array) => T,
+): Promise<{ info: FrameInfo; value: T }>;
 export async function decodeWithWasm<T>(
   codec: CodecName,
   encoded: Uint8Array,
@@ -79,7 +95,8 @@ export async function decodeWithWasm<T>(
       decoder.decode();
     } catch (e) {
       // Emscripten rethrows C++ exceptions as pointers; the reason is not recoverable from JS.
-      const detail = typeof e === 'number' ? 'corrupt or truncated data' : e instanceof Error ? e.message : String(e);
+      const detail =
+        typeof e === 'number' ? 'corrupt or truncated data' : e instanceof Error ? e.message : String(e);
       throw new Error(`${spec.label} decoder failed: ${detail}`);
     }
     const info = { ...decoder.getFrameInfo() };

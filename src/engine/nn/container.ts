@@ -2,7 +2,7 @@
 import type { Tensor } from '../index';
 import { Module, type TensorLayer } from './module';
 
-export type Layer = Module & TensorLayer;
+export type Layer = TensorLayer & Module;
 
 export class Sequential extends Module {
   private readonly _layers: Layer[] = [];

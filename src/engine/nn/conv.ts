@@ -21,9 +21,11 @@ export interface Conv2dOptions {
 const pair = (v: Size2): [number, number] => (typeof v === 'number' ? [v, v] : v);
 
 function checkGroups(kind: string, inC: number, outC: number, groups: number): void {
-  if (!Number.isInteger(groups) || groups < 1) throw new Error(`${kind}: groups must be a positive integer, got ${groups}`);
+  if (!Number.isInteger(groups) || groups < 1)
+    throw new Error(`${kind}: groups must be a positive integer, got ${groups}`);
   if (inC % groups !== 0) throw new Error(`${kind}: inChannels ${inC} is not divisible by groups ${groups}`);
-  if (outC % groups !== 0) throw new Error(`${kind}: outChannels ${outC} is not divisible by groups ${groups}`);
+  if (outC % groups !== 0)
+    throw new Error(`${kind}: outChannels ${outC} is not divisible by groups ${groups}`);
 }
 
 export class Conv2d extends Module {
@@ -65,12 +67,22 @@ export class Conv2d extends Module {
       const [ph, pw] = this.padding;
       const padded = F.pad(x, [pw, pw, ph, ph], { mode: this.paddingMode });
       try {
-        return F.conv2d(padded, this.weight, this.bias ?? undefined, { stride: this.stride, padding: 0, dilation: this.dilation, groups: this.groups });
+        return F.conv2d(padded, this.weight, this.bias ?? undefined, {
+          stride: this.stride,
+          padding: 0,
+          dilation: this.dilation,
+          groups: this.groups,
+        });
       } finally {
         padded.dispose();
       }
     }
-    return F.conv2d(x, this.weight, this.bias ?? undefined, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+    return F.conv2d(x, this.weight, this.bias ?? undefined, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      groups: this.groups,
+    });
   }
 }
 

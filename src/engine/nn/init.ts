@@ -3,9 +3,19 @@
  * network initialised here has the statistics of its PyTorch twin. All functions fill `t` in place
  * without recording autograd history and return it.
  */
-import { Tensor, noGrad, tidy } from '../index';
+import { noGrad, type Tensor } from '../index';
 
-export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose2d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
+export type Nonlinearity =
+  | 'linear'
+  | 'conv1d'
+  | 'conv2d'
+  | 'conv3d'
+  | 'conv_transpose2d'
+  | 'sigmoid'
+  | 'tanh'
+  | 'relu'
+  | 'leaky_relu'
+  | 'selu';
 export type FanMode = 'fan_in' | 'fan_out';
 
 /** torch.nn.init.calculate_gain. */
@@ -33,33 +43,26 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
 
 /** Fan-in and fan-out as PyTorch computes them: dim 1 / dim 0 times the receptive field size. */
 export function fans(shape: readonly number[]): { fanIn: number; fanOut: number } {
-  if (shape.length < 2) throw new Error(`init: fan in/out needs a tensor with at least 2 dims, got shape [${shape.join(', ')}]`);
+  if (shape.length < 2)
+    throw new Error(`init: fan in/out needs a tensor with at least 2 dims, got shape [${shape.join(', ')}]`);
   let receptive = 1;
   for (let i = 2; i < shape.length; i++) receptive *= shape[i];
   return { fanIn: shape[1] * receptive, fanOut: shape[0] * receptive };
 }
 
-function fill(t: Tensor, make: () => Tensor): Tensor {
-  noGrad(() =>
-    tidy(() => {
-      t.copy_(make());
-    }),
-  );
+export function uniform_(t: Tensor, a = 0, b = 1): Tensor {
+  noGrad(() => t.uniform_(a, b));
   return t;
 }
 
-const like = (t: Tensor) => ({ dtype: t.dtype, device: t.device });
-
-export function uniform_(t: Tensor, a = 0, b = 1): Tensor {
-  return fill(t, () => Tensor.rand(t.shape, like(t)).mul(b - a).add(a));
-}
-
 export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
-  return fill(t, () => Tensor.randn(t.shape, like(t)).mul(std).add(mean));
+  noGrad(() => t.normal_(mean, std));
+  return t;
 }
 
 export function constant_(t: Tensor, value: number): Tensor {
-  return fill(t, () => Tensor.full(t.shape, value, like(t)));
+  noGrad(() => t.fill_(value));
+  return t;
 }
 
 export function zeros_(t: Tensor): Tensor {
@@ -88,7 +91,10 @@ export interface KaimingOptions {
   nonlinearity?: Nonlinearity;
 }
 
-function kaimingStd(t: Tensor, { a = 0, mode = 'fan_in', nonlinearity = 'leaky_relu' }: KaimingOptions): number {
+function kaimingStd(
+  t: Tensor,
+  { a = 0, mode = 'fan_in', nonlinearity = 'leaky_relu' }: KaimingOptions,
+): number {
   const { fanIn, fanOut } = fans(t.shape);
   const fan = mode === 'fan_in' ? fanIn : fanOut;
   return calculateGain(nonlinearity, a) / Math.sqrt(fan);

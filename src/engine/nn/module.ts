@@ -73,7 +73,8 @@ export abstract class Module {
     if (seen.has(this)) return [];
     seen.add(this);
     const out: [string, Module][] = [[prefix, this]];
-    for (const [name, child] of this.namedChildren()) out.push(...child.namedModules(join(prefix, name), seen));
+    for (const [name, child] of this.namedChildren())
+      out.push(...child.namedModules(join(prefix, name), seen));
     return out;
   }
 
@@ -275,8 +276,12 @@ function isFloating(dt: DType): boolean {
 }
 
 function checkName(m: Module, name: string): void {
-  if (name === '' || name.includes('.')) throw new Error(`${m.constructor.name}: invalid name "${name}" (empty or contains '.')`);
-  if (name.startsWith('_')) throw new Error(`${m.constructor.name}: name "${name}" starts with '_', which is reserved for private fields`);
+  if (name === '' || name.includes('.'))
+    throw new Error(`${m.constructor.name}: invalid name "${name}" (empty or contains '.')`);
+  if (name.startsWith('_'))
+    throw new Error(
+      `${m.constructor.name}: name "${name}" starts with '_', which is reserved for private fields`,
+    );
 }
 
 /** Used by layers' typings: a module mapping one tensor to one tensor. */

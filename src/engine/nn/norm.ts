@@ -64,8 +64,9 @@ export class BatchNorm2d extends Module {
   forward(x: Tensor): Tensor {
     let factor = 0;
     if (this.training && this.trackRunningStats) {
+      // The counter never requires grad, so the in-place add records nothing (no noGrad round trip).
       const nbt = this.num_batches_tracked!;
-      noGrad(() => nbt.add_(1));
+      nbt.add_(1);
       factor = this.momentum ?? 1 / nbt.item();
     } else if (this.momentum !== null) {
       factor = this.momentum;
@@ -96,7 +97,8 @@ export class GroupNorm extends Module {
     opts: { eps?: number; affine?: boolean; dtype?: Tensor['dtype']; device?: Tensor['device'] } = {},
   ) {
     super();
-    if (numChannels % numGroups !== 0) throw new Error(`GroupNorm: numChannels ${numChannels} is not divisible by numGroups ${numGroups}`);
+    if (numChannels % numGroups !== 0)
+      throw new Error(`GroupNorm: numChannels ${numChannels} is not divisible by numGroups ${numGroups}`);
     this.eps = opts.eps ?? 1e-5;
     const t = { dtype: opts.dtype, device: opts.device };
     if (opts.affine ?? true) {
@@ -126,7 +128,14 @@ export class InstanceNorm2d extends Module {
 
   constructor(
     readonly numFeatures: number,
-    opts: { eps?: number; momentum?: number; affine?: boolean; trackRunningStats?: boolean; dtype?: Tensor['dtype']; device?: Tensor['device'] } = {},
+    opts: {
+      eps?: number;
+      momentum?: number;
+      affine?: boolean;
+      trackRunningStats?: boolean;
+      dtype?: Tensor['dtype'];
+      device?: Tensor['device'];
+    } = {},
   ) {
     super();
     this.eps = opts.eps ?? 1e-5;
@@ -148,18 +157,18 @@ export class InstanceNorm2d extends Module {
   forward(x: Tensor): Tensor {
     const useInputStats = this.training || !this.trackRunningStats;
     if (this.training && this.trackRunningStats) {
-      const nbt = this.num_batches_tracked!;
-      noGrad(() => nbt.add_(1));
+      this.num_batches_tracked!.add_(1);
     }
-    return F.instanceNorm(x, {
-      runningMean: this.running_mean ?? undefined,
-      runningVar: this.running_var ?? undefined,
-      weight: this.weight ?? undefined,
-      bias: this.bias ?? undefined,
+    return F.instanceNorm(
+      x,
+      this.running_mean,
+      this.running_var,
+      this.weight,
+      this.bias,
       useInputStats,
-      momentum: this.momentum,
-      eps: this.eps,
-    });
+      this.momentum,
+      this.eps,
+    );
   }
 }
 
@@ -172,7 +181,13 @@ export class LayerNorm extends Module {
 
   constructor(
     normalizedShape: number | number[],
-    opts: { eps?: number; elementwiseAffine?: boolean; bias?: boolean; dtype?: Tensor['dtype']; device?: Tensor['device'] } = {},
+    opts: {
+      eps?: number;
+      elementwiseAffine?: boolean;
+      bias?: boolean;
+      dtype?: Tensor['dtype'];
+      device?: Tensor['device'];
+    } = {},
   ) {
     super();
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];

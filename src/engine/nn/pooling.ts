@@ -5,6 +5,7 @@ import type { Size2 } from './conv';
 
 export class MaxPool2d extends Module {
   readonly stride: Size2;
+  readonly padding: Size2;
   constructor(
     readonly kernelSize: Size2,
     opts: { stride?: Size2; padding?: Size2 } = {},
@@ -13,7 +14,6 @@ export class MaxPool2d extends Module {
     this.stride = opts.stride ?? kernelSize;
     this.padding = opts.padding ?? 0;
   }
-  readonly padding: Size2;
   forward(x: Tensor): Tensor {
     return F.maxPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding });
   }
@@ -46,7 +46,8 @@ export class Upsample extends Module {
   readonly opts: UpsampleOptions;
   constructor(opts: UpsampleOptions) {
     super();
-    if (!opts.size === !opts.scaleFactor) throw new Error('Upsample: give exactly one of size or scaleFactor');
+    if (!opts.size === !opts.scaleFactor)
+      throw new Error('Upsample: give exactly one of size or scaleFactor');
     this.opts = { mode: 'nearest', ...opts };
   }
   forward(x: Tensor): Tensor {

@@ -22,7 +22,8 @@ export interface OptimizerStateDict<O extends BaseOptions = BaseOptions> {
   paramGroups: (O & { params: number[] })[];
 }
 
-export type ParamsArg<O extends BaseOptions> = Tensor[] | Iterable<Tensor> | (Partial<O> & { params: Tensor[] })[];
+export type ParamsArg<O extends BaseOptions> =
+  Tensor[] | Iterable<Tensor> | (Partial<O> & { params: Tensor[] })[];
 
 export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   readonly paramGroups: ParamGroup<O>[] = [];
@@ -34,7 +35,10 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   ) {
     const list = Array.isArray(params) ? params : [...params];
     if (list.length === 0) throw new Error(`${this.constructor.name}: got an empty parameter list`);
-    const groups = list[0] instanceof Tensor ? [{ params: list as Tensor[] }] : (list as (Partial<O> & { params: Tensor[] })[]);
+    const groups: (Partial<O> & { params: Tensor[] })[] =
+      list[0] instanceof Tensor
+        ? [{ params: list as Tensor[] } as Partial<O> & { params: Tensor[] }]
+        : (list as (Partial<O> & { params: Tensor[] })[]);
     for (const g of groups) this.addParamGroup(g);
   }
 
@@ -42,7 +46,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     const seen = new Set(this.paramGroups.flatMap((g) => g.params));
     for (const p of group.params) {
       if (!(p instanceof Tensor)) throw new Error(`${this.constructor.name}: params must be Tensors`);
-      if (seen.has(p)) throw new Error(`${this.constructor.name}: a parameter appears in more than one group`);
+      if (seen.has(p))
+        throw new Error(`${this.constructor.name}: a parameter appears in more than one group`);
       seen.add(p);
     }
     this.paramGroups.push({ ...this.defaults, ...group, params: [...group.params] } as ParamGroup<O>);
@@ -88,14 +93,19 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   loadStateDict(sd: OptimizerStateDict<O>): void {
     const params = this.allParams();
     if (sd.paramGroups.length !== this.paramGroups.length) {
-      throw new Error(`${this.constructor.name}.loadStateDict: ${sd.paramGroups.length} param groups in the state, ${this.paramGroups.length} here`);
+      throw new Error(
+        `${this.constructor.name}.loadStateDict: ${sd.paramGroups.length} param groups in the state, ${this.paramGroups.length} here`,
+      );
     }
     sd.paramGroups.forEach((g, i) => {
       if (g.params.length !== this.paramGroups[i].params.length) {
-        throw new Error(`${this.constructor.name}.loadStateDict: group ${i} has ${g.params.length} params in the state, ${this.paramGroups[i].params.length} here`);
+        throw new Error(
+          `${this.constructor.name}.loadStateDict: group ${i} has ${g.params.length} params in the state, ${this.paramGroups[i].params.length} here`,
+        );
       }
     });
-    for (const s of this.state.values()) for (const v of Object.values(s)) if (v instanceof Tensor) v.dispose();
+    for (const s of this.state.values())
+      for (const v of Object.values(s)) if (v instanceof Tensor) v.dispose();
     this.state.clear();
     sd.paramGroups.forEach((g, i) => {
       const { params: _ignored, ...opts } = g;
@@ -103,12 +113,20 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     });
     for (const [i, s] of sd.state) {
       const p = params[i];
-      if (!p) throw new Error(`${this.constructor.name}.loadStateDict: state for parameter ${i} but only ${params.length} parameters`);
+      if (!p)
+        throw new Error(
+          `${this.constructor.name}.loadStateDict: state for parameter ${i} but only ${params.length} parameters`,
+        );
       const copy: ParamState = {};
       for (const [k, v] of Object.entries(s)) {
         if (v instanceof Tensor) {
-          if (v.numel === p.numel && (v.shape.length !== p.shape.length || v.shape.some((d, j) => d !== p.shape[j]))) {
-            throw new Error(`${this.constructor.name}.loadStateDict: state "${k}" of parameter ${i} has shape [${v.shape}] but the parameter is [${p.shape}]`);
+          if (
+            v.numel === p.numel &&
+            (v.shape.length !== p.shape.length || v.shape.some((d, j) => d !== p.shape[j]))
+          ) {
+            throw new Error(
+              `${this.constructor.name}.loadStateDict: state "${k}" of parameter ${i} has shape [${v.shape}] but the parameter is [${p.shape}]`,
+            );
           }
           copy[k] = keep(noGrad(() => tidy(() => v.to(p.device).to(p.dtype).clone())));
         } else copy[k] = v;
@@ -119,7 +137,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
 
   /** Frees the state tensors. */
   dispose(): void {
-    for (const s of this.state.values()) for (const v of Object.values(s)) if (v instanceof Tensor && !v.isDisposed) v.dispose();
+    for (const s of this.state.values())
+      for (const v of Object.values(s)) if (v instanceof Tensor && !v.isDisposed) v.dispose();
     this.state.clear();
   }
 }

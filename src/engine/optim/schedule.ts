@@ -92,7 +92,9 @@ export class LRScheduler {
 
   loadStateDict(s: SchedulerState): void {
     if (s.baseLrs.length !== this.optimizer.paramGroups.length) {
-      throw new Error(`LRScheduler.loadStateDict: state has ${s.baseLrs.length} param groups, optimiser has ${this.optimizer.paramGroups.length}`);
+      throw new Error(
+        `LRScheduler.loadStateDict: state has ${s.baseLrs.length} param groups, optimiser has ${this.optimizer.paramGroups.length}`,
+      );
     }
     this.t = s.t;
     this.baseLrs = [...s.baseLrs];

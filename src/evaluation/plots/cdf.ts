@@ -29,8 +29,11 @@ export function cdfSvg(series: readonly CdfSeries[], opts: CdfOptions): string {
   const radii = opts.radii ?? [];
   const pooled = Float64Array.from(series.flatMap((s) => [...s.values].filter(Number.isFinite))).sort();
   let xMax = opts.xMax ?? Math.max(quantile(pooled, 0.99), ...radii.map((r) => r * 1.25), 1);
+  // End the axis on a tick so the last label sits at the corner.
+  const step0 = niceTicks(0, xMax, 8);
+  const step = step0.length > 1 ? step0[1] - step0[0] : xMax;
+  xMax = Math.ceil(xMax / step - 1e-9) * step;
   const xt = niceTicks(0, xMax, 8);
-  xMax = Math.max(xMax, xt[xt.length - 1]);
 
   const left = 60;
   const right = 24;
@@ -52,11 +55,12 @@ export function cdfSvg(series: readonly CdfSeries[], opts: CdfOptions): string {
     parts.push(line(left, y(t), left + plotW, y(t), { stroke: '#eee' }));
     parts.push(text(left - 6, y(t) + 4, `${Math.round(t * 100)}`, { 'text-anchor': 'end', 'font-size': 11 }));
   }
-  for (const r of radii) {
-    if (r > xMax) continue;
+  radii.forEach((r, i) => {
+    if (r > xMax) return;
     parts.push(line(x(r), top, x(r), top + plotH, { stroke: '#888', 'stroke-dasharray': '4 3' }));
-    parts.push(text(x(r) + 2, top + 10, `${r}`, { 'font-size': 10, fill: '#666' }));
-  }
+    // Close radii (2, 2.5, 3 mm on a 30 mm axis) would overprint: stagger their labels.
+    parts.push(text(x(r) + 2, top + 10 + (i % 3) * 11, `${r}`, { 'font-size': 10, fill: '#666' }));
+  });
   series.forEach((s, si) => {
     const color = s.color ?? SERIES_COLORS[si % SERIES_COLORS.length];
     const v = Float64Array.from([...s.values].filter(Number.isFinite)).sort();
@@ -75,14 +79,30 @@ export function cdfSvg(series: readonly CdfSeries[], opts: CdfOptions): string {
   });
   parts.push(line(left, top + plotH, left + plotW, top + plotH));
   parts.push(line(left, top, left, top + plotH));
-  parts.push(text(left + plotW / 2, top + plotH + 36, `Radial error (${opts.unit})`, { 'text-anchor': 'middle' }));
-  parts.push(text(16, top + plotH / 2, 'Errors ≤ x (%)', { 'text-anchor': 'middle', transform: `rotate(-90 16 ${top + plotH / 2})` }));
-  parts.push(text(left, 22, opts.title ?? 'Cumulative distribution of radial errors', { 'font-size': 15, 'font-weight': 'bold' }));
+  parts.push(
+    text(left + plotW / 2, top + plotH + 36, `Radial error (${opts.unit})`, { 'text-anchor': 'middle' }),
+  );
+  parts.push(
+    text(16, top + plotH / 2, 'Errors ≤ x (%)', {
+      'text-anchor': 'middle',
+      transform: `rotate(-90 16 ${top + plotH / 2})`,
+    }),
+  );
+  parts.push(
+    text(left, 22, opts.title ?? 'Cumulative distribution of radial errors', {
+      'font-size': 15,
+      'font-weight': 'bold',
+    }),
+  );
   parts.push(
     legend(
       left,
       top + plotH + 48,
-      series.map((s, i) => ({ label: s.label, color: s.color ?? SERIES_COLORS[i % SERIES_COLORS.length], kind: 'line' as const })),
+      series.map((s, i) => ({
+        label: s.label,
+        color: s.color ?? SERIES_COLORS[i % SERIES_COLORS.length],
+        kind: 'line' as const,
+      })),
     ),
   );
   return svgDocument(width, height, parts.join(''), opts.title ?? 'Cumulative distribution of radial errors');

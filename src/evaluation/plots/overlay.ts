@@ -3,7 +3,7 @@
  * average), windowed to 8 bits, embedded as a PNG data URI, and markers are placed at pixel
  * centres ((x + 0.5) · scale, since pixel x covers [x, x + 1) on the display).
  */
-import type { GrayImage, LandmarkDef, Point } from '../../data/types';
+import type { GrayImage, LandmarkDef, Point } from '../../data';
 import { encodePng, pngDataUri } from './png';
 import { el, legend, line, svgDocument, text } from './svg';
 
@@ -50,7 +50,11 @@ export function downscaleTo8Bit(image: GrayImage, w: number, h: number): Uint8Ar
   return out;
 }
 
-export function overlaySvg(image: GrayImage, points: readonly OverlayPoint[], opts: OverlayOptions = {}): string {
+export function overlaySvg(
+  image: GrayImage,
+  points: readonly OverlayPoint[],
+  opts: OverlayOptions = {},
+): string {
   const maxSize = opts.maxSize ?? 900;
   const s = Math.min(1, maxSize / Math.max(image.width, image.height));
   const w = Math.max(1, Math.round(image.width * s));
@@ -62,7 +66,14 @@ export function overlaySvg(image: GrayImage, points: readonly OverlayPoint[], op
   const top = 30;
   const bottom = 30;
   const parts: string[] = [
-    el('image', { x: 0, y: top, width: w, height: h, 'xlink:href': pngDataUri(png), preserveAspectRatio: 'none' }),
+    el('image', {
+      x: 0,
+      y: top,
+      width: w,
+      height: h,
+      'xlink:href': pngDataUri(png),
+      preserveAspectRatio: 'none',
+    }),
   ];
   const r = Math.max(3, Math.min(8, w / 120));
   const names = new Map((opts.landmarks ?? []).map((l) => [l.id, l.abbreviation ?? String(l.id)]));
@@ -70,7 +81,8 @@ export function overlaySvg(image: GrayImage, points: readonly OverlayPoint[], op
     const g = p.gt ? { x: (p.gt.x + 0.5) * sx, y: top + (p.gt.y + 0.5) * sy } : null;
     const q = p.pred ? { x: (p.pred.x + 0.5) * sx, y: top + (p.pred.y + 0.5) * sy } : null;
     if (g && q) parts.push(line(g.x, g.y, q.x, q.y, { stroke: LINK_COLOR, 'stroke-width': 1.2 }));
-    if (g) parts.push(el('circle', { cx: g.x, cy: g.y, r, fill: 'none', stroke: GT_COLOR, 'stroke-width': 2 }));
+    if (g)
+      parts.push(el('circle', { cx: g.x, cy: g.y, r, fill: 'none', stroke: GT_COLOR, 'stroke-width': 2 }));
     if (q) {
       parts.push(line(q.x - r, q.y - r, q.x + r, q.y + r, { stroke: PRED_COLOR, 'stroke-width': 2 }));
       parts.push(line(q.x - r, q.y + r, q.x + r, q.y - r, { stroke: PRED_COLOR, 'stroke-width': 2 }));
@@ -87,7 +99,12 @@ export function overlaySvg(image: GrayImage, points: readonly OverlayPoint[], op
       );
     }
   }
-  parts.push(text(4, 20, opts.title ?? (image.source.path.split(/[\\/]/).pop() ?? ''), { 'font-size': 14, 'font-weight': 'bold' }));
+  parts.push(
+    text(4, 20, opts.title ?? image.source.path.split(/[\\/]/).pop() ?? '', {
+      'font-size': 14,
+      'font-weight': 'bold',
+    }),
+  );
   const ly = top + h + 8;
   parts.push(el('circle', { cx: 10, cy: ly + 7, r: 5, fill: 'none', stroke: GT_COLOR, 'stroke-width': 2 }));
   parts.push(text(20, ly + 11, 'ground truth'));

@@ -16,7 +16,9 @@ export function bundledFontFiles(): string[] {
   if (fontFiles) return fontFiles;
   try {
     const dir = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
-    fontFiles = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'].map((f) => join(dir, f)).filter((f) => existsSync(f));
+    fontFiles = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf']
+      .map((f) => join(dir, f))
+      .filter((f) => existsSync(f));
   } catch {
     fontFiles = [];
   }
@@ -24,8 +26,10 @@ export function bundledFontFiles(): string[] {
 }
 
 export interface RasterOptions {
-  /** Output width in pixels; the height follows the SVG's aspect ratio. Default: the SVG's own width × 2. */
+  /** Output width in pixels; the height follows the SVG's aspect ratio. */
   width?: number;
+  /** Output pixels per SVG unit when no width is given (default 2, for crisp text). */
+  zoom?: number;
 }
 
 type ResvgModule = typeof import('@resvg/resvg-js');
@@ -48,7 +52,7 @@ function renderer(svg: string, opts: RasterOptions) {
   const files = bundledFontFiles();
   return new Resvg(svg, {
     background: 'white',
-    fitTo: opts.width ? { mode: 'width', value: opts.width } : { mode: 'zoom', value: 2 },
+    fitTo: opts.width ? { mode: 'width', value: opts.width } : { mode: 'zoom', value: opts.zoom ?? 2 },
     font: {
       // System fonts are a fallback only: results must not depend on what the machine has.
       loadSystemFonts: files.length === 0,
@@ -65,7 +69,10 @@ export function svgToPng(svg: string, opts: RasterOptions = {}): Buffer {
 }
 
 /** Renders an SVG string to raw RGBA pixels (for checks that read pixels back). */
-export function svgToRgba(svg: string, opts: RasterOptions = {}): { width: number; height: number; pixels: Buffer } {
+export function svgToRgba(
+  svg: string,
+  opts: RasterOptions = {},
+): { width: number; height: number; pixels: Buffer } {
   const img = renderer(svg, opts);
   return { width: img.width, height: img.height, pixels: img.pixels };
 }

@@ -6,10 +6,22 @@
 export const FONT_FAMILY = 'DejaVu Sans, Verdana, sans-serif';
 
 /** A colour-blind-safe cycle (Okabe–Ito) for series. */
-export const SERIES_COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#F0E442', '#000000'];
+export const SERIES_COLORS = [
+  '#0072B2',
+  '#D55E00',
+  '#009E73',
+  '#CC79A7',
+  '#E69F00',
+  '#56B4E9',
+  '#F0E442',
+  '#000000',
+];
 
 export function escapeXml(s: string): string {
-  return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+  return s.replace(
+    /[<>&"']/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!,
+  );
 }
 
 /** Rounds coordinates so files stay small and diffs stable. */
@@ -55,7 +67,8 @@ export function niceTicks(min: number, max: number, target = 6): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
   const ticks: number[] = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) ticks.push(Math.round(v / step) * step);
+  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step)
+    ticks.push(Math.round(v / step) * step);
   return ticks;
 }
 
@@ -70,7 +83,11 @@ export function scale(d0: number, d1: number, p0: number, p1: number): (v: numbe
 }
 
 /** A legend of coloured swatches, top-left at (x, y). */
-export function legend(x: number, y: number, items: { label: string; color: string; kind?: 'line' | 'box' }[]): string {
+export function legend(
+  x: number,
+  y: number,
+  items: { label: string; color: string; kind?: 'line' | 'box' }[],
+): string {
   return items
     .map((it, i) => {
       const yy = y + i * 18;

@@ -43,7 +43,13 @@ export interface DicomImage extends RawGray {
 }
 
 function hasPreamble(bytes: Uint8Array): boolean {
-  return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
+  return (
+    bytes.length >= 132 &&
+    bytes[128] === 0x44 &&
+    bytes[129] === 0x49 &&
+    bytes[130] === 0x43 &&
+    bytes[131] === 0x4d
+  );
 }
 
 /** Parse the data set; `headerOnly` stops before the pixel data (for inspect and dataset scans). */
@@ -52,18 +58,39 @@ export function parseDicomDataSet(bytes: Uint8Array, path: string, headerOnly = 
   if (headerOnly) opts.untilTag = 'x7fe00010';
   // Files without the Part 10 preamble are raw data sets, by convention Implicit VR Little Endian.
   if (!hasPreamble(bytes)) opts.TransferSyntaxUID = IMPLICIT_VR_LITTLE_ENDIAN;
+  // dicom-parser inflates deflated syntaxes with Node's Buffer API: hand it a Buffer view.
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   try {
-    return dicomParser.parseDicom(bytes, opts);
+    return dicomParser.parseDicom(buf, opts);
   } catch (e) {
-    const msg = e instanceof Error ? e.message : typeof e === 'string' ? e : ((e as { exception?: string })?.exception ?? String(e));
-    throw new DataError(path, `not a readable DICOM file: ${msg.replace(/^dicomParser\.\w+: /, '')}`, { cause: e });
+    const msg =
+      e instanceof Error
+        ? e.message
+        : typeof e === 'string'
+          ? e
+          : ((e as { exception?: string })?.exception ?? String(e));
+    if (/buffer overrun/i.test(msg))
+      throw new DataError(path, 'DICOM file is truncated (data set ends before its last element)', {
+        cause: e,
+      });
+    throw new DataError(path, `not a readable DICOM file: ${msg.replace(/^dicomParser[.:]\w+: /, '')}`, {
+      cause: e,
+    });
   }
 }
 
 function positiveNumbers(ds: DataSet, tag: string): [number, number] | null {
   const a = ds.floatString(tag, 0);
   const b = ds.floatString(tag, 1);
-  if (a === undefined || b === undefined || !(a > 0) || !(b > 0) || !Number.isFinite(a) || !Number.isFinite(b)) return null;
+  if (
+    a === undefined ||
+    b === undefined ||
+    !(a > 0) ||
+    !(b > 0) ||
+    !Number.isFinite(a) ||
+    !Number.isFinite(b)
+  )
+    return null;
   return [a, b];
 }
 
@@ -72,7 +99,8 @@ export function readDicomHeader(ds: DataSet, path: string): DicomHeader {
   const transferSyntaxUid = (tsRaw ?? IMPLICIT_VR_LITTLE_ENDIAN).replace(/\0/g, '').trim();
   const rows = ds.uint16('x00280010');
   const columns = ds.uint16('x00280011');
-  if (rows === undefined || columns === undefined) throw new DataError(path, 'DICOM file has no Rows/Columns: not an image');
+  if (rows === undefined || columns === undefined)
+    throw new DataError(path, 'DICOM file has no Rows/Columns: not an image');
   const bitsAllocated = ds.uint16('x00280100') ?? 16;
   const bitsStored = ds.uint16('x00280101') ?? bitsAllocated;
   const highBit = ds.uint16('x00280102') ?? bitsStored - 1;
@@ -116,7 +144,8 @@ export function readDicomHeader(ds: DataSet, path: string): DicomHeader {
 function encapsulatedFrame(ds: DataSet, el: Element, h: DicomHeader, jpegFamily: boolean): Uint8Array {
   const fragments = el.fragments ?? [];
   if (fragments.length === 0) throw new Error('encapsulated pixel data has no fragments');
-  if (el.basicOffsetTable && el.basicOffsetTable.length > 0) return dicomParser.readEncapsulatedImageFrame(ds, el, 0);
+  if (el.basicOffsetTable && el.basicOffsetTable.length > 0)
+    return dicomParser.readEncapsulatedImageFrame(ds, el, 0);
   if (h.frames <= 1) return dicomParser.readEncapsulatedPixelDataFromFragments(ds, el, 0, fragments.length);
   if (jpegFamily) {
     const bot = dicomParser.createJPEGBasicOffsetTable(ds, el);
@@ -140,7 +169,7 @@ function bytesToUint16(bytes: Uint8Array, count: number, bigEndian = false): Uin
 
 /** SOF precision of a JPEG stream (8 or 12 for DCT processes), or null when no SOF was found. */
 function jpegPrecision(bytes: Uint8Array): number | null {
-  for (let i = 2; i + 4 < bytes.length; ) {
+  for (let i = 2; i + 4 < bytes.length;) {
     if (bytes[i] !== 0xff) return null;
     const m = bytes[i + 1]!;
     if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) return bytes[i + 4]!;
@@ -150,32 +179,50 @@ function jpegPrecision(bytes: Uint8Array): number | null {
 }
 
 /** Samples of frame 0, interleaved, as the stored integers (not yet masked or rescaled). */
-async function decodeFrameSamples(ds: DataSet, h: DicomHeader, path: string): Promise<Uint8Array | Uint16Array | Uint32Array> {
+async function decodeFrameSamples(
+  ds: DataSet,
+  h: DicomHeader,
+  path: string,
+): Promise<Uint8Array | Uint16Array | Uint32Array> {
   const info = TRANSFER_SYNTAXES[h.transferSyntaxUid];
   if (!info || info.encoding === null) {
-    throw new DataError(path, `unsupported DICOM transfer syntax: ${h.transferSyntax}; supported are uncompressed, JPEG baseline, JPEG lossless, JPEG-LS, JPEG 2000 and RLE`);
+    throw new DataError(
+      path,
+      `unsupported DICOM transfer syntax: ${h.transferSyntax}; supported are uncompressed, JPEG baseline, JPEG lossless, JPEG-LS, JPEG 2000 and RLE`,
+    );
   }
   const el = ds.elements.x7fe00010;
   if (!el) throw new DataError(path, 'DICOM file has no pixel data (7FE0,0010)');
   const pixels = h.rows * h.columns;
   const count = pixels * h.samplesPerPixel;
   const wrap = (what: string, e: unknown): DataError =>
-    e instanceof DataError ? e : new DataError(path, `${what} (${h.transferSyntax}): ${(e as Error)?.message ?? String(e)}`, { cause: e });
+    e instanceof DataError
+      ? e
+      : new DataError(path, `${what} (${h.transferSyntax}): ${(e as Error)?.message ?? String(e)}`, {
+          cause: e,
+        });
 
   if (info.encoding === 'native') {
-    if (el.encapsulatedPixelData) throw new DataError(path, `pixel data is encapsulated but the transfer syntax is ${h.transferSyntax}`);
+    if (el.encapsulatedPixelData)
+      throw new DataError(path, `pixel data is encapsulated but the transfer syntax is ${h.transferSyntax}`);
     const bytesPer = h.bitsAllocated / 8;
     if (h.bitsAllocated === 1) {
       const need = Math.ceil(count / 8);
-      if (el.dataOffset + need > ds.byteArray.length) throw new DataError(path, 'DICOM pixel data is truncated');
+      if (el.dataOffset + need > ds.byteArray.length)
+        throw new DataError(path, 'DICOM pixel data is truncated');
       const out = new Uint8Array(count);
       for (let i = 0; i < count; i++) out[i] = (ds.byteArray[el.dataOffset + (i >> 3)]! >> (i & 7)) & 1;
       return out;
     }
-    if (![1, 2, 4].includes(bytesPer)) throw new DataError(path, `unsupported BitsAllocated ${h.bitsAllocated}`);
+    if (![1, 2, 4].includes(bytesPer))
+      throw new DataError(path, `unsupported BitsAllocated ${h.bitsAllocated}`);
     const need = count * bytesPer;
     const avail = Math.min(el.length, ds.byteArray.length - el.dataOffset);
-    if (avail < need) throw new DataError(path, `DICOM pixel data is truncated: ${avail} bytes, ${h.columns} x ${h.rows} x ${h.samplesPerPixel} at ${h.bitsAllocated} bit needs ${need}`);
+    if (avail < need)
+      throw new DataError(
+        path,
+        `DICOM pixel data is truncated: ${avail} bytes, ${h.columns} x ${h.rows} x ${h.samplesPerPixel} at ${h.bitsAllocated} bit needs ${need}`,
+      );
     const raw = ds.byteArray.subarray(el.dataOffset, el.dataOffset + need);
     if (bytesPer === 1) return Uint8Array.from(raw);
     if (bytesPer === 2) return bytesToUint16(raw, count, info.bigEndian);
@@ -185,7 +232,8 @@ async function decodeFrameSamples(ds: DataSet, h: DicomHeader, path: string): Pr
     return out;
   }
 
-  if (!el.encapsulatedPixelData) throw new DataError(path, `${h.transferSyntax} requires encapsulated pixel data, found native`);
+  if (!el.encapsulatedPixelData)
+    throw new DataError(path, `${h.transferSyntax} requires encapsulated pixel data, found native`);
   let frame: Uint8Array;
   try {
     frame = encapsulatedFrame(ds, el, h, info.encoding === 'jpeg8' || info.encoding === 'jpegLossless');
@@ -197,10 +245,17 @@ async function decodeFrameSamples(ds: DataSet, h: DicomHeader, path: string): Pr
     case 'jpeg8': {
       const precision = jpegPrecision(frame);
       if (precision !== null && precision !== 8) {
-        throw new DataError(path, `unsupported DICOM transfer syntax: ${h.transferSyntax} with ${precision}-bit samples (only 8-bit JPEG baseline/extended is decoded)`);
+        throw new DataError(
+          path,
+          `unsupported DICOM transfer syntax: ${h.transferSyntax} with ${precision}-bit samples (only 8-bit JPEG baseline/extended is decoded)`,
+        );
       }
       const d = await decodeJpeg8(frame, path);
-      if (d.width !== h.columns || d.height !== h.rows) throw new DataError(path, `JPEG frame is ${d.width} x ${d.height}, header says ${h.columns} x ${h.rows}`);
+      if (d.width !== h.columns || d.height !== h.rows)
+        throw new DataError(
+          path,
+          `JPEG frame is ${d.width} x ${d.height}, header says ${h.columns} x ${h.rows}`,
+        );
       h.samplesPerPixel = d.channels;
       h.planarConfiguration = 0;
       // libjpeg already converted YCbCr to RGB.
@@ -210,8 +265,10 @@ async function decodeFrameSamples(ds: DataSet, h: DicomHeader, path: string): Pr
     case 'jpegLossless': {
       try {
         const bytesPer = h.bitsAllocated <= 8 ? 1 : 2;
-        const copy = frame.slice().buffer;
-        const out = new JpegLosslessDecoder().decode(copy, 0, copy.byteLength, bytesPer);
+        // Buffer.slice() is a view: copy into a fresh ArrayBuffer the decoder may read from 0.
+        const copy = new Uint8Array(frame.length);
+        copy.set(frame);
+        const out = new JpegLosslessDecoder().decode(copy.buffer, 0, copy.byteLength, bytesPer);
         if (out.length < count) throw new Error(`decoded ${out.length} samples, expected ${count}`);
         h.planarConfiguration = 0;
         return out;
@@ -228,7 +285,10 @@ async function decodeFrameSamples(ds: DataSet, h: DicomHeader, path: string): Pr
         throw wrap('cannot decode frame', e);
       }
       if (d.info.width !== h.columns || d.info.height !== h.rows) {
-        throw new DataError(path, `${h.transferSyntax} frame is ${d.info.width} x ${d.info.height}, header says ${h.columns} x ${h.rows}`);
+        throw new DataError(
+          path,
+          `${h.transferSyntax} frame is ${d.info.width} x ${d.info.height}, header says ${h.columns} x ${h.rows}`,
+        );
       }
       h.samplesPerPixel = d.info.componentCount;
       h.planarConfiguration = 0;
@@ -255,7 +315,10 @@ export async function decodeDicomGray(bytes: Uint8Array, path: string): Promise<
   const bad = checkDims(h.columns, h.rows);
   if (bad) throw new DataError(path, `DICOM: ${bad}`);
   if (h.bitsStored < 1 || h.bitsStored > 32 || h.bitsStored > h.bitsAllocated) {
-    throw new DataError(path, `DICOM: BitsStored ${h.bitsStored} does not fit BitsAllocated ${h.bitsAllocated}`);
+    throw new DataError(
+      path,
+      `DICOM: BitsStored ${h.bitsStored} does not fit BitsAllocated ${h.bitsAllocated}`,
+    );
   }
   let samples = await decodeFrameSamples(ds, h, path);
   const pixels = h.rows * h.columns;
@@ -266,7 +329,8 @@ export async function decodeDicomGray(bytes: Uint8Array, path: string): Promise<
     if (h.photometric === 'YBR_FULL_422' && TRANSFER_SYNTAXES[h.transferSyntaxUid]?.encoding === 'native') {
       throw new DataError(path, 'uncompressed YBR_FULL_422 (chroma-subsampled) pixel data is not supported');
     }
-    if (samples instanceof Uint32Array) throw new DataError(path, `DICOM: ${spp}-sample pixels at 32 bit are not supported`);
+    if (samples instanceof Uint32Array)
+      throw new DataError(path, `DICOM: ${spp}-sample pixels at 32 bit are not supported`);
     if (h.planarConfiguration === 1) samples = planarToInterleaved(samples, spp, pixels);
     if (h.photometric.startsWith('YBR')) {
       const y = samples instanceof Uint16Array ? new Uint16Array(pixels) : new Uint8Array(pixels);
@@ -281,10 +345,14 @@ export async function decodeDicomGray(bytes: Uint8Array, path: string): Promise<
 
   // Keep only BitsStored bits (the rest may carry overlays), sign-extend signed data.
   const bs = h.bitsStored;
-  const shift = spp === 1 && TRANSFER_SYNTAXES[h.transferSyntaxUid]?.encoding === 'native' ? Math.max(0, h.highBit + 1 - bs) : 0;
+  const shift =
+    spp === 1 && TRANSFER_SYNTAXES[h.transferSyntaxUid]?.encoding === 'native'
+      ? Math.max(0, h.highBit + 1 - bs)
+      : 0;
   const mask = bs >= 32 ? 0xffffffff : 2 ** bs - 1;
   const signBit = 2 ** (bs - 1);
-  const needsMask = shift !== 0 || bs < (samples instanceof Uint8Array ? 8 : samples instanceof Uint16Array ? 16 : 32);
+  const needsMask =
+    shift !== 0 || bs < (samples instanceof Uint8Array ? 8 : samples instanceof Uint16Array ? 16 : 32);
   const slope = h.rescaleSlope;
   const intercept = h.rescaleIntercept;
   const invert = h.photometric === 'MONOCHROME1';

@@ -32,22 +32,28 @@ export function decodeRleFrame(
   const dv = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   const segments = dv.getUint32(0, true);
   const bytesPerSample = bitsAllocated / 8;
-  if (bytesPerSample !== 1 && bytesPerSample !== 2) throw new Error(`RLE with ${bitsAllocated} bits allocated is not supported`);
+  if (bytesPerSample !== 1 && bytesPerSample !== 2)
+    throw new Error(`RLE with ${bitsAllocated} bits allocated is not supported`);
   if (segments !== samplesPerPixel * bytesPerSample) {
     throw new Error(`RLE frame has ${segments} segments, expected ${samplesPerPixel * bytesPerSample}`);
   }
   const pixels = width * height;
   const plane = new Uint8Array(pixels);
-  const out = bytesPerSample === 1 ? new Uint8Array(pixels * samplesPerPixel) : new Uint16Array(pixels * samplesPerPixel);
+  const out =
+    bytesPerSample === 1
+      ? new Uint8Array(pixels * samplesPerPixel)
+      : new Uint16Array(pixels * samplesPerPixel);
   for (let s = 0; s < samplesPerPixel; s++) {
     for (let b = 0; b < bytesPerSample; b++) {
       const seg = s * bytesPerSample + b;
       const start = dv.getUint32(4 + seg * 4, true);
       const end = seg + 1 < segments ? dv.getUint32(8 + seg * 4, true) : frame.length;
-      if (start < 64 || start > frame.length || end > frame.length || end < start) throw new Error(`RLE segment ${seg + 1} has invalid offsets`);
+      if (start < 64 || start > frame.length || end > frame.length || end < start)
+        throw new Error(`RLE segment ${seg + 1} has invalid offsets`);
       plane.fill(0);
       const got = unpackBits(frame, start, end, plane);
-      if (got < pixels) throw new Error(`RLE segment ${seg + 1} decodes to ${got} bytes, expected ${pixels} (truncated?)`);
+      if (got < pixels)
+        throw new Error(`RLE segment ${seg + 1} decodes to ${got} bytes, expected ${pixels} (truncated?)`);
       const shift = (bytesPerSample - 1 - b) * 8;
       for (let i = 0; i < pixels; i++) out[i * samplesPerPixel + s] |= plane[i]! << shift;
     }

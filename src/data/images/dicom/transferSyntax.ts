@@ -18,8 +18,14 @@ export const TRANSFER_SYNTAXES: Readonly<Record<string, TransferSyntaxInfo>> = {
   '1.2.840.10008.1.2.2': { name: 'Explicit VR Big Endian', encoding: 'native', bigEndian: true },
   '1.2.840.10008.1.2.4.50': { name: 'JPEG Baseline (Process 1)', encoding: 'jpeg8' },
   '1.2.840.10008.1.2.4.51': { name: 'JPEG Extended (Process 2 & 4)', encoding: 'jpeg8' },
-  '1.2.840.10008.1.2.4.57': { name: 'JPEG Lossless, Non-Hierarchical (Process 14)', encoding: 'jpegLossless' },
-  '1.2.840.10008.1.2.4.70': { name: 'JPEG Lossless, First-Order Prediction (Process 14, SV1)', encoding: 'jpegLossless' },
+  '1.2.840.10008.1.2.4.57': {
+    name: 'JPEG Lossless, Non-Hierarchical (Process 14)',
+    encoding: 'jpegLossless',
+  },
+  '1.2.840.10008.1.2.4.70': {
+    name: 'JPEG Lossless, First-Order Prediction (Process 14, SV1)',
+    encoding: 'jpegLossless',
+  },
   '1.2.840.10008.1.2.4.80': { name: 'JPEG-LS Lossless', encoding: 'jpegLS' },
   '1.2.840.10008.1.2.4.81': { name: 'JPEG-LS Near-Lossless', encoding: 'jpegLS' },
   '1.2.840.10008.1.2.4.90': { name: 'JPEG 2000 (Lossless Only)', encoding: 'jpeg2000' },

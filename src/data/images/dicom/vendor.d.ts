@@ -2,6 +2,11 @@
 declare module 'jpeg-lossless-decoder-js' {
   export class Decoder {
     constructor(buffer?: ArrayBuffer, numBytes?: number);
-    decode(buffer: ArrayBuffer, offset?: number, length?: number, numBytes?: number): Uint8Array | Uint16Array;
+    decode(
+      buffer: ArrayBuffer,
+      offset?: number,
+      length?: number,
+      numBytes?: number,
+    ): Uint8Array | Uint16Array;
   }
 }

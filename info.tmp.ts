@@ -1,0 +1,2 @@
+import { engineInfo } from './src/engine';
+console.log(JSON.stringify(engineInfo(), null, 1));

@@ -1,0 +1,15 @@
+import { presetConfig } from './src/methods/cc2d/config';
+import { trainStage1 } from './src/methods/cc2d/stage1/train';
+import { buildStack, memoryRef } from './src/runs/imageStack';
+import { ProgressStream } from './src/runs/progress';
+import { syntheticSet } from './test/methods/cc2d/synthetic';
+import { liveTensors } from './src/engine';
+const set = syntheticSet(8, 64);
+const stack = await buildStack(set.images.map((im, i) => memoryRef(set.ids[i], im)), 64);
+const cfg = presetConfig('tiny');
+cfg.stage1.iterations = 20;
+const p = new ProgressStream();
+p.on((e) => console.log(JSON.stringify(e)));
+const t0 = Date.now();
+const r = await trainStage1({ config: cfg, stack: stack.tensor, progress: p, onLive: (s, l) => s % 5 === 0 && console.log('live', l) });
+console.log('done', Date.now() - t0, r.result, liveTensors());

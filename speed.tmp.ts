@@ -1,0 +1,14 @@
+import { presetConfig } from './src/methods/cc2d/config';
+import { trainStage1 } from './src/methods/cc2d/stage1/train';
+import { Tensor, getNumThreads, setNumThreads } from './src/engine';
+setNumThreads(Number(process.env.NT ?? 2));
+const [size, width, batch, levels, iters] = process.argv.slice(2).map(Number);
+const cfg = presetConfig('quick');
+cfg.stage1.size = size; cfg.stage1.patch = size / 2; cfg.stage1.net.width = width; cfg.stage1.batch = batch; cfg.stage1.net.levels = levels;
+cfg.stage1.iterations = iters;
+const stack = Tensor.rand([8, 1, size, size]);
+const t0 = performance.now();
+let tFirst = 0;
+await trainStage1({ config: cfg, stack, onLive: (s) => { if (s === 2) tFirst = performance.now(); } });
+const dt = (performance.now() - tFirst) / 1000 / (iters - 2);
+console.log(`size ${size} width ${width} batch ${batch} levels ${levels}: ${dt.toFixed(3)} s/it, threads ${getNumThreads()}`);

@@ -1,0 +1,193 @@
+/**
+ * A whole CC2D run: cache the training images at the training grid, stage 1, pseudo-labels,
+ * stage 2. Every part resumes: a stage with a final checkpoint is skipped, one with periodic
+ * checkpoints continues from the newest, pseudo-labels are reused once written.
+ *
+ * The trainer sees the training images without labels (ImageRef carries none); the template's
+ * landmarks are the only labels it receives.
+ */
+import * as fs from 'node:fs';
+import { tidy, type Tensor } from '../../engine';
+import type { LandmarkSet, Point } from '../../data/types';
+import { makeRunConfig, readRunConfig, writeRunConfig, type RunConfig } from '../../runs/config';
+import { buildStack, type ImageRef, type ImageStack } from '../../runs/imageStack';
+import { RunLayout } from '../../runs/layout';
+import type { StageResult } from '../../runs/loop';
+import { ProgressStream, StageMeter } from '../../runs/progress';
+import { validateConfig, type Cc2dConfig } from './config';
+import { toGrid } from './geometry';
+import { loadPseudoLabels, predictTrainingSet, savePseudoLabels, type PseudoLabels } from './pseudoLabels';
+import { templateEmbeddings } from './stage1/infer';
+import { STAGE1, trainStage1 } from './stage1/train';
+import { STAGE2, trainStage2 } from './stage2/train';
+import { saveTemplate } from './template';
+
+export const PSEUDO_LABELS = 'pseudo-labels.json';
+
+export interface Cc2dTrainInput {
+  config: Cc2dConfig;
+  /** Training images, template included; unlabelled. */
+  images: ImageRef[];
+  templateId: string;
+  /** Template landmarks in original pixels, in landmarkSet order (null = missing). */
+  templateLandmarks: (Point | null)[];
+  landmarkSet: LandmarkSet;
+  runDir: string;
+  /** Provenance strings for config.json (paths as the user gave them). */
+  source: { images: string; landmarks: string; init?: string };
+  /** Continue a run whose directory already exists (its saved config wins). */
+  resume?: boolean;
+  progress?: ProgressStream;
+  signal?: AbortSignal;
+  /** Tests: stop a stage after this many steps, as a kill would. */
+  stopAfter?: { stage1?: number; stage2?: number };
+}
+
+export interface Cc2dTrainResult {
+  config: Cc2dConfig;
+  stage1: StageResult;
+  pseudo: PseudoLabels;
+  stage2: StageResult | null;
+  /** True when a stage was stopped early (abort or stopAfter). */
+  stopped: boolean;
+}
+
+function prepareRun(input: Cc2dTrainInput, layout: RunLayout): Cc2dConfig {
+  const exists = fs.existsSync(layout.config);
+  if (exists && !input.resume) {
+    throw new Error(`run ${layout.root} already exists; pass --resume to continue it or choose another --out`);
+  }
+  if (exists) {
+    const saved = readRunConfig<Cc2dConfig>(layout);
+    if (saved.method !== 'cc2d') throw new Error(`run ${layout.root} is a "${saved.method}" run, not cc2d`);
+    if (saved.data.templateId !== input.templateId) {
+      throw new Error(`run ${layout.root} was trained with template ${saved.data.templateId}, not ${input.templateId}`);
+    }
+    return saved.method_config;
+  }
+  if (fs.existsSync(layout.root) && fs.readdirSync(layout.root).length > 0) {
+    throw new Error(`run directory ${layout.root} is not empty and holds no run; choose another --out`);
+  }
+  const cfg: RunConfig<Cc2dConfig> = makeRunConfig({
+    method: 'cc2d',
+    preset: input.config.preset,
+    seed: input.config.seed,
+    device: input.config.device,
+    init: input.source.init ?? 'scratch',
+    data: {
+      images: input.source.images,
+      templateId: input.templateId,
+      landmarks: input.source.landmarks,
+      landmarkSet: input.landmarkSet,
+      imageIds: input.images.map((r) => r.id),
+    },
+    method_config: input.config,
+  });
+  writeRunConfig(layout, cfg, [STAGE1, ...(input.config.stage2.enabled ? [STAGE2] : [])]);
+  return input.config;
+}
+
+async function cacheStack(refs: ImageRef[], size: number, c: Cc2dConfig, progress?: ProgressStream): Promise<ImageStack> {
+  const meter = new StageMeter(progress, `cache ${size}px`, refs.length);
+  return buildStack(refs, size, { device: c.device as any, onProgress: (done) => meter.tick(done) });
+}
+
+export async function trainCc2d(input: Cc2dTrainInput): Promise<Cc2dTrainResult> {
+  const layout = new RunLayout(input.runDir);
+  const config = prepareRun(input, layout);
+  validateConfig(config);
+  const progress = input.progress ?? new ProgressStream();
+  const appendEvent = (e: unknown) => fs.appendFileSync(layout.events, JSON.stringify(e) + '\n');
+  const off = progress.on((e) => {
+    // Keep the log small: notes, and every 10th step of a stage.
+    if (e.message || e.step % 10 === 0 || e.step === e.total) appendEvent({ t: new Date().toISOString(), ...e });
+  });
+  const tIndex = input.images.findIndex((r) => r.id === input.templateId);
+  if (tIndex < 0) throw new Error(`template ${input.templateId} is not among the ${input.images.length} training images`);
+  if (input.templateLandmarks.length !== input.landmarkSet.landmarks.length) {
+    throw new Error(`template has ${input.templateLandmarks.length} landmarks, the landmark set ${input.landmarkSet.landmarks.length}`);
+  }
+  const stacks: ImageStack[] = [];
+  try {
+    const s1 = config.stage1;
+    const stack1 = await cacheStack(input.images, s1.size, config, progress);
+    stacks.push(stack1);
+    const tSize = stack1.sizes[tIndex];
+    const templateImage = tidy(() => stack1.tensor.narrow(0, tIndex, 1).contiguous());
+    await saveTemplate(
+      layout.root,
+      {
+        id: input.templateId,
+        width: tSize.width,
+        height: tSize.height,
+        landmarkSet: input.landmarkSet,
+        landmarks: input.templateLandmarks,
+      },
+      templateImage,
+    );
+
+    const st1 = await trainStage1({
+      config,
+      stack: stack1.tensor,
+      layout,
+      progress,
+      signal: input.signal,
+      stopAfter: input.stopAfter?.stage1,
+    });
+    if (st1.result.aborted) {
+      st1.net.dispose();
+      templateImage.dispose();
+      return { config, stage1: st1.result, pseudo: emptyPseudo(input), stage2: null, stopped: true };
+    }
+
+    const plFile = layout.artefact(STAGE1, PSEUDO_LABELS);
+    let pseudo: PseudoLabels;
+    if (fs.existsSync(plFile)) {
+      pseudo = loadPseudoLabels(plFile);
+    } else {
+      const gridPts = input.templateLandmarks.map((p) => (p ? toGrid(p, tSize.width, tSize.height, s1.size) : { x: 0, y: 0 }));
+      const templ: Tensor[] = templateEmbeddings((x) => st1.net.embed(x), templateImage, gridPts);
+      pseudo = predictTrainingSet(
+        st1.net,
+        templ,
+        stack1,
+        { id: input.templateId, landmarks: input.templateLandmarks },
+        { progress },
+      );
+      for (const t of templ) t.dispose();
+      savePseudoLabels(plFile, pseudo);
+    }
+    st1.net.dispose();
+    templateImage.dispose();
+
+    let stage2: StageResult | null = null;
+    if (config.stage2.enabled) {
+      const S2 = config.stage2.size;
+      const stack2 = S2 === s1.size ? stack1 : await cacheStack(input.images, S2, config, progress);
+      if (stack2 !== stack1) stacks.push(stack2);
+      const labels = pseudo.points.map((row, i) =>
+        row.map((p) => (p ? toGrid(p, stack2.sizes[i].width, stack2.sizes[i].height, S2) : null)),
+      );
+      const st2 = await trainStage2({
+        config,
+        stack: stack2.tensor,
+        labels,
+        templateIndex: tIndex,
+        layout,
+        progress,
+        signal: input.signal,
+        stopAfter: input.stopAfter?.stage2,
+      });
+      st2.net.dispose();
+      stage2 = st2.result;
+    }
+    return { config, stage1: st1.result, pseudo, stage2, stopped: !!stage2?.aborted };
+  } finally {
+    for (const s of stacks) s.tensor.dispose();
+    off();
+  }
+}
+
+function emptyPseudo(input: Cc2dTrainInput): PseudoLabels {
+  return { ids: [], points: [], confidence: [], templateId: input.templateId };
+}
