@@ -82,7 +82,8 @@ function parseArgs(argv: string[]): Opts {
       process.exit(0);
     } else throw new Error(`bench:engine: unknown option ${a}`);
   }
-  if (o.size % 2 ** o.levels !== 0) throw new Error(`bench:engine: --size must be a multiple of ${2 ** o.levels} for ${o.levels} levels`);
+  if (o.size % 2 ** o.levels !== 0)
+    throw new Error(`bench:engine: --size must be a multiple of ${2 ** o.levels} for ${o.levels} levels`);
   return o;
 }
 
@@ -94,23 +95,42 @@ interface LibtorchInfo {
 
 /** Compiles the twin with scripts/libtorch.mjs's flags (the addon's), reusing it while source and flags are unchanged. */
 async function buildTwin(): Promise<{ bin: string; libtorch: LibtorchInfo }> {
-  const { findLibtorch } = (await import(pathToFileURL(path.join(repo, 'scripts', 'libtorch.mjs')).href)) as { findLibtorch: () => LibtorchInfo };
+  const { findLibtorch } = (await import(pathToFileURL(path.join(repo, 'scripts', 'libtorch.mjs')).href)) as {
+    findLibtorch: () => LibtorchInfo;
+  };
   const lt = findLibtorch();
   const args = ['-O2', '-std=c++17', ...lt.cxxflags, SRC, '-o', BIN, ...lt.ldflags];
   const stamp = createHash('sha256').update(readFileSync(SRC)).update(JSON.stringify(args)).digest('hex');
   const stampFile = `${BIN}.stamp`;
-  if (existsSync(BIN) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return { bin: BIN, libtorch: lt };
+  if (existsSync(BIN) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp)
+    return { bin: BIN, libtorch: lt };
   mkdirSync(OUT_DIR, { recursive: true });
-  process.stderr.write(`bench:engine: compiling ${path.relative(repo, SRC)} against libtorch ${lt.version} (about a minute)...\n`);
+  process.stderr.write(
+    `bench:engine: compiling ${path.relative(repo, SRC)} against libtorch ${lt.version} (about a minute)...\n`,
+  );
   const cxx = process.env.CXX ?? 'g++';
   const r = spawnSync(cxx, args, { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`bench:engine: building the C++ twin failed (${cxx} exit ${r.status}):\n${r.stderr}`);
+  if (r.status !== 0)
+    throw new Error(`bench:engine: building the C++ twin failed (${cxx} exit ${r.status}):\n${r.stderr}`);
   writeFileSync(stampFile, stamp);
   return { bin: BIN, libtorch: lt };
 }
 
 function twinArgs(o: Opts): string[] {
-  const a = ['--size', String(o.size), '--batch', String(o.batch), '--width', String(o.width), '--levels', String(o.levels), '--threads', String(o.threads), '--device', o.device];
+  const a = [
+    '--size',
+    String(o.size),
+    '--batch',
+    String(o.batch),
+    '--width',
+    String(o.width),
+    '--levels',
+    String(o.levels),
+    '--threads',
+    String(o.threads),
+    '--device',
+    o.device,
+  ];
   if (!o.dilated) a.push('--no-dilated');
   return a;
 }
@@ -125,19 +145,27 @@ interface RunResult {
 }
 
 function runTwin(bin: string, o: Opts, steps: number, warmup: number): RunResult {
-  const out = execFileSync(bin, [...twinArgs(o), '--steps', String(steps), '--warmup', String(warmup)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const out = execFileSync(bin, [...twinArgs(o), '--steps', String(steps), '--warmup', String(warmup)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
   return JSON.parse(out.trim().split('\n').pop()!) as RunResult;
 }
 
 /** Names and shapes of the twin's state dict vs the TS model's: the bench is void if they differ. */
 function checkSameNetwork(bin: string, o: Opts, net: UNetVgg): void {
-  const listed = JSON.parse(execFileSync(bin, [...twinArgs(o), '--list'], { encoding: 'utf8', maxBuffer: 1 << 24 })) as [string, number[]][];
+  const listed = JSON.parse(
+    execFileSync(bin, [...twinArgs(o), '--list'], { encoding: 'utf8', maxBuffer: 1 << 24 }),
+  ) as [string, number[]][];
   const cpp = new Map(listed.map(([n, s]) => [n, s.join('x')]));
   const ts = new Map([...net.stateDict()].map(([n, t]) => [n, t.shape.join('x')]));
   const diffs: string[] = [];
   for (const [n, s] of ts) if (cpp.get(n) !== s) diffs.push(`${n}: ts ${s}, c++ ${cpp.get(n) ?? 'absent'}`);
   for (const n of cpp.keys()) if (!ts.has(n)) diffs.push(`${n}: only in c++`);
-  if (diffs.length) throw new Error(`bench:engine: the C++ twin is not the same network as src/models/unetVgg.ts:\n  ${diffs.slice(0, 20).join('\n  ')}`);
+  if (diffs.length)
+    throw new Error(
+      `bench:engine: the C++ twin is not the same network as src/models/unetVgg.ts:\n  ${diffs.slice(0, 20).join('\n  ')}`,
+    );
 }
 
 class TsStep {
@@ -219,7 +247,9 @@ async function main(): Promise<void> {
         tsMs.push(...tsRes.ms);
         tsCpu.push(...tsRes.cpuMs);
       }
-      process.stderr.write(`  round ${r + 1}/${o.rounds} ${which.padEnd(3)} ${median(which === 'ts' ? tsRes!.ms : cppRes!.ms).toFixed(1)} ms/step\n`);
+      process.stderr.write(
+        `  round ${r + 1}/${o.rounds} ${which.padEnd(3)} ${median(which === 'ts' ? tsRes!.ms : cppRes!.ms).toFixed(1)} ms/step\n`,
+      );
     }
   }
   const tsMed = median(tsMs);
@@ -227,12 +257,34 @@ async function main(): Promise<void> {
   const ratio = tsMed / cppMed;
   const cpuRatio = median(tsCpu) / median(cppCpu);
   const result = {
-    config: { size: o.size, batch: o.batch, width: o.width, levels: o.levels, dilated: o.dilated, device: o.device, threads: getNumThreads(), steps: o.steps, warmup: o.warmup, rounds: o.rounds },
+    config: {
+      size: o.size,
+      batch: o.batch,
+      width: o.width,
+      levels: o.levels,
+      dilated: o.dilated,
+      device: o.device,
+      threads: getNumThreads(),
+      steps: o.steps,
+      warmup: o.warmup,
+      rounds: o.rounds,
+    },
     params: tsRes!.params,
     libtorch: libtorch.version,
     engine: engineInfo().libtorch,
-    ts: { msPerStep: tsMed, min: Math.min(...tsMs), cpuMsPerStep: median(tsCpu), peakRssMiB: tsRes!.peakRssKiB / 1024, nodeBaselineRssMiB: baseRssKiB / 1024 },
-    cpp: { msPerStep: cppMed, min: Math.min(...cppMs), cpuMsPerStep: median(cppCpu), peakRssMiB: cppRss / 1024 },
+    ts: {
+      msPerStep: tsMed,
+      min: Math.min(...tsMs),
+      cpuMsPerStep: median(tsCpu),
+      peakRssMiB: tsRes!.peakRssKiB / 1024,
+      nodeBaselineRssMiB: baseRssKiB / 1024,
+    },
+    cpp: {
+      msPerStep: cppMed,
+      min: Math.min(...cppMs),
+      cpuMsPerStep: median(cppCpu),
+      peakRssMiB: cppRss / 1024,
+    },
     ratio,
     minRatio: Math.min(...tsMs) / Math.min(...cppMs),
     cpuRatio,
@@ -245,12 +297,22 @@ async function main(): Promise<void> {
     return;
   }
   const f = (v: number) => v.toFixed(1).padStart(8);
-  console.log(`U-Net (VGG19-BN, ${(result.params / 1e6).toFixed(2)} M params) train step, ${o.device}, ${o.size}x${o.size}, batch ${o.batch}, width ${o.width}, ${result.config.threads} threads, libtorch ${libtorch.version}`);
+  console.log(
+    `U-Net (VGG19-BN, ${(result.params / 1e6).toFixed(2)} M params) train step, ${o.device}, ${o.size}x${o.size}, batch ${o.batch}, width ${o.width}, ${result.config.threads} threads, libtorch ${libtorch.version}`,
+  );
   console.log(`engine      median ms/step   min ms/step   CPU ms/step   peak RSS MiB`);
-  console.log(`TypeScript ${f(tsMed)}        ${f(result.ts.min)}      ${f(result.ts.cpuMsPerStep)}    ${f(result.ts.peakRssMiB)}  (node + libtorch loaded, before the model: ${result.ts.nodeBaselineRssMiB.toFixed(0)} MiB)`);
-  console.log(`C++ twin   ${f(cppMed)}        ${f(result.cpp.min)}      ${f(result.cpp.cpuMsPerStep)}    ${f(result.cpp.peakRssMiB)}`);
-  console.log(`ratio TS / C++ = ${ratio.toFixed(3)} (bar <= 1.10: ${result.pass ? 'PASS' : 'FAIL'}); min-step ratio ${result.minRatio.toFixed(3)}, CPU-time ratio ${cpuRatio.toFixed(3)}`);
-  console.log(`${tsMs.length} + ${cppMs.length} timed steps; 1-min load average at the end ${result.loadAverage.toFixed(2)} on ${os.availableParallelism()} CPUs${result.loadAverage > os.availableParallelism() ? ' (machine busy: wall times are noisy, prefer the CPU-time ratio)' : ''}`);
+  console.log(
+    `TypeScript ${f(tsMed)}        ${f(result.ts.min)}      ${f(result.ts.cpuMsPerStep)}    ${f(result.ts.peakRssMiB)}  (node + libtorch loaded, before the model: ${result.ts.nodeBaselineRssMiB.toFixed(0)} MiB)`,
+  );
+  console.log(
+    `C++ twin   ${f(cppMed)}        ${f(result.cpp.min)}      ${f(result.cpp.cpuMsPerStep)}    ${f(result.cpp.peakRssMiB)}`,
+  );
+  console.log(
+    `ratio TS / C++ = ${ratio.toFixed(3)} (bar <= 1.10: ${result.pass ? 'PASS' : 'FAIL'}); min-step ratio ${result.minRatio.toFixed(3)}, CPU-time ratio ${cpuRatio.toFixed(3)}`,
+  );
+  console.log(
+    `${tsMs.length} + ${cppMs.length} timed steps; 1-min load average at the end ${result.loadAverage.toFixed(2)} on ${os.availableParallelism()} CPUs${result.loadAverage > os.availableParallelism() ? ' (machine busy: wall times are noisy, prefer the CPU-time ratio)' : ''}`,
+  );
 }
 
 main().catch((e) => {

@@ -21,7 +21,8 @@ const rows: Record<string, number[]> = {
   'C++ loop: at::add, result freed': [],
   'raw handles: N.add + N.free': [],
   'Tensor.add + dispose()': [],
-  'Tensor.add inside tidy (freed at scope end)': [],
+  'Tensor.add, tidy scope per 100 ops': [],
+  'Tensor.add, one tidy scope for all ops': [],
   'napi_external handles (freed by GC)': [],
 };
 const ext = N.benchExternalFrom(t._h);
@@ -30,7 +31,8 @@ for (let r = 0; r < rounds; r++) {
   rows['C++ loop: at::add, result freed'].push(N.benchAddLoop(t._h, n) as number);
   rows['raw handles: N.add + N.free'].push(time(() => { for (let i = 0; i < n; i++) N.free(N.add(t._h, t._h)); }));
   rows['Tensor.add + dispose()'].push(time(() => { for (let i = 0; i < n; i++) t.add(t).dispose(); }));
-  rows['Tensor.add inside tidy (freed at scope end)'].push(time(() => tidy(() => { for (let i = 0; i < n; i++) t.add(t); })));
+  rows['Tensor.add, tidy scope per 100 ops'].push(time(() => { for (let i = 0; i < n; i += 100) tidy(() => { for (let j = 0; j < 100; j++) t.add(t); }); }));
+  rows['Tensor.add, one tidy scope for all ops'].push(time(() => tidy(() => { for (let i = 0; i < n; i++) t.add(t); })));
   rows['napi_external handles (freed by GC)'].push(time(() => { for (let i = 0; i < n; i++) N.benchExternalAdd(ext, ext); }));
 }
 const cpp = median(rows['C++ loop: at::add, result freed']);

@@ -134,6 +134,10 @@ Args::Args(napi_env e, napi_callback_info info, const char* opname) : env(e), op
   if (argc > kMax) argc = kMax;
 }
 
+Args::Args(napi_env e, const char* opname, size_t n, const napi_value* values) : env(e), op(opname), argc(n < kMax ? n : kMax) {
+  for (size_t i = 0; i < argc; ++i) argv[i] = values[i];
+}
+
 napi_value Args::at(size_t i) const {
   if (i >= argc) fail("missing argument " + std::to_string(i + 1));
   return argv[i];
@@ -389,12 +393,17 @@ static void throwJs(napi_env env, const char* op, const std::string& msg, bool t
 }
 
 static napi_value trampoline(napi_env env, napi_callback_info info) {
+  // One napi_get_cb_info for the arguments and the op: this path runs for every tensor op.
   void* data = nullptr;
-  size_t none = 0;
-  napi_get_cb_info(env, info, &none, nullptr, nullptr, &data);
+  size_t argc = Args::kMax;
+  napi_value argv[Args::kMax];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, &data) != napi_ok || data == nullptr) {
+    napi_throw_error(env, nullptr, "onemark: cannot read call arguments");
+    return nullptr;
+  }
   const OpDef* def = static_cast<const OpDef*>(data);
   try {
-    Args a(env, info, def->name);
+    Args a(env, def->name, argc, argv);
     return def->fn(a);
   } catch (const c10::OutOfMemoryError& e) {
     throwJs(env, def->name, std::string("out of memory: ") + firstLines(e.what_without_backtrace()), false);

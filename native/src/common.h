@@ -88,6 +88,8 @@ class Args {
  public:
   static constexpr size_t kMax = 16;
   Args(napi_env env, napi_callback_info info, const char* op);
+  /** From arguments already read (argc may exceed kMax: extra ones are ignored). */
+  Args(napi_env env, const char* op, size_t argc, const napi_value* argv);
 
   napi_env env;
   const char* op;

@@ -15,34 +15,54 @@ import { CliError, exitCodeOf, formatCliError } from './errors';
 export const VERSION = '0.1.0';
 
 /**
- * The demo command belongs to the engine-nn work and loads the native engine. Until its module
- * exists it is skipped; if it exists but cannot load (engine not built), the other commands must
- * still work, so `demo` then only reports why it is unavailable.
+ * Commands that load the native engine (libtorch). They are imported only when invoked, or for
+ * the top-level help, so that evaluate/convert/dataset start in a second and keep working on a
+ * machine where the engine is not built. A module that is absent is skipped; one that exists but
+ * fails to load still gets a command, which reports why it is unavailable.
  */
-async function registerOptional(program: Command): Promise<void> {
-  const spec = './commands/demo';
-  try {
-    const mod = (await import(spec)) as { registerDemo?: (p: Command) => void };
-    mod.registerDemo?.(program);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const self = fileURLToPath(import.meta.url);
-    const missingItself =
-      (e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND') &&
-      /commands[\\/]demo['"]/.test(e.message) &&
-      e.message.includes(self);
-    if (missingItself) return;
-    program
-      .command('demo')
-      .description('(unavailable: see `onemark demo`)')
-      .allowUnknownOption()
-      .action(() => {
-        throw new CliError(`demo is unavailable: ${e.message.split('\n')[0]}`);
-      });
+const ENGINE_COMMANDS = [
+  { name: 'demo', module: './commands/demo', register: 'registerDemo' },
+  { name: 'train', module: './commands/train', register: 'registerTrain' },
+  { name: 'predict', module: './commands/predict', register: 'registerPredict' },
+] as const;
+
+/** The subcommand named on the command line (first word that is not an option), if any. */
+function invokedCommand(args: readonly string[]): string | undefined {
+  return args.find((a) => !a.startsWith('-'));
+}
+
+async function registerEngineCommands(program: Command, args: readonly string[]): Promise<void> {
+  const invoked = invokedCommand(args);
+  const wanted = ENGINE_COMMANDS.filter(
+    (c) => invoked === undefined || invoked === 'help' || invoked === c.name,
+  );
+  for (const c of wanted) {
+    try {
+      const mod = (await import(c.module)) as Record<string, unknown>;
+      const register = mod[c.register];
+      if (typeof register !== 'function') throw new Error(`${c.module} does not export ${c.register}()`);
+      (register as (p: Command) => void)(program);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      const self = fileURLToPath(import.meta.url);
+      const missingItself =
+        (e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND') &&
+        e.message.includes(c.module.slice(2)) &&
+        e.message.includes(self);
+      if (missingItself) continue;
+      program
+        .command(c.name)
+        .description('(unavailable: run it to see why)')
+        .allowUnknownOption()
+        .allowExcessArguments()
+        .action(() => {
+          throw new CliError(`${c.name} is unavailable: ${e.message.split('\n')[0]}`);
+        });
+    }
   }
 }
 
-export async function buildProgram(): Promise<Command> {
+export async function buildProgram(args: readonly string[] = []): Promise<Command> {
   const program = new Command('onemark')
     .description('One-shot anatomical landmark detection: datasets, evaluation, conversion')
     .version(VERSION)
@@ -53,7 +73,7 @@ export async function buildProgram(): Promise<Command> {
   registerEvaluate(program);
   registerConvert(program);
   registerBaseline(program);
-  await registerOptional(program);
+  await registerEngineCommands(program, args);
   // Subcommands inherit exitOverride so a usage error returns here instead of exiting.
   const override = (cmd: Command) => {
     cmd.exitOverride();
@@ -68,7 +88,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   const verbose = argv.includes('--verbose');
   setCommandLine(argv.slice(2));
   try {
-    const program = await buildProgram();
+    const program = await buildProgram(argv.slice(2));
     await program.parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {

@@ -295,8 +295,13 @@ export async function writeComparisonReport(
   const w = new Writer(opts.outDir, opts.onFile);
   const formats = opts.formats ?? ['svg', 'png'];
   const subdirs: string[] = [];
+  const used = new Set<string>();
   for (const e of c.evaluations) {
-    const dir = join(opts.outDir, safeName(e.method));
+    // Distinct method names can still map to one folder name ("a b", "a_b"): number the later ones.
+    let name = safeName(e.method);
+    for (let k = 2; used.has(name); k++) name = `${safeName(e.method)}_${k}`;
+    used.add(name);
+    const dir = join(opts.outDir, name);
     const sub = await writeReport(e, { ...opts, outDir: dir });
     w.files.push(...sub.files);
     w.warnings.push(...sub.warnings.map((x) => `${e.method}: ${x}`));

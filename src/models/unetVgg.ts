@@ -44,8 +44,14 @@ export const DEFAULT_UNET_VGG: UNetVggConfig = {
   outputs: { embeddings: true, dense: null },
 };
 
-export function unetVggConfig(partial: Partial<Omit<UNetVggConfig, 'outputs'>> & { outputs?: Partial<UNetVggConfig['outputs']> } = {}): UNetVggConfig {
-  return { ...DEFAULT_UNET_VGG, ...partial, outputs: { ...DEFAULT_UNET_VGG.outputs, ...(partial.outputs ?? {}) } };
+export function unetVggConfig(
+  partial: Partial<Omit<UNetVggConfig, 'outputs'>> & { outputs?: Partial<UNetVggConfig['outputs']> } = {},
+): UNetVggConfig {
+  return {
+    ...DEFAULT_UNET_VGG,
+    ...partial,
+    outputs: { ...DEFAULT_UNET_VGG.outputs, ...(partial.outputs ?? {}) },
+  };
 }
 
 export interface UNetVggOutput {
@@ -129,7 +135,14 @@ class DilatedBlock extends Module {
     super();
     const b = Math.max(1, Math.floor(c / 4));
     this.branches = new ModuleList(
-      DILATIONS.map((d) => new Sequential(new Conv2d(c, b, 3, { padding: d, dilation: d, bias: false }), new BatchNorm2d(b), new ReLU())),
+      DILATIONS.map(
+        (d) =>
+          new Sequential(
+            new Conv2d(c, b, 3, { padding: d, dilation: d, bias: false }),
+            new BatchNorm2d(b),
+            new ReLU(),
+          ),
+      ),
     );
     this.fuse = new Sequential(new Conv2d(3 * b, c, 1, { bias: false }), new BatchNorm2d(c));
   }
@@ -204,8 +217,10 @@ export class UNetVgg extends Module {
       this.levelChannels.push(out);
       prev = out;
     }
-    if (cfg.dilated) this.dilated = new ModuleList(this.levelChannels.slice(0, 3).map((c) => new DilatedBlock(c)));
-    if (cfg.outputs.embeddings) this.heads = new ModuleList(this.levelChannels.map((c) => new Conv2d(c, cfg.embedDim, 1)));
+    if (cfg.dilated)
+      this.dilated = new ModuleList(this.levelChannels.slice(0, 3).map((c) => new DilatedBlock(c)));
+    if (cfg.outputs.embeddings)
+      this.heads = new ModuleList(this.levelChannels.map((c) => new Conv2d(c, cfg.embedDim, 1)));
     const dense = cfg.outputs.dense;
     if (dense) {
       if (dense.stride === 1) this.decoder_full = new Up(2 * e[0], e[0]);
@@ -252,10 +267,13 @@ function validate(cfg: UNetVggConfig): void {
   const bad = (m: string) => {
     throw new Error(`UNetVgg config: ${m}`);
   };
-  if (!Number.isInteger(cfg.levels) || cfg.levels < 2 || cfg.levels > 5) bad(`levels must be an integer 2..5, got ${cfg.levels}`);
+  if (!Number.isInteger(cfg.levels) || cfg.levels < 2 || cfg.levels > 5)
+    bad(`levels must be an integer 2..5, got ${cfg.levels}`);
   if (!(cfg.width > 0)) bad(`width must be > 0, got ${cfg.width}`);
-  if (!Number.isInteger(cfg.inChannels) || cfg.inChannels < 1) bad(`inChannels must be a positive integer, got ${cfg.inChannels}`);
-  if (!Number.isInteger(cfg.embedDim) || cfg.embedDim < 1) bad(`embedDim must be a positive integer, got ${cfg.embedDim}`);
+  if (!Number.isInteger(cfg.inChannels) || cfg.inChannels < 1)
+    bad(`inChannels must be a positive integer, got ${cfg.inChannels}`);
+  if (!Number.isInteger(cfg.embedDim) || cfg.embedDim < 1)
+    bad(`embedDim must be a positive integer, got ${cfg.embedDim}`);
   const d = cfg.outputs.dense;
   if (d && (!Number.isInteger(d.channels) || d.channels < 1 || (d.stride !== 1 && d.stride !== 2))) {
     bad(`outputs.dense needs integer channels >= 1 and stride 1 or 2, got ${JSON.stringify(d)}`);
@@ -298,7 +316,10 @@ export function fromTorchvisionVgg19Bn(
       v = tidy(() => {
         const summed = t.sum([1], true);
         if (cfg.inChannels === 1) return summed;
-        return summed.div(t.shape[1]).expand([t.shape[0], cfg.inChannels, t.shape[2], t.shape[3]]).contiguous();
+        return summed
+          .div(t.shape[1])
+          .expand([t.shape[0], cfg.inChannels, t.shape[2], t.shape[3]])
+          .contiguous();
       });
     } else {
       v = t.clone();

@@ -171,4 +171,11 @@ describe('comparison', () => {
     expect(csv).toHaveLength(3);
     expect(csv[1].startsWith('good,,good.csv,3,6,0,')).toBe(true);
   });
+
+  it('gives methods whose names map to one folder name separate subfolders', async () => {
+    const out = await tmp();
+    const evals = [evaluate(good, gt, { method: 'a b' }), evaluate(bad, gt, { method: 'a_b' })];
+    await writeComparisonReport(evals, { outDir: out, formats: ['svg'] });
+    expect((await readdir(out)).filter((f) => f.startsWith('a_b')).sort()).toEqual(['a_b', 'a_b_2']);
+  });
 });

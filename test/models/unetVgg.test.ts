@@ -5,13 +5,21 @@ import { UNetVgg, fromTorchvisionVgg19Bn, unetVggConfig } from '../../src/models
 describe('UNetVgg', () => {
   it('gives 64-d embeddings at strides 32..2 and a dense head at stride 1 or 2', () => {
     seed(0);
-    const net = new UNetVgg({ width: 1 / 16, outputs: { embeddings: true, dense: { channels: 3, stride: 1 } } });
+    const net = new UNetVgg({
+      width: 1 / 16,
+      outputs: { embeddings: true, dense: { channels: 3, stride: 1 } },
+    });
     const x = Tensor.rand([2, 1, 64, 64]);
     const out = net.forward(x);
     expect(out.strides).toEqual([32, 16, 8, 4, 2]);
     expect(out.embeddings.map((e) => e.shape)).toEqual([32, 16, 8, 4, 2].map((s) => [2, 64, 64 / s, 64 / s]));
     expect(out.dense!.shape).toEqual([2, 3, 64, 64]);
-    const half = new UNetVgg({ width: 1 / 16, levels: 3, dilated: false, outputs: { embeddings: false, dense: { channels: 2, stride: 2 } } });
+    const half = new UNetVgg({
+      width: 1 / 16,
+      levels: 3,
+      dilated: false,
+      outputs: { embeddings: false, dense: { channels: 2, stride: 2 } },
+    });
     const o2 = half.forward(x);
     expect(o2.embeddings).toEqual([]);
     expect(o2.dense!.shape).toEqual([2, 2, 32, 32]);
@@ -40,7 +48,10 @@ describe('UNetVgg', () => {
     const net = new UNetVgg({ width: 1 / 16 });
     tidy(() => {
       const out = net.forward(Tensor.rand([2, 1, 32, 32]));
-      out.embeddings.map((e) => e.pow(2).mean()).reduce((a, b) => a.add(b)).backward();
+      out.embeddings
+        .map((e) => e.pow(2).mean())
+        .reduce((a, b) => a.add(b))
+        .backward();
     });
     const missing = net.namedParameters().filter(([, p]) => {
       const g = p.grad;
@@ -60,7 +71,10 @@ describe('UNetVgg', () => {
       const m = /^encoder\.(features\..*)$/.exec(name);
       if (!m) continue;
       const shape = m[1] === 'features.0.weight' ? [64, 3, 3, 3] : t.shape;
-      tv.set(m[1], m[1].endsWith('num_batches_tracked') ? Tensor.zeros([], { dtype: 'int64' }) : Tensor.randn(shape));
+      tv.set(
+        m[1],
+        m[1].endsWith('num_batches_tracked') ? Tensor.zeros([], { dtype: 'int64' }) : Tensor.randn(shape),
+      );
     }
     tv.set('features.14.weight', Tensor.zeros([256, 128, 3, 3])); // block 3: beyond levels=2
     tv.set('classifier.0.weight', Tensor.zeros([4, 4]));
@@ -72,6 +86,8 @@ describe('UNetVgg', () => {
     const w0 = net.stateDict().get('encoder.features.0.weight')!;
     expect(w0.shape).toEqual([64, 1, 3, 3]);
     noGrad(() => expect(w0.allclose(tv.get('features.0.weight')!.sum([1], true), 1e-5, 1e-6)).toBe(true));
-    expect(net.stateDict().get('encoder.features.8.running_mean')!.equal(tv.get('features.8.running_mean')!)).toBe(true);
+    expect(
+      net.stateDict().get('encoder.features.8.running_mean')!.equal(tv.get('features.8.running_mean')!),
+    ).toBe(true);
   });
 });

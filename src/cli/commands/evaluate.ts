@@ -162,6 +162,9 @@ export async function runEvaluate(o: EvaluateCliOptions, command: string): Promi
             .map((s) => s.trim())
             .filter(Boolean)
         : undefined;
+  if (overlayIds && overlayIds.length > 0 && !loadImage) {
+    process.stderr.write('onemark: warning: --overlay needs images: --gt is a file, so give --images DIR\n');
+  }
   const overlayCount = loadImage ? (overlayIds ?? defaultOverlayIds(evals[0]!)).length : 0;
   const perReport = (2 + overlayCount) * formats.length + 5;
   const total = evals.length === 1 ? perReport : evals.length * perReport + 2 * formats.length + 3;

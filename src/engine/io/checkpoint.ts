@@ -53,11 +53,18 @@ function deviceOf(model: Module): string {
 
 function engineVersions(): CheckpointMeta<unknown>['engine'] {
   const info = engineInfo() as unknown as Record<string, unknown>;
-  return { ...info, libtorch: String(info.libtorch ?? info.version ?? 'unknown'), onemark: String(info.onemark ?? '0.1.0') };
+  return {
+    ...info,
+    libtorch: String(info.libtorch ?? info.version ?? 'unknown'),
+    onemark: String(info.onemark ?? '0.1.0'),
+  };
 }
 
 export async function saveCheckpoint<C>(dir: string, o: SaveCheckpointOptions<C>): Promise<void> {
-  await saveSafetensors(path.join(dir, WEIGHTS_FILE), o.model.stateDict(), { format: 'pt', producer: 'onemark' });
+  await saveSafetensors(path.join(dir, WEIGHTS_FILE), o.model.stateDict(), {
+    format: 'pt',
+    producer: 'onemark',
+  });
   const meta: CheckpointMeta<C> = {
     format: FORMAT,
     config: o.config,
@@ -88,14 +95,16 @@ export async function saveCheckpoint<C>(dir: string, o: SaveCheckpointOptions<C>
 /** Reads config.json alone (cheap: to list checkpoints or rebuild the model from its config). */
 export function readCheckpointMeta<C>(dir: string): CheckpointMeta<C> {
   const file = path.join(dir, CONFIG_FILE);
-  if (!existsSync(file)) throw new Error(`checkpoint ${dir}: no ${CONFIG_FILE} (not a checkpoint folder, or an interrupted save)`);
+  if (!existsSync(file))
+    throw new Error(`checkpoint ${dir}: no ${CONFIG_FILE} (not a checkpoint folder, or an interrupted save)`);
   let meta: CheckpointMeta<C>;
   try {
     meta = JSON.parse(readFileSync(file, 'utf8')) as CheckpointMeta<C>;
   } catch (e) {
     throw new Error(`checkpoint ${file}: invalid JSON (${(e as Error).message})`);
   }
-  if (meta.format !== FORMAT) throw new Error(`checkpoint ${file}: format ${JSON.stringify(meta.format)} is not ${FORMAT}`);
+  if (meta.format !== FORMAT)
+    throw new Error(`checkpoint ${file}: format ${JSON.stringify(meta.format)} is not ${FORMAT}`);
   return meta;
 }
 
@@ -136,7 +145,10 @@ export function loadCheckpoint<C>(dir: string, o: LoadCheckpointOptions): Checkp
         if (!state.has(idx)) state.set(idx, {});
         Object.assign(state.get(idx)!, sc);
       }
-      o.optimizer.loadStateDict({ state, paramGroups: meta.optimizer.paramGroups } as OptimizerStateDict<any>);
+      o.optimizer.loadStateDict({
+        state,
+        paramGroups: meta.optimizer.paramGroups,
+      } as OptimizerStateDict<any>);
     } finally {
       for (const t of st.values()) t.dispose();
     }

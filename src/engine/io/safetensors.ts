@@ -25,7 +25,10 @@ const TO_ST: Record<DType, SafetensorsDType> = {
   uint8: 'U8',
   bool: 'BOOL',
 };
-const FROM_ST = Object.fromEntries(Object.entries(TO_ST).map(([k, v]) => [v, k])) as Record<SafetensorsDType, DType>;
+const FROM_ST = Object.fromEntries(Object.entries(TO_ST).map(([k, v]) => [v, k])) as Record<
+  SafetensorsDType,
+  DType
+>;
 
 export function toSafetensorsDType(d: DType): SafetensorsDType {
   const s = TO_ST[d];
@@ -71,7 +74,10 @@ export async function saveSafetensors(
  * Reads a safetensors file into new tensors (owned by the caller: dispose them, or load them into a
  * module and dispose). `device` moves them after loading.
  */
-export function loadSafetensors(file: string, opts: { device?: Device } = {}): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
+export function loadSafetensors(
+  file: string,
+  opts: { device?: Device } = {},
+): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
   const { tensors: recs, metadata } = readSafetensorsFile(file);
   const tensors = new Map<string, Tensor>();
   try {

@@ -75,7 +75,10 @@ function numelOf(shape: readonly number[]): number {
 
 function checkShape(file: string, name: string, shape: unknown): number[] {
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    throw new SafetensorsError(file, `tensor "${name}": shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+    throw new SafetensorsError(
+      file,
+      `tensor "${name}": shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`,
+    );
   }
   return shape as number[];
 }
@@ -121,7 +124,10 @@ export function encodeSafetensors(
   if (metaKeys.length > 0) {
     for (const k of metaKeys) {
       if (typeof metadata[k] !== 'string') {
-        throw new SafetensorsError(label, `metadata value for "${k}" must be a string, got ${typeof metadata[k]}`);
+        throw new SafetensorsError(
+          label,
+          `metadata value for "${k}" must be a string, got ${typeof metadata[k]}`,
+        );
       }
     }
     header[METADATA_KEY] = { ...metadata };
@@ -130,7 +136,8 @@ export function encodeSafetensors(
   const ordered = writeOrder(entries);
   for (const [name, rec] of ordered) {
     if (name === METADATA_KEY) throw new SafetensorsError(label, `"${METADATA_KEY}" cannot be a tensor name`);
-    if (!isSafetensorsDType(rec.dtype)) throw new SafetensorsError(label, `tensor "${name}": unknown dtype ${JSON.stringify(rec.dtype)}`);
+    if (!isSafetensorsDType(rec.dtype))
+      throw new SafetensorsError(label, `tensor "${name}": unknown dtype ${JSON.stringify(rec.dtype)}`);
     const shape = checkShape(label, name, rec.shape);
     const want = numelOf(shape) * DTYPE_SIZE[rec.dtype];
     if (rec.bytes.byteLength !== want) {
@@ -161,16 +168,28 @@ export function encodeSafetensors(
  * if `buf` is reused. `label` names the source in errors.
  */
 export function decodeSafetensors(buf: Uint8Array, label = '<buffer>'): SafetensorsContents {
-  if (buf.byteLength < 8) throw new SafetensorsError(label, `file is ${buf.byteLength} bytes, shorter than the 8-byte header length`);
+  if (buf.byteLength < 8)
+    throw new SafetensorsError(
+      label,
+      `file is ${buf.byteLength} bytes, shorter than the 8-byte header length`,
+    );
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const n64 = dv.getBigUint64(0, true);
-  if (n64 > BigInt(MAX_HEADER_BYTES)) throw new SafetensorsError(label, `header length ${n64} exceeds the ${MAX_HEADER_BYTES}-byte limit (corrupt file?)`);
+  if (n64 > BigInt(MAX_HEADER_BYTES))
+    throw new SafetensorsError(
+      label,
+      `header length ${n64} exceeds the ${MAX_HEADER_BYTES}-byte limit (corrupt file?)`,
+    );
   const n = Number(n64);
   if (8 + n > buf.byteLength) {
-    throw new SafetensorsError(label, `header length ${n} runs past the end of the file (${buf.byteLength} bytes)`);
+    throw new SafetensorsError(
+      label,
+      `header length ${n} runs past the end of the file (${buf.byteLength} bytes)`,
+    );
   }
   const headerBytes = buf.subarray(8, 8 + n);
-  if (n === 0 || headerBytes[0] !== 0x7b /* { */) throw new SafetensorsError(label, `header does not start with '{'`);
+  if (n === 0 || headerBytes[0] !== 0x7b /* { */)
+    throw new SafetensorsError(label, `header does not start with '{'`);
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
@@ -186,25 +205,39 @@ export function decodeSafetensors(buf: Uint8Array, label = '<buffer>'): Safetens
   const parsed: { name: string; dtype: SafetensorsDType; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === METADATA_KEY) {
-      if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) throw new SafetensorsError(label, `"${METADATA_KEY}" must be an object`);
+      if (entry === null || typeof entry !== 'object' || Array.isArray(entry))
+        throw new SafetensorsError(label, `"${METADATA_KEY}" must be an object`);
       for (const [k, v] of Object.entries(entry)) {
-        if (typeof v !== 'string') throw new SafetensorsError(label, `metadata "${k}" must be a string, got ${JSON.stringify(v)}`);
+        if (typeof v !== 'string')
+          throw new SafetensorsError(label, `metadata "${k}" must be a string, got ${JSON.stringify(v)}`);
       }
       metadata = { ...(entry as Record<string, string>) };
       continue;
     }
-    if (entry === null || typeof entry !== 'object') throw new SafetensorsError(label, `tensor "${name}": entry is not an object`);
+    if (entry === null || typeof entry !== 'object')
+      throw new SafetensorsError(label, `tensor "${name}": entry is not an object`);
     const e = entry as Record<string, unknown>;
-    if (!isSafetensorsDType(e.dtype)) throw new SafetensorsError(label, `tensor "${name}": unknown dtype ${JSON.stringify(e.dtype)}`);
+    if (!isSafetensorsDType(e.dtype))
+      throw new SafetensorsError(label, `tensor "${name}": unknown dtype ${JSON.stringify(e.dtype)}`);
     const shape = checkShape(label, name, e.shape);
     const off = e.data_offsets;
     if (!Array.isArray(off) || off.length !== 2 || !off.every((v) => Number.isSafeInteger(v) && v >= 0)) {
-      throw new SafetensorsError(label, `tensor "${name}": data_offsets must be two non-negative integers, got ${JSON.stringify(off)}`);
+      throw new SafetensorsError(
+        label,
+        `tensor "${name}": data_offsets must be two non-negative integers, got ${JSON.stringify(off)}`,
+      );
     }
     const [begin, end] = off as [number, number];
-    if (end < begin) throw new SafetensorsError(label, `tensor "${name}": data_offsets [${begin}, ${end}] end before they begin`);
+    if (end < begin)
+      throw new SafetensorsError(
+        label,
+        `tensor "${name}": data_offsets [${begin}, ${end}] end before they begin`,
+      );
     if (end > dataLen) {
-      throw new SafetensorsError(label, `tensor "${name}": data_offsets [${begin}, ${end}] out of range (data section is ${dataLen} bytes)`);
+      throw new SafetensorsError(
+        label,
+        `tensor "${name}": data_offsets [${begin}, ${end}] out of range (data section is ${dataLen} bytes)`,
+      );
     }
     const want = numelOf(shape) * DTYPE_SIZE[e.dtype];
     if (end - begin !== want) {
@@ -219,16 +252,31 @@ export function decodeSafetensors(buf: Uint8Array, label = '<buffer>'): Safetens
   const byOffset = [...parsed].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let cursor = 0;
   for (const t of byOffset) {
-    if (t.begin < cursor) throw new SafetensorsError(label, `tensor "${t.name}": data_offsets [${t.begin}, ${t.end}] overlap the previous tensor (ends at ${cursor})`);
-    if (t.begin > cursor) throw new SafetensorsError(label, `tensor "${t.name}": gap in the data section, bytes ${cursor}..${t.begin} belong to no tensor`);
+    if (t.begin < cursor)
+      throw new SafetensorsError(
+        label,
+        `tensor "${t.name}": data_offsets [${t.begin}, ${t.end}] overlap the previous tensor (ends at ${cursor})`,
+      );
+    if (t.begin > cursor)
+      throw new SafetensorsError(
+        label,
+        `tensor "${t.name}": gap in the data section, bytes ${cursor}..${t.begin} belong to no tensor`,
+      );
     cursor = t.end;
   }
   if (cursor !== dataLen) {
-    throw new SafetensorsError(label, `data section is ${dataLen} bytes but tensors cover ${cursor} (truncated or trailing bytes)`);
+    throw new SafetensorsError(
+      label,
+      `data section is ${dataLen} bytes but tensors cover ${cursor} (truncated or trailing bytes)`,
+    );
   }
   const tensors = new Map<string, TensorRecord>();
   for (const t of byOffset) {
-    tensors.set(t.name, { dtype: t.dtype, shape: t.shape, bytes: buf.subarray(dataStart + t.begin, dataStart + t.end) });
+    tensors.set(t.name, {
+      dtype: t.dtype,
+      shape: t.shape,
+      bytes: buf.subarray(dataStart + t.begin, dataStart + t.end),
+    });
   }
   return { tensors, metadata };
 }
@@ -251,7 +299,10 @@ export function readSafetensorsFile(file: string): SafetensorsContents {
 export async function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {
   const dir = path.dirname(file);
   await fsp.mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
+  const tmp = path.join(
+    dir,
+    `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`,
+  );
   const fh = await fsp.open(tmp, 'w');
   try {
     await fh.writeFile(data);

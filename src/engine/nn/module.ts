@@ -157,20 +157,20 @@ export abstract class Module {
    */
   to(target: Device | DType): this {
     const isDevice = target === 'cpu' || target.startsWith('cuda');
+    // Already there: keep the same objects, so optimisers built earlier stay valid.
+    const skip = (t: Tensor) => (isDevice ? t.device === target : !isFloating(t.dtype) || t.dtype === target);
     for (const m of this.modules()) {
       const self = m as any;
       for (const [name, p] of m.ownParameters()) {
-        if (!isDevice && !isFloating(p.dtype)) continue;
-        const moved = noGrad(() => p.to(target as any).detach());
-        if (moved === p) continue;
+        if (skip(p)) continue;
+        const moved = noGrad(() => p.to(target as any));
         const rg = p.requiresGrad;
         p.dispose();
         self[name] = Parameter(moved, rg);
       }
       for (const [name, b] of m.ownBuffers(false)) {
-        if (!isDevice && !isFloating(b.dtype)) continue;
+        if (skip(b)) continue;
         const moved = noGrad(() => b.to(target as any));
-        if (moved === b) continue;
         b.dispose();
         self[name] = keep(moved);
       }

@@ -120,12 +120,9 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       const copy: ParamState = {};
       for (const [k, v] of Object.entries(s)) {
         if (v instanceof Tensor) {
-          if (
-            v.numel === p.numel &&
-            (v.shape.length !== p.shape.length || v.shape.some((d, j) => d !== p.shape[j]))
-          ) {
+          if (v.numel !== p.numel) {
             throw new Error(
-              `${this.constructor.name}.loadStateDict: state "${k}" of parameter ${i} has shape [${v.shape}] but the parameter is [${p.shape}]`,
+              `${this.constructor.name}.loadStateDict: state "${k}" of parameter ${i} has shape [${v.shape}] but the parameter is [${p.shape}] (state of another model?)`,
             );
           }
           copy[k] = keep(noGrad(() => tidy(() => v.to(p.device).to(p.dtype).clone())));

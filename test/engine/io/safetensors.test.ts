@@ -56,7 +56,15 @@ describe('safetensors <-> tensors', () => {
       await saveSafetensors(file, m.stateDict());
       const raw = readSafetensorsFile(file);
       expect([...raw.tensors.keys()].sort()).toEqual(
-        ['0.weight', '0.bias', '1.weight', '1.bias', '1.running_mean', '1.running_var', '1.num_batches_tracked'].sort(),
+        [
+          '0.weight',
+          '0.bias',
+          '1.weight',
+          '1.bias',
+          '1.running_mean',
+          '1.running_var',
+          '1.num_batches_tracked',
+        ].sort(),
       );
       expect(raw.tensors.get('1.num_batches_tracked')).toMatchObject({ dtype: 'I64', shape: [] });
       const w = raw.tensors.get('0.weight')!;

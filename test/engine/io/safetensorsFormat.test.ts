@@ -48,7 +48,11 @@ function independentParse(file: Uint8Array) {
   const tensors: Record<string, { dtype: string; shape: number[]; bytes: Buffer }> = {};
   for (const [k, v] of Object.entries(header)) {
     if (k === '__metadata__') continue;
-    tensors[k] = { dtype: v.dtype, shape: v.shape, bytes: data.subarray(v.data_offsets[0], v.data_offsets[1]) };
+    tensors[k] = {
+      dtype: v.dtype,
+      shape: v.shape,
+      bytes: data.subarray(v.data_offsets[0], v.data_offsets[1]),
+    };
   }
   return { n, headerText, header, tensors, dataLength: data.length };
 }
@@ -82,9 +86,13 @@ describe('safetensors byte layer', () => {
   it('writes a hand-built file byte for byte', () => {
     const a = new Uint8Array(new Float32Array([1, -2]).buffer); // little-endian on every supported host
     const b = new Uint8Array([1, 0, 0, 0, 0, 0, 0, 0]); // I64 value 1
-    const file = encodeSafetensors({ weight: { dtype: 'F32', shape: [2], bytes: a }, count: { dtype: 'I64', shape: [], bytes: b } }, { format: 'pt' });
+    const file = encodeSafetensors(
+      { weight: { dtype: 'F32', shape: [2], bytes: a }, count: { dtype: 'I64', shape: [], bytes: b } },
+      { format: 'pt' },
+    );
     // Reference writer order: metadata first, then I64 (higher dtype rank) before F32.
-    const json = '{"__metadata__":{"format":"pt"},"count":{"dtype":"I64","shape":[],"data_offsets":[0,8]},"weight":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}';
+    const json =
+      '{"__metadata__":{"format":"pt"},"count":{"dtype":"I64","shape":[],"data_offsets":[0,8]},"weight":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}';
     const padLen = (8 - (json.length % 8)) % 8;
     const expected = Buffer.concat([
       Buffer.from([json.length + padLen, 0, 0, 0, 0, 0, 0, 0]),
@@ -103,7 +111,7 @@ describe('safetensors byte layer', () => {
       {
         'layer.0.weight': { dtype: 'F32', shape: [2, 3], bytes: new Uint8Array(w.buffer) },
         'layer.0.ids': { dtype: 'I32', shape: [3], bytes: new Uint8Array(ids.buffer) },
-        'flag': { dtype: 'BOOL', shape: [1], bytes: new Uint8Array([1]) },
+        flag: { dtype: 'BOOL', shape: [1], bytes: new Uint8Array([1]) },
       },
       { producer: 'onemark' },
     );
@@ -112,8 +120,12 @@ describe('safetensors byte layer', () => {
     expect(p.headerText.trimEnd().length).toBeLessThanOrEqual(p.n);
     expect(/^ *$/.test(p.headerText.slice(p.headerText.trimEnd().length))).toBe(true);
     expect(p.header.__metadata__).toEqual({ producer: 'onemark' });
-    expect(Array.from(new Float32Array(new Uint8Array(p.tensors['layer.0.weight'].bytes).buffer))).toEqual(Array.from(w));
-    expect(Array.from(new Int32Array(new Uint8Array(p.tensors['layer.0.ids'].bytes).buffer))).toEqual(Array.from(ids));
+    expect(Array.from(new Float32Array(new Uint8Array(p.tensors['layer.0.weight'].bytes).buffer))).toEqual(
+      Array.from(w),
+    );
+    expect(Array.from(new Int32Array(new Uint8Array(p.tensors['layer.0.ids'].bytes).buffer))).toEqual(
+      Array.from(ids),
+    );
     expect(p.tensors.flag.bytes[0]).toBe(1);
     expect(p.dataLength).toBe(24 + 12 + 1);
   });
@@ -121,7 +133,10 @@ describe('safetensors byte layer', () => {
   it('reads files with tensors stored in any order and no metadata', () => {
     const data = new Uint8Array([9, 9, 9, 9, 1, 2]);
     const file = rawFile(
-      { b: { dtype: 'U8', shape: [2], data_offsets: [4, 6] }, a: { dtype: 'I32', shape: [1], data_offsets: [0, 4] } },
+      {
+        b: { dtype: 'U8', shape: [2], data_offsets: [4, 6] },
+        a: { dtype: 'I32', shape: [1], data_offsets: [0, 4] },
+      },
       data,
       false, // the reference reader accepts unpadded headers too
     );
@@ -153,22 +168,58 @@ describe('safetensors byte layer', () => {
         })(),
         /exceeds the/,
       ],
-      ['not JSON', (() => { const f = rawFile(ok, new Uint8Array(8)); f[12] = 0x7d; f[13] = 0x7d; return f; })(), /not valid UTF-8 JSON/],
-      ['unknown dtype', rawFile({ a: { dtype: 'F8', shape: [2], data_offsets: [0, 2] } }, new Uint8Array(2)), /unknown dtype "F8"/],
-      ['size mismatch', rawFile({ a: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, new Uint8Array(8)), /size mismatch/],
-      ['out of range', rawFile({ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, new Uint8Array(8)), /out of range/],
+      [
+        'not JSON',
+        (() => {
+          const f = rawFile(ok, new Uint8Array(8));
+          f[12] = 0x7d;
+          f[13] = 0x7d;
+          return f;
+        })(),
+        /not valid UTF-8 JSON/,
+      ],
+      [
+        'unknown dtype',
+        rawFile({ a: { dtype: 'F8', shape: [2], data_offsets: [0, 2] } }, new Uint8Array(2)),
+        /unknown dtype "F8"/,
+      ],
+      [
+        'size mismatch',
+        rawFile({ a: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, new Uint8Array(8)),
+        /size mismatch/,
+      ],
+      [
+        'out of range',
+        rawFile({ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, new Uint8Array(8)),
+        /out of range/,
+      ],
       [
         'overlap',
         rawFile(
-          { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } },
+          {
+            a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+            b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] },
+          },
           new Uint8Array(12),
         ),
         /overlap/,
       ],
-      ['gap', rawFile({ a: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, new Uint8Array(8)), /gap in the data section/],
+      [
+        'gap',
+        rawFile({ a: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, new Uint8Array(8)),
+        /gap in the data section/,
+      ],
       ['trailing bytes', rawFile(ok, new Uint8Array(12)), /trailing bytes/],
-      ['negative shape', rawFile({ a: { dtype: 'F32', shape: [-2], data_offsets: [0, 8] } }, new Uint8Array(8)), /non-negative integers/],
-      ['metadata not string', rawFile({ __metadata__: { n: 3 }, ...ok }, new Uint8Array(8)), /metadata "n" must be a string/],
+      [
+        'negative shape',
+        rawFile({ a: { dtype: 'F32', shape: [-2], data_offsets: [0, 8] } }, new Uint8Array(8)),
+        /non-negative integers/,
+      ],
+      [
+        'metadata not string',
+        rawFile({ __metadata__: { n: 3 }, ...ok }, new Uint8Array(8)),
+        /metadata "n" must be a string/,
+      ],
     ];
     for (const [name, bytes, re] of cases) {
       it(name, () => {
@@ -182,9 +233,13 @@ describe('safetensors byte layer', () => {
       });
     }
     it('refuses to encode a record whose bytes do not match its shape', () => {
-      expect(() => encodeSafetensors({ a: { dtype: 'F32', shape: [3], bytes: new Uint8Array(8) } }, {}, 'out.safetensors')).toThrowError(
-        /out\.safetensors.*"a".*needs 12/,
-      );
+      expect(() =>
+        encodeSafetensors(
+          { a: { dtype: 'F32', shape: [3], bytes: new Uint8Array(8) } },
+          {},
+          'out.safetensors',
+        ),
+      ).toThrowError(/out\.safetensors.*"a".*needs 12/);
     });
   });
 
@@ -192,15 +247,26 @@ describe('safetensors byte layer', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'onemark-st-'));
     try {
       const file = path.join(dir, 'sub', 'w.safetensors');
-      const rec = { dtype: 'F64' as const, shape: [2], bytes: new Uint8Array(new Float64Array([Math.PI, -1]).buffer) };
+      const rec = {
+        dtype: 'F64' as const,
+        shape: [2],
+        bytes: new Uint8Array(new Float64Array([Math.PI, -1]).buffer),
+      };
       await writeSafetensorsFile(file, { x: rec });
       expect(readdirSync(path.dirname(file))).toEqual(['w.safetensors']); // no temp file left behind
       const back = readSafetensorsFile(file);
-      expect(Array.from(new Float64Array(back.tensors.get('x')!.bytes.slice().buffer))).toEqual([Math.PI, -1]);
-      expect(readFileSync(file).byteLength).toBe(8 + (readFileSync(file).readUInt32LE(0)) + 16);
+      expect(Array.from(new Float64Array(back.tensors.get('x')!.bytes.slice().buffer))).toEqual([
+        Math.PI,
+        -1,
+      ]);
+      expect(readFileSync(file).byteLength).toBe(8 + readFileSync(file).readUInt32LE(0) + 16);
       writeFileSync(path.join(dir, 'trunc.safetensors'), readFileSync(file).subarray(0, 20));
-      expect(() => readSafetensorsFile(path.join(dir, 'trunc.safetensors'))).toThrowError(/trunc\.safetensors/);
-      expect(() => readSafetensorsFile(path.join(dir, 'missing.safetensors'))).toThrowError(/missing\.safetensors: cannot read/);
+      expect(() => readSafetensorsFile(path.join(dir, 'trunc.safetensors'))).toThrowError(
+        /trunc\.safetensors/,
+      );
+      expect(() => readSafetensorsFile(path.join(dir, 'missing.safetensors'))).toThrowError(
+        /missing\.safetensors: cannot read/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

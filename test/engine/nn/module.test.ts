@@ -108,13 +108,17 @@ describe('Module', () => {
     const sd = new Map(a.stateDict());
     sd.delete('head.bias');
     sd.set('extra.weight', Tensor.zeros([1]));
-    expect(() => b.loadStateDict(sd)).toThrowError(/missing keys: head\.bias.*unexpected keys: extra\.weight/);
+    expect(() => b.loadStateDict(sd)).toThrowError(
+      /missing keys: head\.bias.*unexpected keys: extra\.weight/,
+    );
     const loose = b.loadStateDict(sd, { strict: false });
     expect(loose.missingKeys).toEqual(['head.bias']);
     expect(loose.unexpectedKeys).toEqual(['extra.weight']);
     const bad = new Map(a.stateDict());
     bad.set('head.weight', Tensor.zeros([4, 5]));
-    expect(() => b.loadStateDict(bad)).toThrowError(/size mismatch for head\.weight: checkpoint \[4, 5\] vs model \[4, 3\]/);
+    expect(() => b.loadStateDict(bad)).toThrowError(
+      /size mismatch for head\.weight: checkpoint \[4, 5\] vs model \[4, 3\]/,
+    );
     // A state dict from before num_batches_tracked existed still loads strictly.
     const old = new Map([...a.stateDict()].filter(([k]) => !k.endsWith('num_batches_tracked')));
     expect(b.loadStateDict(old).missingKeys).toEqual([]);
@@ -247,7 +251,11 @@ describe('layers', () => {
     d.eval();
     expect(arr(d.forward(x)).every((v) => v === 1)).toBe(true);
     expect(new MaxPool2d(2).forward(Tensor.rand([1, 1, 6, 6])).shape).toEqual([1, 1, 3, 3]);
-    expect(new Upsample({ scaleFactor: 2, mode: 'bilinear', alignCorners: true }).forward(Tensor.rand([1, 1, 3, 3])).shape).toEqual([1, 1, 6, 6]);
+    expect(
+      new Upsample({ scaleFactor: 2, mode: 'bilinear', alignCorners: true }).forward(
+        Tensor.rand([1, 1, 3, 3]),
+      ).shape,
+    ).toEqual([1, 1, 6, 6]);
     const same = Tensor.rand([2]);
     expect(new Identity().forward(same)).toBe(same);
   });

@@ -40,7 +40,16 @@ function expectClose(a: number[], b: number[], tol = 1e-6) {
 }
 
 /** Adam for one scalar, written from Kingma & Ba (Algorithm 1) with L2 weight decay on the gradient. */
-function adamRef(p: number, c: number, steps: number, lr: number, wd: number, b1 = 0.9, b2 = 0.999, eps = 1e-8): number {
+function adamRef(
+  p: number,
+  c: number,
+  steps: number,
+  lr: number,
+  wd: number,
+  b1 = 0.9,
+  b2 = 0.999,
+  eps = 1e-8,
+): number {
   let m = 0;
   let v = 0;
   for (let t = 1; t <= steps; t++) {
@@ -56,7 +65,10 @@ function adamRef(p: number, c: number, steps: number, lr: number, wd: number, b1
 
 describe('optimisers match hand-computed updates (2 steps)', () => {
   it('Adam without weight decay moves by lr * sign(grad) each step', () => {
-    expectClose(run((p) => new Adam([p], { lr: 0.1 }), 2), [0.8, -1.8]);
+    expectClose(
+      run((p) => new Adam([p], { lr: 0.1 }), 2),
+      [0.8, -1.8],
+    );
   });
   it('Adam with L2 weight decay', () => {
     const got = run((p) => new Adam([p], { lr: 0.1, weightDecay: 0.1 }), 2);
@@ -65,19 +77,37 @@ describe('optimisers match hand-computed updates (2 steps)', () => {
     expect(adamRef(1, 0.5, 1, 0.1, 0.1)).toBeCloseTo(0.9, 6);
   });
   it('AdamW decays the weights directly: p <- p(1 - lr wd) - lr * mhat/sqrt(vhat)', () => {
-    expectClose(run((p) => new AdamW([p], { lr: 0.1, weightDecay: 0.5 }), 2), [0.7075, -1.61]);
+    expectClose(
+      run((p) => new AdamW([p], { lr: 0.1, weightDecay: 0.5 }), 2),
+      [0.7075, -1.61],
+    );
   });
   it('SGD plain, momentum, dampening and Nesterov', () => {
-    expectClose(run((p) => new SGD([p], { lr: 0.1 }), 2), [1 - 0.2 * 0.5, -2 + 0.2]);
+    expectClose(
+      run((p) => new SGD([p], { lr: 0.1 }), 2),
+      [1 - 0.2 * 0.5, -2 + 0.2],
+    );
     // momentum 0.9: buf1 = g, buf2 = 1.9 g -> p2 = p0 - 0.29 g
-    expectClose(run((p) => new SGD([p], { lr: 0.1, momentum: 0.9 }), 2), [1 - 0.29 * 0.5, -2 + 0.29]);
+    expectClose(
+      run((p) => new SGD([p], { lr: 0.1, momentum: 0.9 }), 2),
+      [1 - 0.29 * 0.5, -2 + 0.29],
+    );
     // dampening 0.5: buf2 = 0.9 g + 0.5 g -> p2 = p0 - 0.24 g
-    expectClose(run((p) => new SGD([p], { lr: 0.1, momentum: 0.9, dampening: 0.5 }), 2), [1 - 0.24 * 0.5, -2 + 0.24]);
+    expectClose(
+      run((p) => new SGD([p], { lr: 0.1, momentum: 0.9, dampening: 0.5 }), 2),
+      [1 - 0.24 * 0.5, -2 + 0.24],
+    );
     // Nesterov: d1 = 1.9 g, d2 = g + 0.9 * 1.9 g = 2.71 g -> p2 = p0 - 0.461 g
-    expectClose(run((p) => new SGD([p], { lr: 0.1, momentum: 0.9, nesterov: true }), 2), [1 - 0.461 * 0.5, -2 + 0.461]);
+    expectClose(
+      run((p) => new SGD([p], { lr: 0.1, momentum: 0.9, nesterov: true }), 2),
+      [1 - 0.461 * 0.5, -2 + 0.461],
+    );
     // weight decay 0.1, no momentum: p1 = p0 - 0.1 (g + 0.1 p0)
     const p1 = P0.map((p, i) => p - 0.1 * (C[i] + 0.1 * p));
-    expectClose(run((p) => new SGD([p], { lr: 0.1, weightDecay: 0.1 }), 1), p1);
+    expectClose(
+      run((p) => new SGD([p], { lr: 0.1, weightDecay: 0.1 }), 1),
+      p1,
+    );
   });
   it('skips parameters without gradients and counts their steps separately', () => {
     const a = Parameter(Tensor.from([1], [1]));
@@ -111,12 +141,18 @@ describe('schedules', () => {
     expectClose(at(linearWarmup(4, undefined, 0.2), 5), [0.2, 0.4, 0.6, 0.8, 1]);
   });
   it('LRScheduler drives every group and resumes from its state', () => {
-    const opt = new SGD([{ params: [Parameter(Tensor.zeros([1]))] }, { params: [Parameter(Tensor.zeros([1]))], lr: 0.5 }], { lr: 0.1 });
+    const opt = new SGD(
+      [{ params: [Parameter(Tensor.zeros([1]))] }, { params: [Parameter(Tensor.zeros([1]))], lr: 0.5 }],
+      { lr: 0.1 },
+    );
     const s = new LRScheduler(opt, stepLR(1, 0.1));
     s.step();
     s.step();
     expectClose(s.lrs, [0.001, 0.005], 1e-12);
-    const opt2 = new SGD([{ params: [Parameter(Tensor.zeros([1]))] }, { params: [Parameter(Tensor.zeros([1]))], lr: 0.5 }], { lr: 0.1 });
+    const opt2 = new SGD(
+      [{ params: [Parameter(Tensor.zeros([1]))] }, { params: [Parameter(Tensor.zeros([1]))], lr: 0.5 }],
+      { lr: 0.1 },
+    );
     const s2 = new LRScheduler(opt2, stepLR(1, 0.1));
     s2.loadStateDict(s.stateDict());
     expectClose(s2.lrs, [0.001, 0.005], 1e-12);
@@ -126,7 +162,12 @@ describe('schedules', () => {
 describe('gradient clipping', () => {
   it('clips by total norm and by value', () => {
     const a = Parameter(Tensor.from([0, 0], [2]));
-    tidy(() => a.mul(Tensor.from([3, 4], [2])).sum().backward());
+    tidy(() =>
+      a
+        .mul(Tensor.from([3, 4], [2]))
+        .sum()
+        .backward(),
+    );
     expect(clipGradNorm([a], 1)).toBeCloseTo(5, 5);
     expectClose(Array.from(a.grad!.toFloat32Array()), [0.6, 0.8], 1e-5);
     expect(clipGradNorm([a], 10)).toBeCloseTo(1, 4); // under the limit: unchanged
@@ -137,7 +178,12 @@ describe('gradient clipping', () => {
 });
 
 class Small extends Module {
-  body = new Sequential(new Conv2d(1, 4, 3, { padding: 1 }), new BatchNorm2d(4), new ReLU(), new Conv2d(4, 1, 3, { padding: 1 }));
+  body = new Sequential(
+    new Conv2d(1, 4, 3, { padding: 1 }),
+    new BatchNorm2d(4),
+    new ReLU(),
+    new Conv2d(4, 1, 3, { padding: 1 }),
+  );
   forward(x: Tensor): Tensor {
     return this.body.forward(x);
   }
@@ -157,13 +203,23 @@ describe('resume', () => {
     };
     const dir = mkdtempSync(path.join(tmpdir(), 'onemark-ckpt-'));
     try {
-      for (const make of [(ps: Tensor[]) => new Adam(ps, { lr: 1e-2, weightDecay: 1e-4 }), (ps: Tensor[]) => new SGD(ps, { lr: 0.05, momentum: 0.9, nesterov: true })]) {
+      for (const make of [
+        (ps: Tensor[]) => new Adam(ps, { lr: 1e-2, weightDecay: 1e-4 }),
+        (ps: Tensor[]) => new SGD(ps, { lr: 0.05, momentum: 0.9, nesterov: true }),
+      ]) {
         seed(1);
         const a = new Small();
         const optA = make(a.parameters());
         const sA = new LRScheduler(optA, stepLR(2, 0.5));
         train(a, optA, sA, 0, 3);
-        await saveCheckpoint(dir, { model: a, config: { kind: 'small' }, seed: 1, step: 3, optimizer: optA, scheduler: sA });
+        await saveCheckpoint(dir, {
+          model: a,
+          config: { kind: 'small' },
+          seed: 1,
+          step: 3,
+          optimizer: optA,
+          scheduler: sA,
+        });
         train(a, optA, sA, 3, 6);
 
         seed(2);

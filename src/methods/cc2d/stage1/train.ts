@@ -37,41 +37,50 @@ export async function trainStage1(o: Stage1TrainOptions): Promise<Stage1Trained>
   const opt: Optimizer = makeAdam(net, c.lr, c.weightDecay);
   const N = o.stack.shape[0];
   net.train(true);
-  const result = await runStage({
-    stage: STAGE1,
-    total: c.iterations,
-    stopAfter: o.stopAfter,
-    seed: o.config.seed,
-    layout: o.layout,
-    checkpointEvery: o.config.checkpointEvery,
-    components: { model: net, optim: opt },
-    progress: o.progress,
-    signal: o.signal,
-    onLive: o.onLive,
-    meta: { method: 'cc2d', preset: o.config.preset },
-    step: (s) => {
-      opt.setLr(stepLr(c.lr, c.lrGamma, c.lrStep, s));
-      const idx = drawIndices(N, c.batch);
-      return tidy(() => {
-        const batch = sampleStage1Batch(o.stack, idx, c);
-        const imageMaps = net.embed(batch.images);
-        const patchMaps = net.embed(batch.patches);
-        const { total: loss } = cascadeLoss(
-          imageMaps,
-          patchMaps,
-          net.strides,
-          batch.patchPoints,
-          batch.imagePoints,
-          c.patch,
-          c,
-        );
-        opt.zeroGrad();
-        loss.backward();
-        opt.step();
-        return loss.item();
-      });
-    },
-  });
+  let result: StageResult;
+  try {
+    result = await runStage({
+      stage: STAGE1,
+      total: c.iterations,
+      stopAfter: o.stopAfter,
+      seed: o.config.seed,
+      layout: o.layout,
+      checkpointEvery: o.config.checkpointEvery,
+      components: { model: net, optim: opt },
+      progress: o.progress,
+      signal: o.signal,
+      onLive: o.onLive,
+      meta: { method: 'cc2d', preset: o.config.preset },
+      step: (s) => {
+        opt.setLr(stepLr(c.lr, c.lrGamma, c.lrStep, s));
+        const idx = drawIndices(N, c.batch);
+        return tidy(() => {
+          const batch = sampleStage1Batch(o.stack, idx, c);
+          const imageMaps = net.embed(batch.images);
+          const patchMaps = net.embed(batch.patches);
+          const { total: loss } = cascadeLoss(
+            imageMaps,
+            patchMaps,
+            net.strides,
+            batch.patchPoints,
+            batch.imagePoints,
+            c.patch,
+            c,
+          );
+          opt.zeroGrad();
+          loss.backward();
+          opt.step();
+          return loss.item();
+        });
+      },
+    });
+  } catch (e) {
+    net.dispose();
+    throw e;
+  } finally {
+    // The optimiser's state lives in the checkpoints; free it now rather than at GC.
+    opt.dispose();
+  }
   net.train(false);
   return { net, result };
 }

@@ -44,40 +44,53 @@ export async function trainStage2(o: Stage2TrainOptions): Promise<{ net: DenseNe
   const pseudo = Array.from({ length: M }, (_, i) => i).filter((i) => i !== o.templateIndex);
   const S = c.size;
   net.train(true);
-  const result = await runStage({
-    stage: STAGE2,
-    total: c.iterations,
-    stopAfter: o.stopAfter,
-    seed: o.config.seed,
-    layout: o.layout,
-    checkpointEvery: o.config.checkpointEvery,
-    components: { model: net, optim: opt },
-    progress: o.progress,
-    signal: o.signal,
-    onLive: o.onLive,
-    meta: { method: 'cc2d', preset: o.config.preset, landmarks: n },
-    step: (s) => {
-      opt.setLr(stepLr(c.lr, c.lrGamma, c.lrStep, s));
-      const chosen = pseudo.length ? drawIndices(pseudo.length, c.batchPseudo).map((k) => pseudo[k]) : [];
-      const indices = [...chosen, ...Array(c.templateCopies).fill(o.templateIndex)];
-      // With several template copies the first stays unaugmented: its exact view anchors the batch.
-      const augs = indices.map((_, k) =>
-        c.templateCopies > 1 && k === chosen.length ? IDENTITY : drawAugment(c.augment),
-      );
-      const points = indices.map((i, k) => o.labels[i].map((p) => (p ? augmentPoint(augs[k], p, S) : null)));
-      return tidy(() => {
-        const idx = Tensor.from(Int32Array.from(indices), [indices.length], { device: o.stack.device }).long();
-        const images = applyAugment(o.stack.indexSelect(0, idx), augs);
-        const t = buildTargets(points, S, R, o.stack.device);
-        const out = net.forward(images);
-        const { total } = stage2Loss(out, t, c.heatmapWeight, c.focalGamma);
-        opt.zeroGrad();
-        total.backward();
-        opt.step();
-        return total.item();
-      });
-    },
-  });
+  let result: StageResult;
+  try {
+    result = await runStage({
+      stage: STAGE2,
+      total: c.iterations,
+      stopAfter: o.stopAfter,
+      seed: o.config.seed,
+      layout: o.layout,
+      checkpointEvery: o.config.checkpointEvery,
+      components: { model: net, optim: opt },
+      progress: o.progress,
+      signal: o.signal,
+      onLive: o.onLive,
+      meta: { method: 'cc2d', preset: o.config.preset, landmarks: n },
+      step: (s) => {
+        opt.setLr(stepLr(c.lr, c.lrGamma, c.lrStep, s));
+        const chosen = pseudo.length ? drawIndices(pseudo.length, c.batchPseudo).map((k) => pseudo[k]) : [];
+        const indices = [...chosen, ...Array(c.templateCopies).fill(o.templateIndex)];
+        // With several template copies the first stays unaugmented: its exact view anchors the batch.
+        const augs = indices.map((_, k) =>
+          c.templateCopies > 1 && k === chosen.length ? IDENTITY : drawAugment(c.augment),
+        );
+        const points = indices.map((i, k) =>
+          o.labels[i].map((p) => (p ? augmentPoint(augs[k], p, S) : null)),
+        );
+        return tidy(() => {
+          const idx = Tensor.from(Int32Array.from(indices), [indices.length], {
+            device: o.stack.device,
+          }).long();
+          const images = applyAugment(o.stack.indexSelect(0, idx), augs);
+          const t = buildTargets(points, S, R, o.stack.device);
+          const out = net.forward(images);
+          const { total } = stage2Loss(out, t, c.heatmapWeight, c.focalGamma);
+          opt.zeroGrad();
+          total.backward();
+          opt.step();
+          return total.item();
+        });
+      },
+    });
+  } catch (e) {
+    net.dispose();
+    throw e;
+  } finally {
+    // The optimiser's state lives in the checkpoints; free it now rather than at GC.
+    opt.dispose();
+  }
   net.train(false);
   return { net, result };
 }

@@ -1,0 +1,23 @@
+import { presetConfig } from './src/methods/cc2d/config';
+import { buildStage1Net, makeAdam } from './src/methods/cc2d/nets';
+import { cascadeLoss } from './src/methods/cc2d/stage1/loss';
+import { sampleStage1Batch, drawIndices } from './src/methods/cc2d/stage1/sampler';
+import { Tensor, setNumThreads, tidy } from './src/engine';
+setNumThreads(Number(process.env.NT ?? 1));
+const [size, width, batch] = process.argv.slice(2).map(Number);
+const cfg = presetConfig('quick');
+const c = cfg.stage1; c.size = size; c.patch = size / 2; c.net.width = width; c.batch = batch;
+const net = buildStage1Net(cfg); const opt = makeAdam(net, 1e-3, 1e-4);
+const stack = Tensor.rand([8, 1, size, size]);
+const T: Record<string, number> = {};
+const t = (k: string, f: () => any) => { const a = performance.now(); const r = f(); T[k] = (T[k] ?? 0) + performance.now() - a; return r; };
+for (let i = 0; i < 4; i++) tidy(() => {
+  const b = t('sample', () => sampleStage1Batch(stack, drawIndices(8, batch), c));
+  const im = t('fwdImage', () => net.embed(b.images));
+  const pm = t('fwdPatch', () => net.embed(b.patches));
+  const loss = t('loss', () => cascadeLoss(im, pm, net.strides, b.patchPoints, b.imagePoints, c.patch, c).total);
+  t('backward', () => { opt.zeroGrad(); loss.backward(); });
+  t('adam', () => opt.step());
+  return loss.item();
+});
+console.log(size, width, Object.entries(T).map(([k, v]) => `${k} ${(v / 4).toFixed(0)}ms`).join(', '));
