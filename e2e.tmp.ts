@@ -7,7 +7,7 @@ import { ProgressStream } from './src/runs/progress';
 import { syntheticSet } from './test/methods/cc2d/synthetic';
 import { setNumThreads, liveTensors } from './src/engine';
 setNumThreads(Number(process.env.NT ?? 1));
-const it1 = Number(process.argv[2] ?? 60), it2 = Number(process.argv[3] ?? 60);
+const it1 = Number(process.argv[2] ?? 150), it2 = Number(process.argv[3] ?? 400);
 const set = syntheticSet(14, 96, { seed: 3 });
 const refs = set.images.map((im, i) => memoryRef(set.ids[i], im));
 const cfg = presetConfig('tiny');

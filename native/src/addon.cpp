@@ -134,8 +134,10 @@ Args::Args(napi_env e, napi_callback_info info, const char* opname) : env(e), op
   if (argc > kMax) argc = kMax;
 }
 
+// values holds kMax entries: napi_get_cb_info pads the missing ones with undefined, so ops may
+// read argv[i] past argc safely.
 Args::Args(napi_env e, const char* opname, size_t n, const napi_value* values) : env(e), op(opname), argc(n < kMax ? n : kMax) {
-  for (size_t i = 0; i < argc; ++i) argv[i] = values[i];
+  for (size_t i = 0; i < kMax; ++i) argv[i] = values[i];
 }
 
 napi_value Args::at(size_t i) const {
@@ -171,7 +173,8 @@ double Args::num(size_t i, double dflt) const { return has(i) ? num(i) : dflt; }
 
 int64_t Args::i64(size_t i) const {
   const double v = num(i);
-  if (!std::isfinite(v) || std::floor(v) != v) fail("argument " + std::to_string(i + 1) + " must be an integer, got " + std::to_string(v));
+  if (!std::isfinite(v) || std::floor(v) != v || std::fabs(v) >= 9.2e18)
+    fail("argument " + std::to_string(i + 1) + " must be an integer, got " + std::to_string(v));
   return static_cast<int64_t>(v);
 }
 
@@ -261,7 +264,7 @@ std::vector<int64_t> Args::ints(size_t i) const {
     napi_value el;
     double d;
     NAPI_OK(napi_get_element(env, v, k, &el));
-    if (napi_get_value_double(env, el, &d) != napi_ok || !std::isfinite(d) || std::floor(d) != d)
+    if (napi_get_value_double(env, el, &d) != napi_ok || !std::isfinite(d) || std::floor(d) != d || std::fabs(d) >= 9.2e18)
       fail("argument " + std::to_string(i + 1) + " must be an array of integers");
     out[k] = static_cast<int64_t>(d);
   }
@@ -364,8 +367,11 @@ std::vector<OpDef>& registry() {
 // ---------------------------------------------------------------------------------------------
 // Trampoline: every exported function enters here.
 
-/** The first lines of a libtorch message: enough to act on, without C++ stack noise. */
-static std::string firstLines(const std::string& s, int maxLines = 8) {
+/**
+ * The first lines of a libtorch message: enough to act on, without C++ stack noise (some dispatcher
+ * errors run to pages: the list of every backend and where its kernel was registered).
+ */
+static std::string firstLines(const std::string& s, int maxLines = 6, size_t maxChars = 1200) {
   std::string out;
   int lines = 0;
   size_t pos = 0;
@@ -380,6 +386,10 @@ static std::string firstLines(const std::string& s, int maxLines = 8) {
     pos = nl + 1;
   }
   while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  if (out.size() > maxChars) {
+    out.resize(maxChars);
+    out += " ...";
+  }
   return out;
 }
 
@@ -514,7 +524,7 @@ OP(buildInfo) {
   set("cxx11Abi", a.number(_GLIBCXX_USE_CXX11_ABI));
 #endif
   set("napiVersion", a.number(NAPI_VERSION));
-  set("parallel", a.string(firstLines(at::get_parallel_info(), 12)));
+  set("parallel", a.string(firstLines(at::get_parallel_info(), 16, 4000)));
   set("ops", a.number(static_cast<double>(registry().size())));
   return obj;
 }

@@ -13,6 +13,13 @@ export class JobRegistry {
     this.jobs.set(job.id, { ...job });
   }
 
+  /** Merges fields into a known job's summary (no event: the runner publishes what the UI needs). */
+  update(patch: Partial<JobSummary> & { id: string }): void {
+    const job = this.jobs.get(patch.id);
+    if (!job) throw new Error(`update of unknown job ${patch.id}`);
+    Object.assign(job, patch);
+  }
+
   list(projectPath?: string): JobSummary[] {
     const all = [...this.jobs.values()].map((j) => ({ ...j }));
     return projectPath === undefined ? all : all.filter((j) => j.projectPath === projectPath);
@@ -22,7 +29,10 @@ export class JobRegistry {
   publish(event: JobEvent): void {
     const job = this.jobs.get(event.jobId);
     if (!job) throw new Error(`job event for unknown job ${event.jobId}`);
-    if (event.type === 'state') job.state = event.state;
+    if (event.type === 'state') {
+      job.state = event.state;
+      if (event.message !== undefined) job.message = event.message;
+    }
     if (event.type === 'progress') job.progress = event.progress;
     for (const listener of [...this.listeners]) {
       try {

@@ -1,7 +1,9 @@
 /**
- * A project on disk: a folder holding `onemark-project.json` (name, landmark set, images) and,
- * once something was marked, `annotations.json`. Image paths are stored relative to the folder
- * so a project can be moved or copied to a cluster as a whole.
+ * A project on disk (docs/app.md, "Project folder"): `onemark-project.json` (name, landmark set,
+ * images, template), `annotations.json` (the template's marked landmarks), `corrections.json` and
+ * `reviews.json` (review), `ground-truth.json` (optional), `runs/<id>/` (training runs) and
+ * `exports/`. Image paths are stored relative to the folder when inside it, so a project can be
+ * moved or copied to a cluster as a whole. Every write is write-then-rename.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -11,6 +13,13 @@ import { ApiInputError, validateLandmarkSet } from './validate';
 
 export const PROJECT_FILE = 'onemark-project.json';
 export const ANNOTATIONS_FILE = 'annotations.json';
+export const CORRECTIONS_FILE = 'corrections.json';
+export const REVIEWS_FILE = 'reviews.json';
+export const GROUND_TRUTH_FILE = 'ground-truth.json';
+export const RUNS_DIR = 'runs';
+export const EXPORTS_DIR = 'exports';
+export const IMAGES_DIR = 'images';
+export const CACHE_DIR = '.cache';
 const FORMAT = 'onemark-project';
 const VERSION = 1;
 
@@ -62,11 +71,19 @@ export async function readProject(dir: string): Promise<Project> {
     throw new ProjectFileError((e as Error).message);
   }
   const images = doc.images ?? [];
-  if (
-    !Array.isArray(images) ||
-    images.some((im) => typeof im?.id !== 'string' || typeof im?.file !== 'string')
-  ) {
-    throw new ProjectFileError(`${file}: "images" must be a list of {id, file} strings`);
+  if (!Array.isArray(images)) throw new ProjectFileError(`${file}: "images" must be a list of {id, file}`);
+  const ids = new Set<string>();
+  images.forEach((im, i) => {
+    if (typeof im?.id !== 'string' || typeof im?.file !== 'string' || im.id.length === 0) {
+      throw new ProjectFileError(`${file}: images[${i}] must be {id, file} with non-empty strings`);
+    }
+    if (ids.has(im.id)) throw new ProjectFileError(`${file}: image id "${im.id}" appears twice`);
+    ids.add(im.id);
+  });
+  if (typeof doc.templateImageId === 'string' && !ids.has(doc.templateImageId)) {
+    throw new ProjectFileError(
+      `${file}: templateImageId "${doc.templateImageId}" is not one of the project's images`,
+    );
   }
   return {
     path: dir,
@@ -116,9 +133,32 @@ export async function readJson(file: string, missingMessage?: string): Promise<u
   }
 }
 
+let tmpCounter = 0;
+
 /** Write-then-rename, so a crash mid-save never leaves a half-written project or annotation file. */
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await fs.writeFile(tmp, JSON.stringify(value, null, 2) + '\n', 'utf8');
-  await fs.rename(tmp, file);
+  await writeTextAtomic(file, JSON.stringify(value, null, 2) + '\n');
+}
+
+export async function writeTextAtomic(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.${Date.now()}.${tmpCounter++}.tmp`;
+  const handle = await fs.open(tmp, 'w');
+  try {
+    await handle.writeFile(text, 'utf8');
+    // Flush before the rename: after a power cut the new name must not point at empty blocks.
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await fs.rename(tmp, file);
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** An image's absolute path: stored paths are relative to the project folder unless absolute. */
+export function imageAbsolutePath(projectDir: string, file: string): string {
+  return path.isAbsolute(file) ? file : path.join(projectDir, file);
 }

@@ -1,12 +1,24 @@
 /**
  * The OneMark API implemented in plain Node: no Electron import, so it runs in the Electron main
- * process (behind IPC), in tests, and later behind `onemark serve`.
+ * process (behind IPC), in tests, and behind `onemark serve` (HTTP + WebSocket). It never loads
+ * the engine: training runs in engine processes that the job runner starts.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { AnnotationSet } from '../data/types';
 import { addonFileProbe, type EngineProbe } from './engine-probe';
+import { findImage, importImagesInto, readImagePixels } from './images';
+import { JobRunner, type SpawnEngine } from './job-runner';
 import { JobRegistry } from './jobs';
+import {
+  evaluateProject,
+  exportLandmarks,
+  importGroundTruth,
+  loadReviewState,
+  saveCorrection,
+  setReviewed,
+} from './review';
+import { LANDMARK_SET_PRESETS } from '../data/landmarkSets';
 import {
   ANNOTATIONS_FILE,
   hasProjectFile,
@@ -15,7 +27,14 @@ import {
   writeJsonAtomic,
   writeProject,
 } from './project-file';
-import type { CreateProjectRequest, EngineInfo, OneMarkApi, Project, ProjectSummary } from './types';
+import type {
+  CreateProjectRequest,
+  EngineInfo,
+  OneMarkApi,
+  Project,
+  ProjectSummary,
+  TrainingRequest,
+} from './types';
 import {
   ApiInputError,
   requireAbsolutePath,
@@ -32,6 +51,10 @@ export interface ApiServiceOptions {
   engineProbe?: EngineProbe;
   addonCandidates?: readonly string[];
   jobs?: JobRegistry;
+  /** Runs training jobs; by default one is made on `jobs` with `spawnEngine`. */
+  runner?: JobRunner;
+  /** How engine processes start; default: Node + tsx on src/api/engine-worker.ts. */
+  spawnEngine?: SpawnEngine;
   /** Injectable clock so tests get stable timestamps. */
   now?: () => Date;
 }
@@ -45,6 +68,8 @@ export function createApiService(options: ApiServiceOptions): OneMarkApi {
   const recentFile = path.join(stateDir, RECENT_FILE);
   const probe = options.engineProbe ?? addonFileProbe(options.addonCandidates ?? []);
   const jobs = options.jobs ?? new JobRegistry();
+  const runner = options.runner ?? new JobRunner({ registry: jobs, spawnEngine: options.spawnEngine });
+  const attached = new Set<string>();
   const now = options.now ?? (() => new Date());
   const app = options.app ?? { name: 'OneMark', version: 'unknown' };
 
@@ -68,7 +93,30 @@ export function createApiService(options: ApiServiceOptions): OneMarkApi {
     return readProject(requireAbsolutePath(value, what));
   }
 
-  return {
+  /** Follows a project's jobs from the first time it is touched: reattach, or resume the dead. */
+  async function attach(dir: string): Promise<void> {
+    if (attached.has(dir)) return;
+    attached.add(dir);
+    await runner.attachProject(dir);
+  }
+
+  async function update(project: Project, patch: Partial<Project>): Promise<Project> {
+    const next = { ...project, ...patch, modifiedAt: now().toISOString() };
+    next.imageCount = next.images.length;
+    next.landmarkCount = next.landmarkSet.landmarks.length;
+    await writeProject(next);
+    return next;
+  }
+
+  // Jobs of recently used projects are followed from the start: a training run left going when
+  // the window closed shows up (or resumes) without the user opening its project first.
+  void readRecent().then(async (paths) => {
+    for (const p of paths) {
+      if (await hasProjectFile(p)) await attach(p).catch(() => {});
+    }
+  });
+
+  const service: OneMarkApi = {
     async engineInfo(): Promise<EngineInfo> {
       let engine;
       try {
@@ -117,6 +165,7 @@ export function createApiService(options: ApiServiceOptions): OneMarkApi {
     async openProject(dirArg: string): Promise<Project> {
       const project = await requireProject(dirArg, 'openProject(path)');
       await remember(project.path);
+      await attach(project.path);
       return project;
     },
 
@@ -176,9 +225,126 @@ export function createApiService(options: ApiServiceOptions): OneMarkApi {
       await writeProject({ ...project, modifiedAt: now().toISOString() });
     },
 
+    async landmarkPresets() {
+      return structuredClone(LANDMARK_SET_PRESETS) as Record<string, typeof LANDMARK_SET_PRESETS[string]>;
+    },
+
+    async setLandmarkSet(dirArg, landmarkSet) {
+      const project = await requireProject(dirArg, 'setLandmarkSet(projectPath)');
+      const set = validateLandmarkSet(landmarkSet, 'setLandmarkSet(landmarkSet)');
+      return update(project, { landmarkSet: structuredClone(set) });
+    },
+
+    async importImages(dirArg, request) {
+      const project = await requireProject(dirArg, 'importImages(projectPath)');
+      return update(project, await importImagesInto(project, request));
+    },
+
+    async setTemplate(dirArg, imageId) {
+      const project = await requireProject(dirArg, 'setTemplate(projectPath)');
+      const image = findImage(project, imageId, 'setTemplate(imageId)');
+      return update(project, { templateImageId: image.id });
+    },
+
+    async imagePixels(dirArg, imageId, maxSide) {
+      const project = await requireProject(dirArg, 'imagePixels(projectPath)');
+      return readImagePixels(project, imageId, maxSide);
+    },
+
+    async startTraining(request: TrainingRequest) {
+      if (typeof request !== 'object' || request === null) {
+        throw new ApiInputError('startTraining(request): expected {projectPath, method, preset, device}');
+      }
+      const project = await requireProject(request.projectPath, 'startTraining(request.projectPath)');
+      if (request.method !== 'cc2d') {
+        throw new ApiInputError(`startTraining: method '${String(request.method)}' is not available (available: cc2d)`);
+      }
+      if (!['tiny', 'quick', 'full'].includes(request.preset)) {
+        throw new ApiInputError(`startTraining: preset '${String(request.preset)}' is unknown (tiny, quick, full)`);
+      }
+      if (typeof request.device !== 'string' || !/^(cpu|cuda(:\d+)?)$/.test(request.device)) {
+        throw new ApiInputError(`startTraining: device '${String(request.device)}' is unknown (cpu, cuda)`);
+      }
+      for (const k of ['seed', 'stage1Iterations', 'stage2Iterations'] as const) {
+        const v = request[k];
+        if (v !== undefined && !(Number.isInteger(v) && v >= 0)) {
+          throw new ApiInputError(`startTraining: ${k} must be a non-negative integer`);
+        }
+      }
+      if (!project.templateImageId) throw new ApiInputError('startTraining: choose and mark a template image first');
+      const annotations = await service.loadAnnotations(project.path);
+      const t = annotations.images.find((a) => a.imageId === project.templateImageId);
+      if (!t || !t.landmarks.some((v) => v.point)) {
+        throw new ApiInputError(`startTraining: the template ${project.templateImageId} has no marked landmarks`);
+      }
+      if (project.images.length < 2) throw new ApiInputError('startTraining: import at least one image besides the template');
+      const active = jobs.list(project.path).find((j) => j.state === 'running' || j.state === 'queued');
+      if (active) throw new ApiInputError(`startTraining: job ${active.id} is still running in this project`);
+      await attach(project.path);
+      const { projectPath: _p, ...rest } = request;
+      return runner.start(project.path, {
+        method: rest.method,
+        preset: rest.preset,
+        device: rest.device,
+        ...(rest.seed !== undefined ? { seed: rest.seed } : {}),
+        ...(rest.stage1Iterations !== undefined ? { stage1Iterations: rest.stage1Iterations } : {}),
+        ...(rest.stage2Iterations !== undefined ? { stage2Iterations: rest.stage2Iterations } : {}),
+      });
+    },
+
+    async cancelJob(jobId) {
+      await runner.cancel(requireNonEmptyString(jobId, 'cancelJob(jobId)'));
+    },
+
+    async jobLog(jobId, limit) {
+      const n = limit === undefined ? 200 : Number(limit);
+      if (!Number.isInteger(n) || n < 1) throw new ApiInputError('jobLog(limit): expected a positive integer');
+      return runner.log(requireNonEmptyString(jobId, 'jobLog(jobId)'), n);
+    },
+
+    async loadReview(dirArg) {
+      const project = await requireProject(dirArg, 'loadReview(projectPath)');
+      await attach(project.path);
+      return loadReviewState(project);
+    },
+
+    async saveCorrection(dirArg, imageId, landmarkId, point) {
+      const project = await requireProject(dirArg, 'saveCorrection(projectPath)');
+      findImage(project, imageId, 'saveCorrection(imageId)');
+      await saveCorrection(project, imageId, landmarkId, point);
+    },
+
+    async setReviewed(dirArg, imageId, reviewed) {
+      const project = await requireProject(dirArg, 'setReviewed(projectPath)');
+      findImage(project, imageId, 'setReviewed(imageId)');
+      await setReviewed(project, imageId, reviewed);
+    },
+
+    async importGroundTruth(dirArg, file) {
+      const project = await requireProject(dirArg, 'importGroundTruth(projectPath)');
+      return importGroundTruth(project, file);
+    },
+
+    async evaluate(dirArg, values) {
+      const project = await requireProject(dirArg, 'evaluate(projectPath)');
+      if (values !== 'predicted' && values !== 'corrected') {
+        throw new ApiInputError(`evaluate(values): expected 'predicted' or 'corrected'`);
+      }
+      return evaluateProject(project, values);
+    },
+
+    async exportLandmarks(request) {
+      if (typeof request !== 'object' || request === null) {
+        throw new ApiInputError('exportLandmarks(request): expected {projectPath, format, images, values}');
+      }
+      const project = await requireProject(request.projectPath, 'exportLandmarks(request.projectPath)');
+      return exportLandmarks(project, request);
+    },
+
     async listJobs(projectPath?: string) {
       const filter =
         projectPath === undefined ? undefined : requireAbsolutePath(projectPath, 'listJobs(projectPath)');
+      if (filter && (await hasProjectFile(filter))) await attach(filter);
       return jobs.list(filter);
     },
 
@@ -188,4 +354,5 @@ export function createApiService(options: ApiServiceOptions): OneMarkApi {
       return jobs.subscribe(listener);
     },
   };
+  return service;
 }

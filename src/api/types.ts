@@ -7,12 +7,12 @@
  * - request methods return a Promise of structured-clonable data (they travel over IPC);
  * - event methods are named `on<Something>`, take one listener and return an unsubscribe function.
  *
- * First version: engine status, projects, annotations, job listing and job events. Training,
- * prediction and export requests come with the full workstation.
+ * Typed arrays (image pixels) are structured-clonable for IPC; the HTTP transport encodes them
+ * (src/api/wire.ts), so both transports carry the same values.
  */
-import type { AnnotationSet, LandmarkSet } from '../data/types';
+import type { AnnotationSet, LandmarkSet, Point } from '../data/types';
 
-export type { AnnotationSet, LandmarkSet } from '../data/types';
+export type { AnnotationSet, ImageAnnotation, LandmarkSet, LandmarkValue, Point } from '../data/types';
 
 /** Where the native engine (the libtorch addon) stands, as seen from the app. */
 export interface EngineStatus {
@@ -74,6 +74,79 @@ export interface CreateProjectRequest {
   landmarkSet?: LandmarkSet;
 }
 
+/** Decoded pixels for display: the server decodes every format with src/data (DICOM, TIFF, ...). */
+export interface ImagePixels {
+  imageId: string;
+  /** Size of `pixels` (may be downscaled for display). */
+  width: number;
+  height: number;
+  /** Size of the original image: landmark coordinates are in this frame. */
+  originalWidth: number;
+  originalHeight: number;
+  /** 8-bit images travel as Uint8Array, deeper ones as Uint16Array (0..65535 after min/max mapping). */
+  pixels: Uint8Array | Uint16Array;
+  /** Largest value `pixels` can hold (255 or 65535): window centres/widths below use this scale. */
+  maxValue: number;
+  /** Window presets (first = default): centre and width in `pixels` units. */
+  windows: { name: string; center: number; width: number }[];
+}
+
+export interface ImportImagesRequest {
+  /** Absolute paths of image files, or of folders whose image files are all imported. */
+  paths: string[];
+  /** 'reference' keeps the files where they are; 'copy' copies them into the project's images/. */
+  mode: 'reference' | 'copy';
+}
+
+export type TrainingMethod = 'cc2d';
+export type BudgetPreset = 'tiny' | 'quick' | 'full';
+
+export interface TrainingRequest {
+  projectPath: string;
+  method: TrainingMethod;
+  preset: BudgetPreset;
+  /** 'cpu' or 'cuda'; see engineInfo().engine.cuda. */
+  device: string;
+  seed?: number;
+  /** Override the preset's iteration counts (tests, quick looks). */
+  stage1Iterations?: number;
+  stage2Iterations?: number;
+}
+
+/** Landmarks of the latest finished run, the user's corrections, and which images were reviewed. */
+export interface ReviewState {
+  /** Run the predictions come from; null when no run finished yet. */
+  runId: string | null;
+  predictions: AnnotationSet;
+  /** Kept apart from predictions: a new run never overwrites them. */
+  corrections: AnnotationSet;
+  reviewed: string[];
+}
+
+export interface ExportRequest {
+  projectPath: string;
+  format: 'csv' | 'json' | 'slicer';
+  images: 'all' | 'reviewed';
+  /** 'corrected': predictions with the user's corrections applied (template: its marked points). */
+  values: 'predicted' | 'corrected';
+}
+
+export interface ExportResult {
+  /** Files written under the project's exports/ folder. */
+  files: string[];
+  imageCount: number;
+}
+
+/** Per-landmark errors against ground truth, from src/evaluation. */
+export interface EvaluationSummary {
+  unit: 'mm' | 'px';
+  imageCount: number;
+  mre: number;
+  sd: number;
+  perLandmark: { id: number; name: string; mre: number; sd: number }[];
+  sdr: { threshold: number; rate: number }[];
+}
+
 export type JobKind = 'train' | 'predict' | 'export';
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
@@ -85,6 +158,15 @@ export interface JobSummary {
   createdAt: string;
   /** 0..1 when known. */
   progress?: number;
+  /** Training settings, for display. */
+  method?: string;
+  preset?: string;
+  device?: string;
+  message?: string;
+  /** Process id of the engine process while it runs. */
+  pid?: number;
+  /** How many times the engine process was (re)started: > 1 after a resume. */
+  attempts?: number;
 }
 
 /** Pushed from the main process to the renderer while jobs run. */
@@ -97,6 +179,11 @@ export type JobEvent =
       step?: number;
       totalSteps?: number;
       metrics?: Record<string, number>;
+      /** Stage of the run ('cache 64px', 'stage1', 'pseudo-labels', 'stage2', 'predict'). */
+      stage?: string;
+      landmark?: number;
+      loss?: number;
+      etaSec?: number;
     }
   | { type: 'log'; jobId: string; level: 'info' | 'warn' | 'error'; message: string };
 
@@ -111,6 +198,26 @@ export interface OneMarkApi {
   /** The project's annotations (template and corrections); an empty set when none were saved. */
   loadAnnotations(projectPath: string): Promise<AnnotationSet>;
   saveAnnotations(projectPath: string, annotations: AnnotationSet): Promise<void>;
+  /** Landmark set presets (ISBI 2015's 19, ...), by key. */
+  landmarkPresets(): Promise<Record<string, LandmarkSet>>;
+  setLandmarkSet(projectPath: string, landmarkSet: LandmarkSet): Promise<Project>;
+  importImages(projectPath: string, request: ImportImagesRequest): Promise<Project>;
+  setTemplate(projectPath: string, imageId: string): Promise<Project>;
+  /** Decoded pixels of one image, long side at most `maxSide` (default 1024). */
+  imagePixels(projectPath: string, imageId: string, maxSide?: number): Promise<ImagePixels>;
+  startTraining(request: TrainingRequest): Promise<JobSummary>;
+  cancelJob(jobId: string): Promise<void>;
+  /** The job's log lines (engine process output and runner notes), last `limit` lines. */
+  jobLog(jobId: string, limit?: number): Promise<string[]>;
+  loadReview(projectPath: string): Promise<ReviewState>;
+  /** Stores a corrected point (null: remove the correction). */
+  saveCorrection(projectPath: string, imageId: string, landmarkId: number, point: Point | null): Promise<void>;
+  setReviewed(projectPath: string, imageId: string, reviewed: boolean): Promise<void>;
+  /** Imports ground truth (a landmark file) so the evaluation view can score predictions. */
+  importGroundTruth(projectPath: string, file: string): Promise<number>;
+  /** Errors of the latest predictions (corrected or not) against the ground truth; null when there is none. */
+  evaluate(projectPath: string, values: 'predicted' | 'corrected'): Promise<EvaluationSummary | null>;
+  exportLandmarks(request: ExportRequest): Promise<ExportResult>;
   listJobs(projectPath?: string): Promise<JobSummary[]>;
   onJobEvent(listener: (event: JobEvent) => void): Unsubscribe;
 }

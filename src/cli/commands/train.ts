@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { openDataset } from '../../data/datasets/open';
 import type { Dataset, DatasetItem } from '../../data/datasets/types';
 import { readLandmarks } from '../../data/formats';
-import type { LandmarkValue } from '../../data/types';
+import type { LandmarkSet, LandmarkValue } from '../../data/types';
 import { cudaAvailable, setNumThreads } from '../../engine';
 import { PRESETS, presetConfig, type PresetName } from '../../methods/cc2d/config';
 import { trainCc2d } from '../../methods/cc2d/train';
@@ -100,12 +100,14 @@ export function findItemId(items: readonly DatasetItem[], id: string): string | 
   return undefined;
 }
 
+/** The template's landmarks from a file, and the landmark set to train on (the dataset's, else the file's). */
 async function templateLandmarksFromFile(
   file: string,
   ds: Dataset,
   templateId: string,
-): Promise<LandmarkValue[]> {
-  const set = await readLandmarks(file, { landmarkSet: ds.landmarkSet });
+): Promise<{ values: LandmarkValue[]; landmarkSet: LandmarkSet }> {
+  const own = ds.landmarkSet.landmarks.length > 0;
+  const set = await readLandmarks(file, own ? { landmarkSet: ds.landmarkSet } : {});
   const ann =
     set.images.find((a) => a.imageId === templateId) ??
     (set.images.length === 1 ? set.images[0] : undefined) ??
@@ -118,7 +120,7 @@ async function templateLandmarksFromFile(
         .join(', ')}${set.images.length > 5 ? ', …' : ''})`,
     );
   }
-  return ann.landmarks;
+  return { values: ann.landmarks, landmarkSet: own ? ds.landmarkSet : set.landmarkSet };
 }
 
 export function registerTrain(program: Command): void {
@@ -181,7 +183,7 @@ export function registerTrain(program: Command): void {
       if (!templateId)
         throw new CliError(`${path}: no image with id '${o.template}' among the training images`);
       const lms = o.landmarks ? await templateLandmarksFromFile(o.landmarks, ds, templateId) : undefined;
-      const input = oneShotFromDataset(ds, items, templateId, lms);
+      const input = oneShotFromDataset(ds, items, templateId, lms?.values, lms?.landmarkSet);
 
       const progress = new ProgressStream();
       const detach = attachProgressBars(progress, !o.quiet);

@@ -4,7 +4,8 @@
  */
 import { Tensor, noGrad, tidy } from '../../engine';
 import { Adam, stepLR, type Optimizer as EngineOptimizer, type ParamState } from '../../engine/optim';
-import { UNetVgg } from '../../models/unetVgg';
+import { UNetVgg, fromTorchvisionVgg19Bn } from '../../models/unetVgg';
+import { loadSafetensors } from '../../engine/io/safetensors';
 import type { Checkpointable } from '../../runs/loop';
 import type { Cc2dConfig, NetConfig } from './config';
 
@@ -43,14 +44,40 @@ function moduleState(m: UNetVgg): Checkpointable {
   };
 }
 
-function unet(net: NetConfig, extra: ConstructorParameters<typeof UNetVgg>[0], device: string): UNetVgg {
+function unet(cfg: Cc2dConfig, net: NetConfig, extra: ConstructorParameters<typeof UNetVgg>[0]): UNetVgg {
   const m = new UNetVgg({ inChannels: 1, width: net.width, levels: net.levels, dilated: net.dilated, ...extra });
-  if (device !== 'cpu') m.to(device as any);
+  if (cfg.backboneWeights) loadBackbone(m, cfg.backboneWeights);
+  if (cfg.device !== 'cpu') m.to(cfg.device as any);
   return m;
 }
 
+/**
+ * Initialises the encoder from a torchvision vgg19_bn state dict saved as safetensors (mapping in
+ * src/models/unetVgg.ts). Decoder and heads stay randomly initialised. A resumed run overwrites
+ * all of it from its checkpoint anyway.
+ */
+export function loadBackbone(m: UNetVgg, file: string): { loaded: number } {
+  const { tensors } = loadSafetensors(file);
+  try {
+    const { mapped } = fromTorchvisionVgg19Bn(tensors, m.config);
+    try {
+      if (mapped.size === 0) throw new Error(`backbone ${file}: no torchvision vgg19_bn "features.*" tensors found`);
+      try {
+        m.loadStateDict(mapped, { strict: false });
+      } catch (e) {
+        throw new Error(`backbone ${file}: ${(e as Error).message} (torchvision weights fit width 1 only)`);
+      }
+      return { loaded: mapped.size };
+    } finally {
+      for (const t of mapped.values()) t.dispose();
+    }
+  } finally {
+    for (const t of tensors.values()) t.dispose();
+  }
+}
+
 export function buildStage1Net(cfg: Cc2dConfig): EmbeddingNet {
-  const m = unet(cfg.stage1.net, { embedDim: cfg.stage1.embedDim, outputs: { embeddings: true, dense: null } }, cfg.device);
+  const m = unet(cfg, cfg.stage1.net, { embedDim: cfg.stage1.embedDim, outputs: { embeddings: true, dense: null } });
   const st = moduleState(m);
   return {
     module: m,
@@ -65,11 +92,10 @@ export function buildStage1Net(cfg: Cc2dConfig): EmbeddingNet {
 
 /** Stage-2 network: a dense stride-1 head with 3 maps per landmark (heatmap, x and y offsets). */
 export function buildStage2Net(cfg: Cc2dConfig, landmarks: number): DenseNet {
-  const m = unet(
-    cfg.stage2.net,
-    { embedDim: 1, outputs: { embeddings: false, dense: { channels: 3 * landmarks, stride: 1 } } },
-    cfg.device,
-  );
+  const m = unet(cfg, cfg.stage2.net, {
+    embedDim: 1,
+    outputs: { embeddings: false, dense: { channels: 3 * landmarks, stride: 1 } },
+  });
   // Heatmap logits start at the prior of a pixel being inside a disk (≈1%), as focal-loss
   // detectors do: the first steps then refine disks instead of unlearning a 0.5 everywhere.
   const head = m.dense_head;

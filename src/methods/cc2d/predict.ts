@@ -62,7 +62,8 @@ export class Cc2dPredictor {
     const layout = new RunLayout(runDir);
     const run = readRunConfig<Cc2dConfig>(layout);
     if (run.method !== 'cc2d') throw new Error(`run ${runDir} is a "${run.method}" run, not cc2d`);
-    const config: Cc2dConfig = { ...run.method_config, device: opts.device ?? run.method_config.device };
+    // The trained weights replace any backbone init: do not read the backbone file again.
+    const config: Cc2dConfig = { ...run.method_config, device: opts.device ?? run.method_config.device, backboneWeights: undefined };
     if (!layout.hasFinal(STAGE1)) {
       throw new Error(`run ${runDir}: stage 1 has not finished (no ${layout.finalCheckpoint(STAGE1)}); resume training first`);
     }

@@ -7,6 +7,7 @@ import { tidy, type Tensor } from '../../../engine';
 import type { RunLayout } from '../../../runs/layout';
 import { runStage, type StageResult } from '../../../runs/loop';
 import type { ProgressStream } from '../../../runs/progress';
+import { seedStep } from '../../../runs/seeding';
 import type { Cc2dConfig } from '../config';
 import { buildStage1Net, makeAdam, stepLr, type EmbeddingNet, type Optimizer } from '../nets';
 import { cascadeLoss } from './loss';
@@ -33,6 +34,8 @@ export interface Stage1Trained {
 
 export async function trainStage1(o: Stage1TrainOptions): Promise<Stage1Trained> {
   const c = o.config.stage1;
+  // Weights are initialised from the run's seed: the same config gives the same network.
+  seedStep(o.config.seed, `${STAGE1}-init`, 0);
   const net = buildStage1Net(o.config);
   const opt: Optimizer = makeAdam(net, c.lr, c.weightDecay);
   const N = o.stack.shape[0];

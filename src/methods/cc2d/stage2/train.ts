@@ -8,6 +8,7 @@ import type { Point } from '../../../data/types';
 import type { RunLayout } from '../../../runs/layout';
 import { runStage, type StageResult } from '../../../runs/loop';
 import type { ProgressStream } from '../../../runs/progress';
+import { seedStep } from '../../../runs/seeding';
 import type { Cc2dConfig } from '../config';
 import { buildStage2Net, makeAdam, stepLr, type DenseNet } from '../nets';
 import { drawIndices } from '../stage1/sampler';
@@ -37,6 +38,8 @@ export function stage2Radius(cfg: Cc2dConfig): number {
 export async function trainStage2(o: Stage2TrainOptions): Promise<{ net: DenseNet; result: StageResult }> {
   const c = o.config.stage2;
   const n = o.labels[0].length;
+  // Weights are initialised from the run's seed: the same config gives the same network.
+  seedStep(o.config.seed, `${STAGE2}-init`, 0);
   const net = buildStage2Net(o.config, n);
   const opt = makeAdam(net, c.lr, c.weightDecay);
   const R = stage2Radius(o.config);

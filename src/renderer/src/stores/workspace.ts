@@ -1,32 +1,45 @@
 /**
- * What the shell shows: engine status, known projects, the open project. Every call goes through
- * the typed API; errors are kept as text for the UI instead of being thrown into Vue.
+ * What the shell shows: engine status, known projects, the open project and its current view.
+ * Every call goes through the typed API; errors are kept as text for the UI instead of being
+ * thrown into Vue (a broken project file shows its message, never a blank window).
  */
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import type { EngineInfo, Project, ProjectSummary } from '../../../api/types';
+import type {
+  EngineInfo,
+  ImportImagesRequest,
+  LandmarkSet,
+  Project,
+  ProjectSummary,
+} from '../../../api/types';
 import { getApi } from '../api';
+
+export type ProjectView = 'images' | 'template' | 'training' | 'review' | 'export';
 
 export const useWorkspaceStore = defineStore('workspace', () => {
   const engine = ref<EngineInfo | null>(null);
   const projects = ref<ProjectSummary[]>([]);
   const current = ref<Project | null>(null);
+  const view = ref<ProjectView>('images');
   const loading = ref(false);
   const error = ref<string | null>(null);
+  const notice = ref<string | null>(null);
 
-  async function guarded(work: () => Promise<void>): Promise<void> {
+  async function guarded(work: () => Promise<void>): Promise<boolean> {
     loading.value = true;
     error.value = null;
     try {
       await work();
+      return true;
     } catch (e) {
       error.value = e instanceof Error ? e.message : String(e);
+      return false;
     } finally {
       loading.value = false;
     }
   }
 
-  function refresh(): Promise<void> {
+  function refresh(): Promise<boolean> {
     return guarded(async () => {
       const api = getApi();
       const [info, list] = await Promise.all([api.engineInfo(), api.listProjects()]);
@@ -35,9 +48,18 @@ export const useWorkspaceStore = defineStore('workspace', () => {
     });
   }
 
-  function openProject(path: string): Promise<void> {
+  function openProject(path: string): Promise<boolean> {
     return guarded(async () => {
       current.value = await getApi().openProject(path);
+      view.value = current.value.images.length === 0 ? 'images' : current.value.templateImageId ? 'template' : 'images';
+    });
+  }
+
+  function createProject(path: string, name: string, landmarkSet?: LandmarkSet): Promise<boolean> {
+    return guarded(async () => {
+      current.value = await getApi().createProject({ path, name, ...(landmarkSet ? { landmarkSet } : {}) });
+      view.value = 'images';
+      projects.value = await getApi().listProjects();
     });
   }
 
@@ -45,5 +67,46 @@ export const useWorkspaceStore = defineStore('workspace', () => {
     current.value = null;
   }
 
-  return { engine, projects, current, loading, error, refresh, openProject, closeProject };
+  function requireCurrent(): Project {
+    if (!current.value) throw new Error('no project is open');
+    return current.value;
+  }
+
+  function importImages(request: ImportImagesRequest): Promise<boolean> {
+    return guarded(async () => {
+      const before = requireCurrent().images.length;
+      current.value = await getApi().importImages(requireCurrent().path, request);
+      notice.value = `imported ${current.value.images.length - before} image(s)`;
+    });
+  }
+
+  function setTemplate(imageId: string): Promise<boolean> {
+    return guarded(async () => {
+      current.value = await getApi().setTemplate(requireCurrent().path, imageId);
+    });
+  }
+
+  function setLandmarkSet(set: LandmarkSet): Promise<boolean> {
+    return guarded(async () => {
+      current.value = await getApi().setLandmarkSet(requireCurrent().path, set);
+    });
+  }
+
+  return {
+    engine,
+    projects,
+    current,
+    view,
+    loading,
+    error,
+    notice,
+    guarded,
+    refresh,
+    openProject,
+    createProject,
+    closeProject,
+    importImages,
+    setTemplate,
+    setLandmarkSet,
+  };
 });

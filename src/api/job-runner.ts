@@ -1,0 +1,328 @@
+/**
+ * Runs training jobs in engine processes and follows them through their files (job-files.ts).
+ *
+ * The engine process is started detached with its output in engine.log, so it survives the
+ * window, the server, or the app quitting. The runner only watches files: reopening a project
+ * (or restarting the app) re-reads runs/, reattaches to processes still alive, and restarts
+ * those that died mid-run — the method resumes from its newest checkpoint.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  CANCEL_FILE,
+  JOB_FILE,
+  listRunDirs,
+  LOG_FILE,
+  PROGRESS_FILE,
+  readJobFile,
+  readStatus,
+  runDir,
+  writeStatus,
+  type JobFile,
+  type JobRequest,
+  type ProgressLine,
+} from './job-files';
+import type { JobRegistry } from './jobs';
+import { RUNS_DIR, writeJsonAtomic } from './project-file';
+import type { JobState, JobSummary } from './types';
+import { ApiInputError } from './validate';
+
+/** Starts the engine process for a run folder; returns its pid. */
+export type SpawnEngine = (runDir: string, logFile: string) => number;
+
+const apiDir = path.dirname(fileURLToPath(import.meta.url));
+
+/** From source: `node --import tsx src/api/engine-worker.ts RUN`, detached, output to the log. */
+export function tsxEngineSpawner(opts: { repoRoot?: string; env?: NodeJS.ProcessEnv } = {}): SpawnEngine {
+  const repoRoot = opts.repoRoot ?? path.resolve(apiDir, '..', '..');
+  const worker = path.join(repoRoot, 'src', 'api', 'engine-worker.ts');
+  return (dir, logFile) => {
+    const out = openSync(logFile, 'a');
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', worker, dir], {
+        cwd: repoRoot,
+        detached: true,
+        stdio: ['ignore', out, out],
+        // Inside Electron, execPath is the app binary: make it behave as plain Node.
+        env: { ...process.env, ...opts.env, ELECTRON_RUN_AS_NODE: '1' },
+      });
+      child.on('error', () => {});
+      child.unref();
+      if (child.pid === undefined) throw new Error(`cannot start the engine process (${process.execPath})`);
+      return child.pid;
+    } finally {
+      closeSync(out);
+    }
+  };
+}
+
+export function isProcessAlive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const TERMINAL: readonly JobState[] = ['done', 'failed', 'cancelled'];
+
+interface Watched {
+  id: string;
+  projectPath: string;
+  dir: string;
+  offset: number;
+  partial: string;
+  job: JobFile;
+  state: JobState;
+  busy: boolean;
+}
+
+export interface JobRunnerOptions {
+  registry: JobRegistry;
+  spawnEngine?: SpawnEngine;
+  pollMs?: number;
+  /** Engine starts per job, first included, before a dying job is marked failed. */
+  maxAttempts?: number;
+}
+
+function newJobId(): string {
+  const d = new Date();
+  const stamp = d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+export class JobRunner {
+  private readonly watched = new Map<string, Watched>();
+  private readonly registry: JobRegistry;
+  private readonly spawnEngine: SpawnEngine;
+  private readonly maxAttempts: number;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(opts: JobRunnerOptions) {
+    this.registry = opts.registry;
+    this.spawnEngine = opts.spawnEngine ?? tsxEngineSpawner();
+    this.maxAttempts = opts.maxAttempts ?? 3;
+    this.timer = setInterval(() => void this.pollAll(), opts.pollMs ?? 250);
+    this.timer.unref();
+  }
+
+  /** Stops watching; engine processes keep running and are found again on the next attach. */
+  dispose(): void {
+    clearInterval(this.timer);
+  }
+
+  async start(projectPath: string, request: JobRequest): Promise<JobSummary> {
+    const id = newJobId();
+    const dir = runDir(projectPath, id);
+    await fs.mkdir(dir, { recursive: true });
+    const job: JobFile = {
+      format: 'onemark-job',
+      version: 1,
+      id,
+      kind: 'train',
+      request,
+      createdAt: new Date().toISOString(),
+      attempts: 0,
+    };
+    await writeJsonAtomic(path.join(dir, JOB_FILE), job);
+    await writeStatus(dir, 'queued');
+    const w = this.track(projectPath, dir, job, 'queued');
+    await this.launch(w, 'starting the engine process');
+    return this.registry.list().find((j) => j.id === id)!;
+  }
+
+  /** Registers the project's jobs; reattaches to live engines and restarts dead unfinished ones. */
+  async attachProject(projectPath: string): Promise<void> {
+    for (const dir of await listRunDirs(projectPath)) {
+      const id = path.basename(dir);
+      if (this.watched.has(id)) continue;
+      let job: JobFile;
+      try {
+        job = await readJobFile(dir);
+      } catch {
+        continue; // not a job folder (or half-created): nothing to follow
+      }
+      const status = await readStatus(dir);
+      const w = this.track(projectPath, dir, job, status?.state ?? 'queued', status?.message);
+      await this.readProgress(w, false);
+    }
+  }
+
+  async cancel(jobId: string): Promise<void> {
+    const w = this.watched.get(jobId);
+    if (!w) throw new ApiInputError(`cancelJob: no job ${jobId}`);
+    if (TERMINAL.includes(w.state)) return;
+    await fs.writeFile(path.join(w.dir, CANCEL_FILE), new Date().toISOString() + '\n');
+    await this.note(w, 'cancel requested');
+    if (isProcessAlive(w.job.pid)) process.kill(w.job.pid!, 'SIGTERM');
+  }
+
+  async log(jobId: string, limit = 200): Promise<string[]> {
+    const w = this.watched.get(jobId);
+    if (!w) throw new ApiInputError(`jobLog: no job ${jobId}`);
+    let text = '';
+    try {
+      text = await fs.readFile(path.join(w.dir, LOG_FILE), 'utf8');
+    } catch {
+      return [];
+    }
+    const lines = text.split('\n').filter((l) => l.length > 0).map(formatLogLine);
+    return lines.slice(-Math.max(1, Math.min(5000, limit)));
+  }
+
+  runDirOf(jobId: string): string | undefined {
+    return this.watched.get(jobId)?.dir;
+  }
+
+  private track(projectPath: string, dir: string, job: JobFile, state: JobState, message?: string): Watched {
+    const w: Watched = { id: job.id, projectPath, dir, offset: 0, partial: '', job, state, busy: false };
+    this.watched.set(job.id, w);
+    const summary: JobSummary = {
+      id: job.id,
+      kind: job.kind,
+      projectPath,
+      state,
+      createdAt: job.createdAt,
+      method: job.request.method,
+      preset: job.request.preset,
+      device: job.request.device,
+      attempts: job.attempts,
+      ...(job.pid ? { pid: job.pid } : {}),
+      ...(message ? { message } : {}),
+    };
+    if (this.registry.list().some((j) => j.id === job.id)) this.registry.update(summary);
+    else this.registry.add(summary);
+    return w;
+  }
+
+  private async note(w: Watched, message: string): Promise<void> {
+    await fs.appendFile(path.join(w.dir, LOG_FILE), `[runner ${new Date().toISOString()}] ${message}\n`);
+    this.registry.publish({ type: 'log', jobId: w.id, level: 'info', message });
+  }
+
+  private async launch(w: Watched, why: string): Promise<void> {
+    await fs.rm(path.join(w.dir, CANCEL_FILE), { force: true });
+    const job: JobFile = { ...w.job, attempts: w.job.attempts + 1 };
+    await this.note(w, `${why} (attempt ${job.attempts})`);
+    job.pid = this.spawnEngine(w.dir, path.join(w.dir, LOG_FILE));
+    await writeJsonAtomic(path.join(w.dir, JOB_FILE), job);
+    w.job = job;
+    this.registry.update({ id: w.id, pid: job.pid, attempts: job.attempts });
+    if (w.state !== 'running') this.setState(w, 'running');
+  }
+
+  private setState(w: Watched, state: JobState, message?: string): void {
+    w.state = state;
+    this.registry.update({ id: w.id, ...(message ? { message } : {}) });
+    this.registry.publish({ type: 'state', jobId: w.id, state, ...(message ? { message } : {}) });
+  }
+
+  private async pollAll(): Promise<void> {
+    for (const w of this.watched.values()) {
+      if (w.busy || (TERMINAL.includes(w.state) && w.offset > 0)) continue;
+      w.busy = true;
+      try {
+        await this.poll(w);
+      } catch (e) {
+        console.warn(`job ${w.id}: ${(e as Error).message}`);
+      } finally {
+        w.busy = false;
+      }
+    }
+  }
+
+  private async poll(w: Watched): Promise<void> {
+    if (!existsSync(w.dir)) return;
+    await this.readProgress(w, true);
+    const status = await readStatus(w.dir);
+    if (status && status.state !== w.state && status.state !== 'queued') {
+      this.setState(w, status.state, status.message);
+      if (TERMINAL.includes(status.state)) await this.readProgress(w, true);
+      return;
+    }
+    if (TERMINAL.includes(w.state)) return;
+    if (isProcessAlive(w.job.pid)) return;
+    // The engine is gone without a final state: a crash, a kill, a reboot.
+    const again = await readStatus(w.dir);
+    if (again && TERMINAL.includes(again.state)) return; // it finished just now: next poll reports it
+    if (existsSync(path.join(w.dir, CANCEL_FILE))) {
+      await writeStatus(w.dir, 'cancelled', 'cancelled by the user');
+      this.setState(w, 'cancelled', 'cancelled by the user');
+    } else if (w.job.attempts >= this.maxAttempts) {
+      const message = `the engine process stopped ${w.job.attempts} times; see ${path.join(w.dir, LOG_FILE)}`;
+      await writeStatus(w.dir, 'failed', message);
+      this.setState(w, 'failed', message);
+    } else {
+      await this.launch(w, `engine process ${w.job.pid ?? '?'} is gone; resuming from the last checkpoint`);
+    }
+  }
+
+  /** Publishes progress lines appended since the last read (`publish` false: only catch up). */
+  private async readProgress(w: Watched, publish: boolean): Promise<void> {
+    let handle;
+    try {
+      handle = await fs.open(path.join(w.dir, PROGRESS_FILE), 'r');
+    } catch {
+      return;
+    }
+    try {
+      const { size } = await handle.stat();
+      if (size <= w.offset) return;
+      const buf = Buffer.alloc(size - w.offset);
+      await handle.read(buf, 0, buf.length, w.offset);
+      w.offset = size;
+      const text = w.partial + buf.toString('utf8');
+      const lines = text.split('\n');
+      w.partial = lines.pop() ?? '';
+      let last: ProgressLine | null = null;
+      for (const raw of lines) {
+        let line: ProgressLine;
+        try {
+          line = JSON.parse(raw) as ProgressLine;
+        } catch {
+          continue; // a torn line from a kill mid-write
+        }
+        last = line;
+        if (publish) this.publishLine(w, line);
+      }
+      if (!publish && last) this.registry.update({ id: w.id, progress: last.overall });
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private publishLine(w: Watched, line: ProgressLine): void {
+    if (line.message) {
+      this.registry.publish({ type: 'log', jobId: w.id, level: 'info', message: `${line.stage}: ${line.message}` });
+    }
+    this.registry.publish({
+      type: 'progress',
+      jobId: w.id,
+      progress: line.overall,
+      step: line.step,
+      totalSteps: line.total,
+      stage: line.stage,
+      ...(line.loss !== undefined ? { loss: line.loss } : {}),
+      ...(line.etaSec !== undefined ? { etaSec: line.etaSec } : {}),
+      ...(line.landmark !== undefined ? { landmark: line.landmark } : {}),
+    });
+  }
+}
+
+/** Engine log lines: progress JSON becomes "stage step/total loss"; other lines stay as they are. */
+export function formatLogLine(raw: string): string {
+  if (!raw.startsWith('{')) return raw;
+  try {
+    const l = JSON.parse(raw) as ProgressLine;
+    const loss = l.loss !== undefined ? ` loss ${l.loss.toFixed(4)}` : '';
+    return l.message ? `${l.stage}: ${l.message}` : `${l.stage} ${l.step}/${l.total}${loss}`;
+  } catch {
+    return raw;
+  }
+}
+
+export { RUNS_DIR };

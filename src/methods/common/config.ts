@@ -1,0 +1,194 @@
+/**
+ * Configuration shared by the per-landmark dense methods (CC2D-SLA, C-ATD, C-Adapter, and C-F2's
+ * coarse stage): CC2D stage 1 gives pseudo-labels (Infer-PL); a heatmap + offset network with one
+ * output triple per landmark is trained on them plus the template's true labels; the pseudo-labels
+ * are refreshed from the network's own predictions during training (Train-PL).
+ */
+import { presetConfig as cc2dPreset, type Cc2dConfig, type PresetName } from '../cc2d/config';
+import type { TemplateAugConfig } from '../atd/augment';
+
+export type DenseMethod = 'sla' | 'atd' | 'adapter' | 'f2';
+
+/** One model per landmark, trained together as one grouped network (src/models/groupedUnet.ts). */
+export interface GroupedNetConfig {
+  kind: 'grouped';
+  /** Width multiplier per landmark model on VGG's 64..512. */
+  width: number;
+  levels: number;
+  /** Convs per encoder level (VGG19: 2,2,4,4,4). */
+  convs: number[];
+}
+
+/** One shared backbone + per-landmark adapters and heads (src/models/adapterNet.ts). */
+export interface AdapterNetConfig {
+  kind: 'adapter';
+  /** Backbone (CC2D's U-Net) width multiplier and depth. */
+  width: number;
+  levels: number;
+  /** Channels of the shared feature map the adapters work on. */
+  features: number;
+  /** Adapter blocks per landmark (depthwise conv + per-landmark norm + shared pointwise conv). */
+  blocks: number;
+}
+
+/**
+ * When the network's own predictions may replace a pseudo-label (Train-PL). A refresh runs every
+ * `every` steps from `start`·iterations on; a prediction replaces the label of (image, landmark)
+ * only when its heatmap confidence is at least `minConfidence` and it lies within `maxMove`·R of
+ * the stage-1 label (anchoring to Infer-PL keeps a wrong peak from dragging labels away
+ * step by step). The template's labels are never replaced.
+ */
+export interface RefreshConfig {
+  every: number;
+  start: number;
+  minConfidence: number;
+  maxMove: number;
+}
+
+export interface DenseStageConfig {
+  size: number;
+  net: GroupedNetConfig | AdapterNetConfig;
+  iterations: number;
+  batchPseudo: number;
+  /** Unaugmented copies of the template in every batch (besides templateAug's copies). */
+  templateCopies: number;
+  lr: number;
+  weightDecay: number;
+  lrStep: number;
+  lrGamma: number;
+  radiusFrac: number;
+  heatmapWeight: number;
+  focalGamma: number;
+  /** Whole-batch augmentation of pseudo-labelled images (as CC2D stage 2). */
+  augment: { rotationDeg: number; scale: number; shift: number; brightness: number; contrast: number };
+  refresh: RefreshConfig | null;
+}
+
+export interface DenseConfig {
+  method: DenseMethod;
+  preset: string;
+  seed: number;
+  device: string;
+  /** CC2D's config; its stage 1 gives the pseudo-labels (its stage 2 is not run). */
+  cc2d: Cc2dConfig;
+  dense: DenseStageConfig;
+  /** C-ATD: augmented template copies in every batch; null for plain SLA/Adapter. */
+  templateAug: TemplateAugConfig | null;
+  checkpointEvery: number;
+}
+
+export const DEFAULT_REFRESH: RefreshConfig = { every: 100, start: 0.5, minConfidence: 0.5, maxMove: 1 };
+
+function denseStage(name: PresetName, kind: 'grouped' | 'adapter'): DenseStageConfig {
+  const grouped = (width: number, levels: number, convs: number[]): GroupedNetConfig => ({ kind: 'grouped', width, levels, convs });
+  const adapter = (width: number, levels: number, features: number): AdapterNetConfig => ({
+    kind: 'adapter',
+    width,
+    levels,
+    features,
+    blocks: 2,
+  });
+  if (name === 'full') {
+    return {
+      size: 384,
+      // Full: every landmark model is CC2D's stage-2 U-Net (VGG19 layout at full width).
+      net: kind === 'grouped' ? grouped(1, 5, [2, 2, 4, 4, 4]) : adapter(1, 5, 64),
+      iterations: 4500,
+      batchPseudo: 3,
+      templateCopies: 1,
+      lr: 3e-4,
+      weightDecay: 1e-4,
+      lrStep: 1500,
+      lrGamma: 0.1,
+      radiusFrac: 0.05,
+      heatmapWeight: 2,
+      focalGamma: 1,
+      augment: { rotationDeg: 0, scale: 0, shift: 0, brightness: 0, contrast: 0 },
+      refresh: { every: 500, start: 0.34, minConfidence: 0.5, maxMove: 1 },
+    };
+  }
+  if (name === 'quick') {
+    // 2-core CPU: 19 landmark models must cost about one CC2D stage-2 network, so each is slim.
+    return {
+      size: 192,
+      net: kind === 'grouped' ? grouped(1 / 32, 4, [1, 1, 2, 2]) : adapter(1 / 4, 4, 16),
+      iterations: 300,
+      batchPseudo: 3,
+      templateCopies: 1,
+      lr: 1e-3,
+      weightDecay: 1e-4,
+      lrStep: 200,
+      lrGamma: 0.1,
+      radiusFrac: 0.06,
+      heatmapWeight: 2,
+      focalGamma: 1,
+      augment: { rotationDeg: 5, scale: 0.05, shift: 0.03, brightness: 0.1, contrast: 0.15 },
+      refresh: { every: 100, start: 0.5, minConfidence: 0.5, maxMove: 1 },
+    };
+  }
+  return {
+    size: 64,
+    net: kind === 'grouped' ? grouped(1 / 16, 3, [1, 1, 2]) : adapter(1 / 8, 3, 8),
+    iterations: 150,
+    batchPseudo: 3,
+    templateCopies: 1,
+    lr: 2e-3,
+    weightDecay: 1e-4,
+    lrStep: 1000,
+    lrGamma: 0.1,
+    radiusFrac: 0.08,
+    heatmapWeight: 2,
+    focalGamma: 1,
+    augment: { rotationDeg: 0, scale: 0, shift: 0, brightness: 0, contrast: 0 },
+    refresh: { every: 50, start: 0.5, minConfidence: 0.3, maxMove: 1 },
+  };
+}
+
+export function templateAugPreset(name: PresetName): TemplateAugConfig {
+  // FM-OSD's ranges (shift ±2%, scale ±1%, rotation ±5°) widened a little: with few steps the copies
+  // must cover the pose spread of the unlabelled images.
+  return {
+    copies: name === 'tiny' ? 2 : 2,
+    shift: 0.03,
+    scale: 0.05,
+    rotationDeg: 5,
+    brightness: 0.1,
+    contrast: 0.15,
+    gamma: 0.2,
+    elastic: name === 'full' ? { grid: 5, alpha: 0.005 } : null,
+  };
+}
+
+export function densePreset(
+  method: DenseMethod,
+  name: PresetName,
+  overrides: { seed?: number; device?: string } = {},
+): DenseConfig {
+  const cc2d = cc2dPreset(name, overrides);
+  cc2d.stage2 = { ...cc2d.stage2, enabled: false };
+  const kind = method === 'sla' || method === 'atd' ? 'grouped' : 'adapter';
+  return {
+    method,
+    preset: name,
+    seed: cc2d.seed,
+    device: cc2d.device,
+    cc2d,
+    dense: denseStage(name, kind),
+    // C-Adapter and C-F2 build on C-ATD's training data (the paper's ablation adds them in that order).
+    templateAug: method === 'sla' ? null : templateAugPreset(name),
+    checkpointEvery: name === 'full' ? 500 : name === 'quick' ? 100 : 25,
+  };
+}
+
+export function validateDense(c: DenseConfig): void {
+  const bad = (m: string) => {
+    throw new Error(`${c.method} config (${c.preset}): ${m}`);
+  };
+  const stride = 2 ** c.dense.net.levels;
+  if (c.dense.size % stride !== 0) bad(`dense.size ${c.dense.size} must be a multiple of ${stride}`);
+  if (c.dense.iterations < 0) bad('dense.iterations must be >= 0');
+  if (c.dense.batchPseudo < 0 || c.dense.templateCopies < 0) bad('batch counts must be >= 0');
+  if (c.dense.refresh && !(c.dense.refresh.every >= 1)) bad('dense.refresh.every must be >= 1');
+  if (c.dense.net.kind === 'grouped' && c.dense.net.convs.length < c.dense.net.levels)
+    bad(`dense.net.convs needs ${c.dense.net.levels} entries`);
+}

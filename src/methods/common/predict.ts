@@ -1,0 +1,171 @@
+/**
+ * Prediction with a dense per-landmark run (sla, atd, adapter): the final network(s) on each image
+ * at the run's grid, voting per landmark, mapped back to original pixels through pixel centres,
+ * with the heatmap confidence per landmark. A run trained in parts (N processes) is merged here.
+ */
+import * as fs from 'node:fs';
+import { Tensor, noGrad, tidy } from '../../engine';
+import type { AnnotationSet, ImageAnnotation, Point } from '../../data/types';
+import { disposeGroups, loadCheckpoint } from '../../runs/checkpoint';
+import { readRunConfig } from '../../runs/config';
+import { loadSquare, type ImageRef, type SquareImage } from '../../runs/imageStack';
+import { RunLayout } from '../../runs/layout';
+import { BatchPrefetcher } from '../../runs/prefetch';
+import { StageMeter, type ProgressStream } from '../../runs/progress';
+import { fromGrid } from '../cc2d/geometry';
+import { voteLandmarks } from '../cc2d/stage2/infer';
+import { loadTemplate, type TemplateRecord } from '../cc2d/template';
+import type { DenseConfig } from './config';
+import { buildDenseNet, type DenseLandmarkNet } from './nets';
+import { partLandmarks, stageName } from './train';
+
+export interface DensePrediction {
+  /** Per image: grid points and confidences for all N landmarks, plus the square images used. */
+  points: Point[][];
+  confidence: number[][];
+  squares: SquareImage[];
+}
+
+/** The stages holding final models: the whole-run stage, or every part of a parted run. */
+function finishedParts(layout: RunLayout, method: string, n: number): { stage: string; landmarks: number[] }[] {
+  if (layout.hasFinal(method)) return [{ stage: method, landmarks: partLandmarks(n) }];
+  const dirs = fs.existsSync(layout.root) ? fs.readdirSync(layout.root) : [];
+  const parts = dirs
+    .map((d) => new RegExp(`^${method}-part-(\\d+)-of-(\\d+)$`).exec(d))
+    .filter((m): m is RegExpExecArray => m !== null);
+  if (!parts.length) throw new Error(`run ${layout.root}: no finished ${method} model (no ${layout.finalCheckpoint(method)}); resume training first`);
+  const count = Number(parts[0][2]);
+  const out: { stage: string; landmarks: number[] }[] = [];
+  for (let i = 0; i < count; i++) {
+    const stage = stageName(method, { index: i, count });
+    if (!layout.hasFinal(stage)) throw new Error(`run ${layout.root}: part ${i + 1} of ${count} has not finished (no ${layout.finalCheckpoint(stage)})`);
+    out.push({ stage, landmarks: partLandmarks(n, { index: i, count }) });
+  }
+  return out;
+}
+
+export class DensePredictor {
+  private constructor(
+    readonly runDir: string,
+    readonly config: DenseConfig,
+    readonly template: TemplateRecord,
+    private readonly nets: { net: DenseLandmarkNet; landmarks: number[] }[],
+    readonly methodName: string,
+  ) {}
+
+  static load(runDir: string, opts: { device?: string; methods?: string[] } = {}): DensePredictor {
+    const layout = new RunLayout(runDir);
+    const run = readRunConfig<DenseConfig>(layout);
+    const accepted = opts.methods ?? ['sla', 'atd', 'adapter'];
+    if (!accepted.includes(run.method)) throw new Error(`run ${runDir} is a "${run.method}" run, not one of ${accepted.join(', ')}`);
+    const config: DenseConfig = { ...run.method_config, device: opts.device ?? run.method_config.device };
+    const { rec, image } = loadTemplate(runDir);
+    image.dispose();
+    const n = rec.landmarks.length;
+    // C-F2's coarse model is trained as an adapter stage inside the f2 run.
+    const method = config.method === 'f2' ? 'adapter' : config.method;
+    const nets = finishedParts(layout, method, n).map(({ stage, landmarks }) => {
+      const net = buildDenseNet(config.dense.net, landmarks.length, config.device);
+      const ck = loadCheckpoint(layout.finalCheckpoint(stage), config.device as any);
+      try {
+        if (!ck.groups.model) throw new Error(`checkpoint ${ck.file}: no model tensors`);
+        net.loadState({ tensors: ck.groups.model });
+      } finally {
+        disposeGroups(ck.groups);
+      }
+      net.train(false);
+      return { net, landmarks };
+    });
+    return new DensePredictor(runDir, config, rec, nets, method);
+  }
+
+  /** Number of separately trained networks (parts), and the parameters of all of them. */
+  get parameterCount(): number {
+    return this.nets.reduce((a, b) => a + b.net.numParameters(), 0);
+  }
+
+  /** Grid-level predictions for a batch of square images. */
+  predictSquares(squares: SquareImage[]): { points: Point[][]; confidence: number[][] } {
+    const S = this.config.dense.size;
+    const n = this.template.landmarks.length;
+    const all = new Float32Array(squares.length * S * S);
+    squares.forEach((s, i) => all.set(s.data, i * S * S));
+    const points: Point[][] = squares.map(() => Array<Point>(n));
+    const confidence: number[][] = squares.map(() => Array<number>(n).fill(0));
+    const x = tidy(() => {
+      const t = Tensor.from(all, [squares.length, 1, S, S]);
+      return this.config.device === 'cpu' ? t : t.to(this.config.device as any);
+    });
+    try {
+      for (const { net, landmarks } of this.nets) {
+        const out = noGrad(() => tidy(() => net.forward(x)));
+        const v = voteLandmarks(out, landmarks.length, this.config.dense.radiusFrac * S);
+        out.dispose();
+        squares.forEach((_, b) =>
+          landmarks.forEach((j, k) => {
+            points[b][j] = v.points[b][k];
+            confidence[b][j] = v.confidence[b][k];
+          }),
+        );
+      }
+    } finally {
+      x.dispose();
+    }
+    return { points, confidence };
+  }
+
+  /** Predictions in original pixels with per-landmark confidence. */
+  async predict(images: readonly ImageRef[], opts: { batch?: number; progress?: ProgressStream; source?: string } = {}): Promise<AnnotationSet> {
+    const batch = opts.batch ?? 4;
+    const S = this.config.dense.size;
+    const nBatches = Math.ceil(images.length / batch);
+    const loader = new BatchPrefetcher((k) => Promise.all(images.slice(k * batch, (k + 1) * batch).map((r) => loadSquare(r, S))), 0, nBatches);
+    const meter = new StageMeter(opts.progress, 'predict', images.length);
+    const ids = this.template.landmarkSet.landmarks.map((l) => l.id);
+    const missing = this.template.landmarks.map((p) => p === null);
+    const out: ImageAnnotation[] = [];
+    for (let k = 0; k < nBatches; k++) {
+      const sq = (await loader.next())!;
+      const r = this.predictSquares(sq);
+      sq.forEach((s, i) =>
+        out.push({
+          imageId: s.id,
+          spacing: s.spacing,
+          landmarks: r.points[i].map((p, j) => ({
+            id: ids[j],
+            point: missing[j] ? null : round3(fromGrid(p, s.width, s.height, S)),
+            confidence: missing[j] ? undefined : Math.round(r.confidence[i][j] * 1e4) / 1e4,
+            source: opts.source ?? this.config.method,
+          })),
+        }),
+      );
+      meter.tick(out.length);
+    }
+    return {
+      landmarkSet: this.template.landmarkSet,
+      images: out,
+      meta: {
+        method: this.config.method,
+        modelCount: this.modelCount,
+        run: this.runDir,
+        seed: this.config.seed,
+        preset: this.config.preset,
+        template: this.template.id,
+        createdAt: new Date().toISOString(),
+      },
+    };
+  }
+
+  /** Models in the paper's sense: N for SLA/ATD (one per landmark), 1 for the adapter network. */
+  get modelCount(): number {
+    return this.config.dense.net.kind === 'grouped' ? this.template.landmarks.length : this.nets.length;
+  }
+
+  dispose(): void {
+    for (const { net } of this.nets) net.dispose();
+  }
+}
+
+export function round3(p: Point): Point {
+  return { x: Math.round(p.x * 1000) / 1000, y: Math.round(p.y * 1000) / 1000 };
+}

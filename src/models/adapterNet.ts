@@ -1,0 +1,106 @@
+/**
+ * C-Adapter's network (METHODS §5): ONE shared U-Net backbone (src/models/unetVgg.ts) for all
+ * landmarks, then small landmark-specific adapters and heads.
+ *
+ * Adapter design (UOD's shared-plus-specific precedent): per block and per landmark a depthwise
+ * 3x3 conv and a BatchNorm (landmark-specific), then a 1x1 pointwise conv SHARED by all landmarks,
+ * added back residually; then a per-landmark 1x1 head to (heatmap, x offset, y offset). The
+ * landmark-specific weights are 9C + 2C per block and 3C + 3 in the head, so N landmarks cost
+ * N·(11·blocks + 3)·C parameters on top of one backbone, instead of N whole networks.
+ *
+ * Per-landmark tensors are laid out group-major (channel n*C + c), so the depthwise convs and
+ * norms are single grouped layers and the shared pointwise conv runs on (B·N, C, H, W).
+ */
+import { F, Tensor, tidy } from '../engine';
+import { BatchNorm2d, Conv2d, Module, ModuleList, init } from '../engine/nn';
+import { UNetVgg } from './unetVgg';
+
+export interface AdapterNetConfig {
+  landmarks: number;
+  width: number;
+  levels: number;
+  /** Channels C of the shared feature map. */
+  features: number;
+  blocks: number;
+}
+
+class AdapterBlock extends Module {
+  dw: Conv2d;
+  bn: BatchNorm2d;
+  pw: Conv2d;
+  constructor(
+    private readonly N: number,
+    private readonly C: number,
+  ) {
+    super();
+    this.dw = new Conv2d(N * C, N * C, 3, { padding: 1, groups: N * C, bias: false });
+    this.bn = new BatchNorm2d(N * C);
+    this.pw = new Conv2d(C, C, 1);
+    // Start as identity: the residual branch adds nothing until trained.
+    init.zeros_(this.pw.weight);
+  }
+  forward(h: Tensor): Tensor {
+    return tidy(() => {
+      const [B, , H, W] = h.shape;
+      const a = F.relu(this.bn.forward(this.dw.forward(h)));
+      const shared = this.pw.forward(a.reshape([B * this.N, this.C, H, W])).reshape([B, this.N * this.C, H, W]);
+      return h.add(shared);
+    });
+  }
+}
+
+export class AdapterNet extends Module {
+  backbone: UNetVgg;
+  stem_bn: BatchNorm2d;
+  adapters: ModuleList<AdapterBlock>;
+  head: Conv2d;
+  readonly config: AdapterNetConfig;
+
+  constructor(cfg: AdapterNetConfig) {
+    super();
+    if (!Number.isInteger(cfg.landmarks) || cfg.landmarks < 1) throw new Error(`AdapterNet: landmarks must be >= 1, got ${cfg.landmarks}`);
+    this.config = cfg;
+    const { landmarks: N, features: C } = cfg;
+    this.backbone = new UNetVgg({
+      inChannels: 1,
+      width: cfg.width,
+      levels: cfg.levels,
+      dilated: false,
+      embedDim: 1,
+      outputs: { embeddings: false, dense: { channels: C, stride: 1 } },
+    });
+    this.stem_bn = new BatchNorm2d(N * C);
+    this.adapters = new ModuleList(Array.from({ length: cfg.blocks }, () => new AdapterBlock(N, C)));
+    this.head = new Conv2d(N * C, 3 * N, 1, { groups: N });
+    init.normal_(this.head.weight, 0, 0.01);
+  }
+
+  /** (B, 1, S, S) -> (B, 3N, S, S) group-major: landmark n's maps at channels 3n..3n+2. */
+  forward(x: Tensor): Tensor {
+    return tidy(() => {
+      const N = this.config.landmarks;
+      const C = this.config.features;
+      const feat = this.backbone.forward(x).dense!;
+      const [B, , H, W] = feat.shape;
+      // Each landmark starts from the same shared features, normalised by its own BN.
+      let h = F.relu(
+        this.stem_bn.forward(feat.reshape([B, 1, C, H, W]).expand([B, N, C, H, W]).reshape([B, N * C, H, W])),
+      );
+      for (const a of this.adapters) h = a.forward(h);
+      return this.head.forward(h);
+    });
+  }
+
+  /** Parameters shared by all landmarks vs. landmark-specific ones. */
+  parameterSplit(): { shared: number; perLandmark: number; total: number } {
+    const N = this.config.landmarks;
+    let shared = this.backbone.numParameters();
+    let specific = 0;
+    for (const [name, p] of this.namedParameters()) {
+      if (name.startsWith('backbone.')) continue;
+      if (/\.pw\./.test(name)) shared += p.numel;
+      else specific += p.numel;
+    }
+    return { shared, perLandmark: specific / N, total: shared + specific };
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * The researcher's path end to end, in Chromium against `onemark serve`: create a project, import
+ * synthetic images, mark the template by clicking in the viewer, train a tiny CC2D run, watch it
+ * reach 100 %, review predictions, correct one landmark by dragging, export CSV and check it.
+ */
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseLandmarkCsv } from '../../src/data';
+import {
+  builtRenderer,
+  canvasPoint,
+  launchBrowser,
+  screenshot,
+  skipReason,
+  startServe,
+  watchPage,
+  type Served,
+} from './harness';
+import { SYNTH_LANDMARKS, writeSyntheticImages, type SyntheticImage } from './synthetic';
+
+const reason = skipReason(true);
+if (reason) console.warn(`workstation e2e skipped: ${reason}`);
+
+let tmp: string;
+let served: Served | undefined;
+let browser: Browser | undefined;
+let page: Page;
+let images: SyntheticImage[];
+let pageLog: { errors: string[] };
+
+describe.skipIf(!!reason)(`workstation end to end${reason ? ` (skipped: ${reason})` : ''}`, () => {
+  beforeAll(async () => {
+    tmp = await mkdtemp(path.join(tmpdir(), 'onemark-e2e-'));
+    images = await writeSyntheticImages(path.join(tmp, 'scans'), 6);
+    const renderer = await builtRenderer();
+    served = await startServe(path.join(tmp, 'state'), renderer);
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    pageLog = watchPage(page);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await served?.stop();
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  const projectDir = () => path.join(tmp, 'ceph-project');
+
+  it('creates a project and imports images', async () => {
+    await page.goto(served!.appUrl);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('OneMark');
+    // The token left the address bar once the page took it.
+    expect(page.url()).not.toContain('token=');
+    await page.fill('input[name=project-path]', projectDir());
+    await page.fill('input[name=project-name]', 'Synthetic');
+    await page.selectOption('select[name=landmark-preset]', 'custom');
+    await page.click('button:has-text("Create project")');
+    await page.waitForSelector('textarea[name=import-paths]');
+    await page.fill('textarea[name=import-paths]', path.join(tmp, 'scans'));
+    await page.click('button[name=import]');
+    await expect.poll(() => page.locator('table.images tr').count()).toBe(6);
+    await page.fill('textarea[name=landmark-names]', SYNTH_LANDMARKS.join('\n'));
+    await page.click('button[name=apply-names]');
+    await expect.poll(() => page.locator('.muted:has-text("(3)")').count()).toBeGreaterThan(0);
+    await page.click(`tr[data-image=${images[0].id}] button.use-template`);
+    await page.waitForSelector(`canvas.image-canvas[data-image=${images[0].id}]`);
+  });
+
+  it('marks every template landmark by clicking in the viewer', async () => {
+    for (const [i, p] of images[0].points.entries()) {
+      await expect.poll(() => page.locator('.current-name').textContent()).toBe(SYNTH_LANDMARKS[i]);
+      const s = await canvasPoint(page, p);
+      await page.mouse.move(s.x, s.y);
+      await page.mouse.click(s.x, s.y);
+    }
+    await expect.poll(() => page.locator('.landmarks li.done').count()).toBe(3);
+    await screenshot(page, 'template-marking');
+    // Saved to the project (atomic write by the API), in original pixels.
+    await expect
+      .poll(async () => {
+        const doc = JSON.parse(await readFile(path.join(projectDir(), 'annotations.json'), 'utf8'));
+        return doc.images[0]?.landmarks?.length ?? 0;
+      })
+      .toBe(3);
+    const doc = JSON.parse(await readFile(path.join(projectDir(), 'annotations.json'), 'utf8'));
+    for (const [i, p] of images[0].points.entries()) {
+      expect(doc.images[0].landmarks[i].point.x).toBeCloseTo(p.x, 0);
+      expect(doc.images[0].landmarks[i].point.y).toBeCloseTo(p.y, 0);
+    }
+  });
+
+  it('trains a tiny CC2D run and shows progress reaching 100 %', async () => {
+    await page.click('button[name=tab-training]');
+    await page.selectOption('select[name=preset]', 'tiny');
+    await page.fill('input[name=stage1-iterations]', '60');
+    await page.fill('input[name=stage2-iterations]', '60');
+    await page.click('button[name=start-training]');
+    await page.waitForSelector('article.job');
+    // Live progress arrives over the WebSocket: a stage name shows before the end.
+    await page.waitForSelector('article.job .stage', { timeout: 60_000 });
+    await page.waitForSelector('article.job[data-state=done]', { timeout: 180_000 });
+    expect(await page.locator('article.job [role=progressbar]').getAttribute('aria-valuenow')).toBe('100');
+    await screenshot(page, 'training');
+  });
+
+  let corrected: { imageId: string; x: number; y: number };
+
+  it('shows predictions on the other images and corrects one landmark by dragging', async () => {
+    await page.click('button[name=tab-review]');
+    await expect.poll(() => page.locator('button.queue-item').count()).toBe(5);
+    const runs = await readdir(path.join(projectDir(), 'runs'));
+    const preds = JSON.parse(await readFile(path.join(projectDir(), 'runs', runs[0], 'predictions.json'), 'utf8'));
+    const first = (await page.locator('button.queue-item').first().getAttribute('data-image'))!;
+    await page.click(`button.queue-item[data-image=${first}]`);
+    await page.waitForSelector(`canvas.image-canvas[data-image=${first}]`);
+    const pred = preds.images.find((a: { imageId: string }) => a.imageId === first).landmarks[0].point;
+    const truth = images.find((im) => im.id === first)!.points[0];
+    // Drag the prediction to a point that is surely different from it.
+    const target = { x: truth.x + 0.5, y: truth.y === Math.round(pred.y) ? truth.y + 3 : truth.y };
+    const from = await canvasPoint(page, pred);
+    const to = await canvasPoint(page, target);
+    await page.mouse.move(from.x, from.y);
+    await page.mouse.down();
+    await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 4 });
+    await page.mouse.move(to.x, to.y, { steps: 4 });
+    await page.mouse.up();
+    await expect
+      .poll(async () => {
+        try {
+          const c = JSON.parse(await readFile(path.join(projectDir(), 'corrections.json'), 'utf8'));
+          return c.images.length;
+        } catch {
+          return 0;
+        }
+      })
+      .toBe(1);
+    const c = JSON.parse(await readFile(path.join(projectDir(), 'corrections.json'), 'utf8'));
+    expect(c.images[0].imageId).toBe(first);
+    expect(c.images[0].landmarks[0].point.x).toBeCloseTo(target.x, 0);
+    expect(c.images[0].landmarks[0].point.y).toBeCloseTo(target.y, 0);
+    corrected = { imageId: first, ...c.images[0].landmarks[0].point };
+    // The prediction itself is untouched.
+    const again = JSON.parse(await readFile(path.join(projectDir(), 'runs', runs[0], 'predictions.json'), 'utf8'));
+    expect(again).toEqual(preds);
+    await page.click('button[name=mark-reviewed]');
+    await expect.poll(() => page.locator(`button.queue-item.reviewed`).count()).toBe(1);
+    await screenshot(page, 'review');
+  });
+
+  it('exports CSV with the corrected value', async () => {
+    await page.click('button[name=tab-export]');
+    await page.selectOption('select[name=export-format]', 'csv');
+    await page.selectOption('select[name=export-values]', 'corrected');
+    await page.click('button[name=export]');
+    const file = (await page.locator('.export-file').first().textContent({ timeout: 30_000 }))!.trim();
+    expect(file.startsWith(path.join(projectDir(), 'exports'))).toBe(true);
+    const text = await readFile(file, 'utf8');
+    const { set, problems } = parseLandmarkCsv(text, file);
+    expect(problems).toEqual([]);
+    expect(set.images.map((a) => a.imageId).sort()).toEqual(images.map((im) => im.id).sort());
+    for (const a of set.images) expect(a.landmarks.filter((v) => v.point).length).toBe(3);
+    const fixed = set.images.find((a) => a.imageId === corrected.imageId)!.landmarks.find((v) => v.id === 1)!;
+    expect(fixed.point).toEqual({ x: corrected.x, y: corrected.y });
+    expect(fixed.source).toBe('correction');
+    const template = set.images.find((a) => a.imageId === images[0].id)!;
+    expect(template.landmarks.every((v) => v.source === 'template')).toBe(true);
+    const other = set.images.find((a) => a.imageId !== images[0].id && a.imageId !== corrected.imageId)!;
+    expect(other.landmarks.every((v) => v.source === 'prediction' && v.confidence !== undefined)).toBe(true);
+    await screenshot(page, 'export');
+    expect(pageLog.errors).toEqual([]);
+  });
+});

@@ -1,0 +1,40 @@
+import * as fs from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { densePreset } from '../../../src/methods/common/config';
+import { buildDenseNet } from '../../../src/methods/common/nets';
+import { DensePredictor } from '../../../src/methods/common/predict';
+import { trainDense } from '../../../src/methods/common/train';
+import { denseInputFor, fixture, meanError } from '../sla/helpers';
+
+const fx = fixture();
+const dirs: string[] = [fx.stage1Run];
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+describe('C-Adapter', () => {
+  it('one network learns every synthetic landmark', async () => {
+    const cfg = densePreset('adapter', 'tiny');
+    cfg.dense.iterations = 120;
+    const inp = denseInputFor(fx, cfg, dirs);
+    const r = await trainDense(inp);
+    const p = DensePredictor.load(inp.runDir);
+    const pred = await p.predict(fx.refs);
+    expect(pred.meta?.modelCount).toBe(1);
+    p.dispose();
+    const err = meanError(pred.images, fx.set);
+    console.log(`adapter tiny: MRE ${err.toFixed(2)} px (stage-1 labels ${fx.stage1Error.toFixed(2)} px), ${r.numParameters} parameters`);
+    expect(err).toBeLessThan(3);
+  }, 120_000);
+
+  it('has fewer parameters than N SLA models at 19 landmarks (quick and full presets)', () => {
+    for (const preset of ['quick', 'full'] as const) {
+      const a = buildDenseNet(densePreset('adapter', preset).dense.net, 19, 'cpu');
+      const s = buildDenseNet(densePreset('sla', preset).dense.net, 19, 'cpu');
+      console.log(`${preset}: adapter ${a.numParameters()} vs 19 SLA models ${s.numParameters()}`);
+      expect(a.numParameters()).toBeLessThan(s.numParameters());
+      a.dispose();
+      s.dispose();
+    }
+  });
+});

@@ -1,0 +1,32 @@
+import * as fs from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { densePreset } from '../../../src/methods/common/config';
+import { DensePredictor } from '../../../src/methods/common/predict';
+import { trainDense } from '../../../src/methods/common/train';
+import { denseInputFor, fixture, meanError } from '../sla/helpers';
+
+// Few unlabelled images and poor stage-1 labels: the augmented template copies carry the training.
+const fx = fixture({ n: 6, noise: 3 });
+const dirs: string[] = [fx.stage1Run];
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+describe('C-ATD', () => {
+  it('learns synthetic landmarks with template augmentation on the device', async () => {
+    const cfg = densePreset('atd', 'tiny');
+    cfg.dense.iterations = 120;
+    expect(cfg.templateAug?.copies).toBeGreaterThan(0);
+    const inp = denseInputFor(fx, cfg, dirs);
+    const r = await trainDense(inp);
+    expect(r.result?.ran).toBe(120);
+    const p = DensePredictor.load(inp.runDir);
+    const pred = await p.predict(fx.refs);
+    expect(pred.meta?.modelCount).toBe(3);
+    for (const im of pred.images) for (const l of im.landmarks) expect(l.confidence).toBeGreaterThanOrEqual(0);
+    p.dispose();
+    const err = meanError(pred.images, fx.set);
+    console.log(`atd tiny: MRE ${err.toFixed(2)} px (stage-1 labels ${fx.stage1Error.toFixed(2)} px)`);
+    expect(err).toBeLessThan(3);
+  }, 120_000);
+});

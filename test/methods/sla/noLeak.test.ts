@@ -1,0 +1,74 @@
+/**
+ * No label but the template's reaches training: the whole pipeline (CC2D stage 1, pseudo-labels,
+ * SLA with refresh, C-ATD's template augmentation) runs on a dataset whose every non-template label
+ * is then corrupted; the trained model and its predictions must not change at all.
+ */
+import * as fs from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Dataset, DatasetItem } from '../../../src/data/datasets/types';
+import { densePreset } from '../../../src/methods/common/config';
+import { DensePredictor } from '../../../src/methods/common/predict';
+import { trainDense } from '../../../src/methods/common/train';
+import { oneShotFromDataset } from '../../../src/runs/oneShot';
+import { mulberry32, syntheticSet } from '../cc2d/synthetic';
+import { LANDMARK_SET, tmpDir } from './helpers';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+const set = syntheticSet(8, 64, { seed: 5 });
+
+/** An in-memory dataset whose items carry ground truth, as a real labelled dataset does. */
+function dataset(corrupt: boolean): Dataset {
+  const rnd = mulberry32(1234);
+  const items: DatasetItem[] = set.ids.map((id, i) => ({
+    id,
+    split: 'train',
+    imagePath: `mem://${id}`,
+    spacing: { x: 0.1, y: 0.1, source: 'dataset' },
+    landmarks: set.landmarks[i].map((p, j) => ({
+      id: j + 1,
+      point: corrupt && i > 0 ? { x: rnd() * 64, y: rnd() * 64 } : { ...p },
+    })),
+  }));
+  return {
+    kind: 'folder',
+    name: 'synthetic',
+    root: 'mem://synthetic',
+    landmarkSet: LANDMARK_SET,
+    items,
+    splits: [],
+    problems: [],
+    loadScaled: async (item: DatasetItem) => {
+      if (item.landmarks !== null) throw new Error('a trainer received an item with labels');
+      return set.images[set.ids.indexOf(item.id)];
+    },
+  } as unknown as Dataset;
+}
+
+async function trainOn(ds: Dataset): Promise<{ pred: string; model: string }> {
+  const cfg = densePreset('atd', 'tiny');
+  cfg.cc2d.stage1.iterations = 15;
+  cfg.dense.iterations = 16;
+  cfg.dense.refresh = { every: 4, start: 0.25, minConfidence: 0, maxMove: 2 };
+  const input = oneShotFromDataset(ds, ds.items, set.ids[0]);
+  const runDir = tmpDir('noleak');
+  dirs.push(runDir);
+  await trainDense({ config: cfg, ...input, runDir, source: { images: 'mem', landmarks: 'mem' } });
+  const p = DensePredictor.load(runDir);
+  const a = await p.predict(input.images);
+  p.dispose();
+  const model = fs.readFileSync(`${runDir}/atd/final.safetensors`).toString('base64');
+  return { pred: JSON.stringify(a.images), model };
+}
+
+describe('label isolation', () => {
+  it('training output is unchanged when every label but the template is corrupted', async () => {
+    const clean = await trainOn(dataset(false));
+    const corrupted = await trainOn(dataset(true));
+    expect(corrupted.pred).toEqual(clean.pred);
+    expect(corrupted.model === clean.model).toBe(true);
+  }, 180_000);
+});
