@@ -7,9 +7,10 @@
 // overhead can be measured against a floor with no binding at all.
 //
 // Usage: unet_step [--size N] [--batch B] [--width W] [--levels L] [--in-channels C] [--embed E]
-//                  [--no-dilated] [--steps S] [--warmup K] [--threads T] [--device cpu|cuda] [--list]
+//                  [--no-dilated] [--steps S] [--warmup K] [--threads T] [--device cpu|cuda] [--list] [--serve]
 // Prints one JSON object on stdout: per-step wall and CPU milliseconds, losses, parameter count, peak RSS (KiB).
 // --list prints the state-dict names and shapes instead (the bench checks they equal the TS model's).
+// --serve runs one step per "step" line read from stdin and answers each with one JSON line.
 #include <torch/torch.h>
 
 #include <sys/resource.h>
@@ -179,7 +180,7 @@ int main(int argc, char** argv) {
   Config cfg;
   int size = 96, batch = 2, steps = 10, warmup = 3, threads = 0;
   std::string device = "cpu";
-  bool list = false;
+  bool list = false, serve = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -198,6 +199,7 @@ int main(int argc, char** argv) {
     else if (a == "--threads") threads = std::stoi(next());
     else if (a == "--device") device = next();
     else if (a == "--list") list = true;
+    else if (a == "--serve") serve = true;
     else {
       std::cerr << "unet_step: unknown option " << a << "\n";
       return 2;
@@ -232,8 +234,10 @@ int main(int argc, char** argv) {
   torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(1e-3).weight_decay(1e-4));
   auto input = torch::rand({batch, cfg.in_channels, size, size}, torch::TensorOptions().device(dev));
 
-  std::vector<double> ms, cpu, losses;
-  for (int s = 0; s < warmup + steps; ++s) {
+  struct StepTime {
+    double ms, cpu, loss;
+  };
+  auto step = [&]() -> StepTime {
     const double c0 = cpu_ms();
     auto t0 = std::chrono::steady_clock::now();
     opt.zero_grad();
@@ -244,11 +248,28 @@ int main(int argc, char** argv) {
     opt.step();
     double l = loss.item<double>();  // syncs the device too
     auto t1 = std::chrono::steady_clock::now();
-    const double c1 = cpu_ms();
+    return {std::chrono::duration<double, std::milli>(t1 - t0).count(), cpu_ms() - c0, l};
+  };
+
+  if (serve) {
+    // One step per "step" line on stdin, one JSON line back; the bench interleaves these with its
+    // own steps so both engines run under the same outside load. EOF or "quit" ends.
+    std::string line;
+    std::cout << "{\"ready\":true,\"params\":" << nparams << ",\"threads\":" << torch::get_num_threads() << "}" << std::endl;
+    while (std::getline(std::cin, line) && line != "quit") {
+      StepTime r = step();
+      std::cout << "{\"ms\":" << r.ms << ",\"cpuMs\":" << r.cpu << ",\"loss\":" << r.loss << ",\"peakRssKiB\":" << peak_rss_kib() << "}" << std::endl;
+    }
+    return 0;
+  }
+
+  std::vector<double> ms, cpu, losses;
+  for (int s = 0; s < warmup + steps; ++s) {
+    StepTime r = step();
     if (s >= warmup) {
-      ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
-      cpu.push_back(c1 - c0);
-      losses.push_back(l);
+      ms.push_back(r.ms);
+      cpu.push_back(r.cpu);
+      losses.push_back(r.loss);
     }
   }
   std::ostringstream o;

@@ -7,7 +7,7 @@
  * those that died mid-run — the method resumes from its newest checkpoint.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, promises as fs } from 'node:fs';
+import { closeSync, existsSync, openSync, promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -62,9 +62,16 @@ export function isProcessAlive(pid: number | undefined): boolean {
   if (!pid) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // An engine orphaned by a previous server and then killed can linger as a zombie where PID 1
+  // does not reap (containers): it answers signals but is dead.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (macOS, Windows): trust the signal check
   }
 }
 

@@ -103,4 +103,10 @@ export class AdapterNet extends Module {
     }
     return { shared, perLandmark: specific / N, total: shared + specific };
   }
+
+  /** Parameters of N separate single-landmark networks of this architecture (what SLA would train). */
+  separateEquivalent(): number {
+    const s = this.parameterSplit();
+    return this.config.landmarks * (s.shared + s.perLandmark);
+  }
 }

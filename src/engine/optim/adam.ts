@@ -48,9 +48,10 @@ class AdamBase extends Optimizer<AdamOptions> {
       const v: Tensor[] = [];
       const steps: number[] = [];
       for (const p of g.params) {
-        if (!p.requiresGrad) continue;
         let s = this.state.get(p);
         if (!s) {
+          // Frozen parameters get no state (and cost one check per step); the rest skip the check.
+          if (!p.requiresGrad) continue;
           s = noGrad(() => ({
             step: 0,
             exp_avg: keep(Tensor.zerosLike(p)),

@@ -34,7 +34,8 @@ export class SGD extends Optimizer<SGDOptions> {
 
   step(): void {
     for (const g of this.paramGroups) {
-      const params = g.params.filter((p) => p.requiresGrad);
+      // Parameters without a gradient (frozen or unused) are skipped natively: no filtering needed here.
+      const params = g.params;
       if (params.length === 0) continue;
       const bufs =
         g.momentum !== 0

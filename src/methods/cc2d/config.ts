@@ -25,6 +25,11 @@ export interface Stage1Config {
   embedDim: number;
   iterations: number;
   batch: number;
+  /**
+   * Points compared per patch. METHODS uses 1; several points share one forward/backward pass,
+   * which buys supervision where passes are expensive (CPU presets).
+   */
+  pointsPerPatch: number;
   lr: number;
   weightDecay: number;
   /** lr is multiplied by lrGamma every lrStep iterations. */
@@ -106,6 +111,7 @@ function base(): Cc2dConfig {
       // METHODS §1: 300 epochs, batch 8, lr ×0.5 every 50 epochs; about 62k iterations in the paper.
       iterations: 62000,
       batch: 8,
+      pointsPerPatch: 1,
       lr: 1e-3,
       weightDecay: 1e-4,
       lrStep: Math.round(62000 / 6),
@@ -156,6 +162,7 @@ export function presetConfig(name: PresetName, overrides: { seed?: number; devic
       net: { width: 0.25, levels: 5, dilated: false },
       iterations: 1200,
       batch: 4,
+      pointsPerPatch: 8,
       lrStep: 400,
     };
     c.stage2 = {
@@ -179,6 +186,7 @@ export function presetConfig(name: PresetName, overrides: { seed?: number; devic
       embedDim: 16,
       iterations: 150,
       batch: 4,
+      pointsPerPatch: 4,
       lrStep: 1000,
       rotationDeg: 10,
     };
@@ -214,4 +222,42 @@ export function validateConfig(c: Cc2dConfig): void {
   const c2 = 2 ** c.stage2.net.levels;
   if (c.stage2.size % c2 !== 0) bad(`stage2.size ${c.stage2.size} must be a multiple of ${c2}`);
   if (s1.batch < 1) bad('stage1.batch must be >= 1');
+}
+
+/**
+ * Applies `path=value` overrides (e.g. "stage1.net.width=0.5", "stage2.enabled=false") for
+ * experiments and the CLI's --set. Values parse as JSON when they can (numbers, booleans,
+ * arrays), else stay strings. Unknown paths are errors. Changing stage1.size without
+ * stage1.patch keeps the patch at half the image, as METHODS does.
+ */
+export function applyOverrides(c: Cc2dConfig, sets: readonly string[]): Cc2dConfig {
+  let patchSet = false;
+  let sizeSet = false;
+  for (const s of sets) {
+    const eq = s.indexOf('=');
+    if (eq < 1) throw new Error(`--set ${s}: expected path=value, e.g. stage1.iterations=800`);
+    const keys = s.slice(0, eq).trim().split('.');
+    const text = s.slice(eq + 1).trim();
+    let value: unknown = text;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      /* a plain string */
+    }
+    let obj: any = c;
+    for (const k of keys.slice(0, -1)) {
+      if (obj === null || typeof obj !== 'object' || !(k in obj)) throw new Error(`--set ${s}: unknown setting "${keys.join('.')}"`);
+      obj = obj[k];
+    }
+    const last = keys[keys.length - 1];
+    if (obj === null || typeof obj !== 'object' || !(last in obj)) throw new Error(`--set ${s}: unknown setting "${keys.join('.')}"`);
+    if (typeof obj[last] !== typeof value && obj[last] !== undefined) {
+      throw new Error(`--set ${s}: "${keys.join('.')}" is a ${typeof obj[last]}, got ${JSON.stringify(value)}`);
+    }
+    obj[last] = value;
+    if (keys.join('.') === 'stage1.patch') patchSet = true;
+    if (keys.join('.') === 'stage1.size') sizeSet = true;
+  }
+  if (sizeSet && !patchSet) c.stage1.patch = c.stage1.size / 2;
+  return c;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Tensor, seed, tidy } from '../../../src/engine';
 import { presetConfig } from '../../../src/methods/cc2d/config';
-import { cutPatches, drawIndices, drawPatchParams, patchToImage } from '../../../src/methods/cc2d/stage1/sampler';
+import { cutPatches, drawIndices, drawPatchParams, patchPoints, patchToImage } from '../../../src/methods/cc2d/stage1/sampler';
 
 /** A size×size image with one Gaussian dot at (x, y). */
 function dotImage(size: number, x: number, y: number, sigma = 1.2): Float32Array {
@@ -62,5 +62,22 @@ describe('stage-1 patch sampling', () => {
     const b = drawIndices(10, 4);
     expect(a).toEqual(b);
     expect(new Set(a).size).toBe(4);
+  });
+});
+
+describe('several points per patch', () => {
+  it('carries every point through the same transform, inside the image', () => {
+    seed(2);
+    const cfg = { ...presetConfig('tiny').stage1, size: 96, patch: 48, rotationDeg: 20 };
+    const p = drawPatchParams(0, cfg);
+    const { patch, image } = patchPoints(p, cfg, 6);
+    expect(patch).toHaveLength(6);
+    expect(patch[0]).toEqual({ x: p.u, y: p.v });
+    patch.forEach((q, i) => {
+      expect(image[i]).toEqual(patchToImage(p, cfg.patch, q.x, q.y));
+      expect(image[i].x).toBeGreaterThanOrEqual(0);
+      expect(image[i].y).toBeLessThanOrEqual(cfg.size - 1);
+    });
+    expect(new Set(patch.map((q) => `${q.x},${q.y}`)).size).toBeGreaterThan(3);
   });
 });

@@ -91,27 +91,31 @@ export function scaleProblem(points: Point[], H: number, W: number, whole: boole
 }
 
 /**
- * Cosine similarity of one query vector per sample with every cell of its map.
- * query: (B, C), map: (B, C, H, W) → (B, H·W).
+ * Cosine similarity of k query vectors per sample with every cell of that sample's map.
+ * query: (B·k, C), map: (B, C, H, W) → (B·k, H·W).
  */
-export function cosineToMap(query: Tensor, map: Tensor): Tensor {
+export function cosineToMap(query: Tensor, map: Tensor, k = 1): Tensor {
   const [B, C, H, W] = map.shape;
-  const q = F.normalize(query, { p: 2, dim: 1, eps: 1e-8 }).reshape([B, 1, C]);
+  const q = F.normalize(query, { p: 2, dim: 1, eps: 1e-8 }).reshape([B, k, C]);
   const m = F.normalize(map, { p: 2, dim: 1, eps: 1e-8 }).reshape([B, C, H * W]);
-  return q.bmm(m).reshape([B, H * W]);
+  return q.bmm(m).reshape([B * k, H * W]);
 }
 
-/** Embeddings of `map` (B,C,h,w) at input-pixel points of a `size`-pixel input, bilinear → (B, C). */
-export function embeddingsAt(map: Tensor, points: Point[], size: number): Tensor {
+/**
+ * Embeddings of `map` (B,C,h,w) at k input-pixel points per sample (`points` holds B·k, sample
+ * by sample) of a `size`-pixel input, bilinear → (B·k, C).
+ */
+export function embeddingsAt(map: Tensor, points: Point[], size: number, k = 1): Tensor {
   const [B, C] = map.shape;
-  const g = new Float32Array(B * 2);
+  const g = new Float32Array(B * k * 2);
   points.forEach((p, i) => {
     // grid_sample's normalised coordinate is stride-independent with alignCorners=false.
     g[2 * i] = (2 * p.x + 1) / size - 1;
     g[2 * i + 1] = (2 * p.y + 1) / size - 1;
   });
-  const grid = Tensor.from(g, [B, 1, 1, 2], { device: map.device, dtype: map.dtype });
-  return F.gridSample(map, grid, { mode: 'bilinear', paddingMode: 'border', alignCorners: false }).reshape([B, C]);
+  const grid = Tensor.from(g, [B, k, 1, 2], { device: map.device, dtype: map.dtype });
+  const out = F.gridSample(map, grid, { mode: 'bilinear', paddingMode: 'border', alignCorners: false }); // (B, C, k, 1)
+  return k === 1 ? out.reshape([B, C]) : out.reshape([B, C, k]).permute([0, 2, 1]).reshape([B * k, C]);
 }
 
 /** Soft-target cross-entropy of one scale: mean over the batch. */
@@ -130,7 +134,9 @@ export function scaleLoss(sim: Tensor, problem: ScaleProblem, temperature: numbe
 
 /**
  * The stage-1 loss: sum over scales. `imageMaps`/`patchMaps` are the embedding maps (coarsest
- * first) of the whole images (input `size`) and of the patches (input `patch`); `strides` their strides.
+ * first) of the whole images (input `size`) and of the patches (input `patch`); `strides` their
+ * strides. `patchPoints`/`imagePoints` hold `k` points per sample, sample by sample: several
+ * points per patch share one forward/backward pass (the loss is their mean).
  */
 export function cascadeLoss(
   imageMaps: Tensor[],
@@ -140,14 +146,15 @@ export function cascadeLoss(
   imagePoints: Point[],
   patchSize: number,
   shape: LossShape,
+  k = 1,
 ): { total: Tensor; perScale: Tensor[] } {
   const perScale: Tensor[] = [];
   for (let i = 0; i < imageMaps.length; i++) {
     const map = imageMaps[i];
     const [, , H, W] = map.shape;
     const s = strides[i];
-    const query = embeddingsAt(patchMaps[i], patchPoints, patchSize);
-    const sim = cosineToMap(query, map);
+    const query = embeddingsAt(patchMaps[i], patchPoints, patchSize, k);
+    const sim = cosineToMap(query, map, k);
     const pts = imagePoints.map((p) => ({ x: featureCoord(p.x, s), y: featureCoord(p.y, s) }));
     const problem = scaleProblem(pts, H, W, i === 0, shape);
     perScale.push(scaleLoss(sim, problem, shape.temperature));

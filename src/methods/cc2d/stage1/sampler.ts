@@ -32,9 +32,9 @@ export interface Stage1Batch {
   images: Tensor;
   /** (B, 1, P, P) augmented patches. */
   patches: Tensor;
-  /** The point in patch pixels, per sample. */
+  /** The points in patch pixels, k per sample, sample by sample. */
   patchPoints: Point[];
-  /** The same point in image pixels, per sample. */
+  /** The same points in image pixels. */
   imagePoints: Point[];
   params: PatchParams[];
 }
@@ -120,17 +120,46 @@ export function cutPatches(images: Tensor, params: PatchParams[], size: number, 
   return cut.mul(g).add(b).clamp(0, 1);
 }
 
-/** Builds a stage-1 batch from an image stack (N,1,S,S) on the device. */
-export function sampleStage1Batch(stack: Tensor, indices: number[], cfg: Stage1Config): Stage1Batch {
+/**
+ * `k` points of one patch (its drawn point first), each inside the image after the transform.
+ * Extra points share the patch's forward pass: more supervision per pass at a tiny cost.
+ */
+export function patchPoints(p: PatchParams, cfg: Stage1Config, k: number): { patch: Point[]; image: Point[] } {
+  const P = cfg.patch;
+  const S = cfg.size;
+  const patch: Point[] = [{ x: p.u, y: p.v }];
+  const image: Point[] = [patchToImage(p, P, p.u, p.v)];
+  while (patch.length < k) {
+    let u = p.u;
+    let v = p.v;
+    for (let tries = 0; tries < 20; tries++) {
+      const cu = Math.floor(uniform(0.1 * P, 0.9 * P));
+      const cv = Math.floor(uniform(0.1 * P, 0.9 * P));
+      const q = patchToImage(p, P, cu, cv);
+      if (q.x >= 0 && q.y >= 0 && q.x <= S - 1 && q.y <= S - 1) {
+        u = cu;
+        v = cv;
+        break;
+      }
+    }
+    patch.push({ x: u, y: v });
+    image.push(patchToImage(p, P, u, v));
+  }
+  return { patch, image };
+}
+
+/** Builds a stage-1 batch from an image stack (N,1,S,S) on the device, `k` points per patch. */
+export function sampleStage1Batch(stack: Tensor, indices: number[], cfg: Stage1Config, k = 1): Stage1Batch {
   const params = indices.map((i) => drawPatchParams(i, cfg));
+  const pts = params.map((p) => patchPoints(p, cfg, k));
   const idx = Tensor.from(Int32Array.from(indices), [indices.length], { device: stack.device }).long();
   const images = stack.indexSelect(0, idx);
   const patches = cutPatches(images, params, cfg.size, cfg.patch);
   return {
     images,
     patches,
-    patchPoints: params.map((p) => ({ x: p.u, y: p.v })),
-    imagePoints: params.map((p) => patchToImage(p, cfg.patch, p.u, p.v)),
+    patchPoints: pts.flatMap((q) => q.patch),
+    imagePoints: pts.flatMap((q) => q.image),
     params,
   };
 }

@@ -58,7 +58,7 @@ export async function trainStage1(o: Stage1TrainOptions): Promise<Stage1Trained>
         opt.setLr(stepLr(c.lr, c.lrGamma, c.lrStep, s));
         const idx = drawIndices(N, c.batch);
         return tidy(() => {
-          const batch = sampleStage1Batch(o.stack, idx, c);
+          const batch = sampleStage1Batch(o.stack, idx, c, c.pointsPerPatch);
           const imageMaps = net.embed(batch.images);
           const patchMaps = net.embed(batch.patches);
           const { total: loss } = cascadeLoss(
@@ -69,6 +69,7 @@ export async function trainStage1(o: Stage1TrainOptions): Promise<Stage1Trained>
             batch.imagePoints,
             c.patch,
             c,
+            c.pointsPerPatch,
           );
           opt.zeroGrad();
           loss.backward();

@@ -50,21 +50,30 @@ export const useWorkspaceStore = defineStore('workspace', () => {
 
   function openProject(path: string): Promise<boolean> {
     return guarded(async () => {
-      current.value = await getApi().openProject(path);
-      view.value = current.value.images.length === 0 ? 'images' : current.value.templateImageId ? 'template' : 'images';
+      setCurrent(await getApi().openProject(path));
+      const p = current.value!;
+      view.value = p.images.length === 0 ? 'images' : p.templateImageId ? 'template' : 'images';
     });
   }
 
   function createProject(path: string, name: string, landmarkSet?: LandmarkSet): Promise<boolean> {
     return guarded(async () => {
-      current.value = await getApi().createProject({ path, name, ...(landmarkSet ? { landmarkSet } : {}) });
+      setCurrent(await getApi().createProject({ path, name, ...(landmarkSet ? { landmarkSet } : {}) }));
       view.value = 'images';
-      projects.value = await getApi().listProjects();
     });
   }
 
   function closeProject(): void {
     current.value = null;
+  }
+
+  /** Keeps the sidebar's summary of the open project in step with it. */
+  function setCurrent(p: Project): void {
+    current.value = p;
+    const { landmarkSet: _l, images: _i, templateImageId: _t, ...summary } = p;
+    const i = projects.value.findIndex((x) => x.path === p.path);
+    if (i >= 0) projects.value[i] = summary;
+    else projects.value.unshift(summary);
   }
 
   function requireCurrent(): Project {
@@ -75,20 +84,20 @@ export const useWorkspaceStore = defineStore('workspace', () => {
   function importImages(request: ImportImagesRequest): Promise<boolean> {
     return guarded(async () => {
       const before = requireCurrent().images.length;
-      current.value = await getApi().importImages(requireCurrent().path, request);
-      notice.value = `imported ${current.value.images.length - before} image(s)`;
+      setCurrent(await getApi().importImages(requireCurrent().path, request));
+      notice.value = `imported ${current.value!.images.length - before} image(s)`;
     });
   }
 
   function setTemplate(imageId: string): Promise<boolean> {
     return guarded(async () => {
-      current.value = await getApi().setTemplate(requireCurrent().path, imageId);
+      setCurrent(await getApi().setTemplate(requireCurrent().path, imageId));
     });
   }
 
   function setLandmarkSet(set: LandmarkSet): Promise<boolean> {
     return guarded(async () => {
-      current.value = await getApi().setLandmarkSet(requireCurrent().path, set);
+      setCurrent(await getApi().setLandmarkSet(requireCurrent().path, set));
     });
   }
 
