@@ -4,14 +4,17 @@
  * (bench/engine/unet_step.cpp: the same network written with torch::nn on the same libtorch).
  *
  *   npm run bench:engine -- [--size 96] [--batch 2] [--width 1] [--levels 5] [--no-dilated]
- *                           [--device cpu] [--steps 6] [--warmup 2] [--rounds 2] [--threads N] [--json]
+ *                           [--device cpu] [--steps 8] [--warmup 2] [--threads N] [--json]
  *
- * Prints ms/step (median) for each engine, their ratio (TS / C++; the bar is <= 1.10 on CPU) and
- * the peak RSS of each process. Runs alternate between engines (`rounds` times) so that load from
- * other processes on a shared machine hits both alike. Before timing, the C++ twin's state-dict
- * names and shapes are checked against the TS model's: the two must be the same network.
+ * Prints ms/step (median) for each engine, their ratio (TS / C++; the bar is <= 1.10 on CPU), CPU
+ * time per step and the peak RSS of each process. The twin runs as a child process that steps on
+ * request, and the two engines alternate step by step (TS, C++, C++, TS, ...), so load from other
+ * processes on a shared machine hits both alike; the ratio reported is the median of the per-pair
+ * ratios. Before timing, the twin's state-dict names and shapes are checked against the TS model's:
+ * the two must be the same network.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -35,7 +38,6 @@ interface Opts {
   device: Device;
   steps: number;
   warmup: number;
-  rounds: number;
   threads: number;
   json: boolean;
 }
@@ -48,9 +50,8 @@ function parseArgs(argv: string[]): Opts {
     levels: 5,
     dilated: true,
     device: 'cpu',
-    steps: 6,
+    steps: 8,
     warmup: 2,
-    rounds: 2,
     threads: os.availableParallelism(),
     json: false,
   };
@@ -74,7 +75,6 @@ function parseArgs(argv: string[]): Opts {
     else if (a === '--device') o.device = val() as Device;
     else if (a === '--steps') o.steps = num();
     else if (a === '--warmup') o.warmup = Number(val());
-    else if (a === '--rounds') o.rounds = num();
     else if (a === '--threads') o.threads = num();
     else if (a === '--json') o.json = true;
     else if (a === '--help' || a === '-h') {
@@ -135,21 +135,40 @@ function twinArgs(o: Opts): string[] {
   return a;
 }
 
-interface RunResult {
-  ms: number[];
-  /** CPU time of the process (all threads) per step. */
-  cpuMs: number[];
-  loss: number[];
-  peakRssKiB: number;
-  params: number;
+interface StepTime {
+  ms: number;
+  /** CPU time of the process (all threads) during the step. */
+  cpuMs: number;
+  loss: number;
 }
 
-function runTwin(bin: string, o: Opts, steps: number, warmup: number): RunResult {
-  const out = execFileSync(bin, [...twinArgs(o), '--steps', String(steps), '--warmup', String(warmup)], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 24,
-  });
-  return JSON.parse(out.trim().split('\n').pop()!) as RunResult;
+/** The twin as a child process that runs one step per request (`unet_step --serve`). */
+class Twin {
+  private readonly lines: AsyncIterator<string>;
+  peakRssKiB = 0;
+  private constructor(private readonly child: ReturnType<typeof spawn>) {
+    this.lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  }
+  static async start(bin: string, o: Opts): Promise<Twin> {
+    const child = spawn(bin, [...twinArgs(o), '--serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const twin = new Twin(child);
+    await twin.next();
+    return twin;
+  }
+  private async next(): Promise<Record<string, number>> {
+    const r = await this.lines.next();
+    if (r.done) throw new Error(`bench:engine: the C++ twin exited (code ${this.child.exitCode})`);
+    return JSON.parse(r.value) as Record<string, number>;
+  }
+  async step(): Promise<StepTime> {
+    this.child.stdin!.write('step\n');
+    const r = await this.next();
+    this.peakRssKiB = Math.max(this.peakRssKiB, r.peakRssKiB);
+    return { ms: r.ms, cpuMs: r.cpuMs, loss: r.loss };
+  }
+  stop(): void {
+    this.child.stdin!.end('quit\n');
+  }
 }
 
 /** Names and shapes of the twin's state dict vs the TS model's: the bench is void if they differ. */
@@ -192,23 +211,13 @@ class TsStep {
       return loss.item(); // syncs the device too
     });
   }
-  run(steps: number, warmup: number): RunResult {
-    const ms: number[] = [];
-    const cpuMs: number[] = [];
-    const loss: number[] = [];
-    for (let s = 0; s < warmup + steps; s++) {
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      const l = this.step();
-      const t1 = performance.now();
-      const c1 = process.cpuUsage(c0);
-      if (s >= warmup) {
-        ms.push(t1 - t0);
-        cpuMs.push((c1.user + c1.system) / 1000);
-        loss.push(l);
-      }
-    }
-    return { ms, cpuMs, loss, peakRssKiB: process.resourceUsage().maxRSS, params: this.net.numParameters() };
+  timedStep(): StepTime {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const loss = this.step();
+    const t1 = performance.now();
+    const c1 = process.cpuUsage(c0);
+    return { ms: t1 - t0, cpuMs: (c1.user + c1.system) / 1000, loss };
   }
 }
 
@@ -226,36 +235,41 @@ async function main(): Promise<void> {
   const ts = new TsStep(o);
   checkSameNetwork(bin, o, ts.net);
 
-  const tsMs: number[] = [];
-  const cppMs: number[] = [];
-  const tsCpu: number[] = [];
-  const cppCpu: number[] = [];
-  let cppRss = 0;
-  let tsRes: RunResult | null = null;
-  let cppRes: RunResult | null = null;
-  for (let r = 0; r < o.rounds; r++) {
-    // Alternate which engine goes first, so a burst of outside load does not favour one.
-    const order = r % 2 === 0 ? ['c++', 'ts'] : ['ts', 'c++'];
-    for (const which of order) {
-      if (which === 'c++') {
-        cppRes = runTwin(bin, o, o.steps, o.warmup);
-        cppMs.push(...cppRes.ms);
-        cppCpu.push(...cppRes.cpuMs);
-        cppRss = Math.max(cppRss, cppRes.peakRssKiB);
+  const twin = await Twin.start(bin, o);
+  for (let w = 0; w < o.warmup; w++) {
+    ts.timedStep();
+    await twin.step();
+  }
+  const tsRuns: StepTime[] = [];
+  const cppRuns: StepTime[] = [];
+  const pairRatios: number[] = [];
+  try {
+    for (let i = 0; i < o.steps; i++) {
+      // Alternate which engine goes first within a pair, so neither always follows the other.
+      let a: StepTime, b: StepTime;
+      if (i % 2 === 0) {
+        a = ts.timedStep();
+        b = await twin.step();
       } else {
-        tsRes = ts.run(o.steps, r === 0 ? o.warmup : 0);
-        tsMs.push(...tsRes.ms);
-        tsCpu.push(...tsRes.cpuMs);
+        b = await twin.step();
+        a = ts.timedStep();
       }
+      tsRuns.push(a);
+      cppRuns.push(b);
+      pairRatios.push(a.ms / b.ms);
       process.stderr.write(
-        `  round ${r + 1}/${o.rounds} ${which.padEnd(3)} ${median(which === 'ts' ? tsRes!.ms : cppRes!.ms).toFixed(1)} ms/step\n`,
+        `  step ${i + 1}/${o.steps}: ts ${a.ms.toFixed(1)} ms, c++ ${b.ms.toFixed(1)} ms\n`,
       );
     }
+  } finally {
+    twin.stop();
   }
+  const tsMs = tsRuns.map((r) => r.ms);
+  const cppMs = cppRuns.map((r) => r.ms);
   const tsMed = median(tsMs);
   const cppMed = median(cppMs);
-  const ratio = tsMed / cppMed;
-  const cpuRatio = median(tsCpu) / median(cppCpu);
+  const ratio = median(pairRatios);
+  const cpuRatio = median(tsRuns.map((r) => r.cpuMs)) / median(cppRuns.map((r) => r.cpuMs));
   const result = {
     config: {
       size: o.size,
@@ -267,25 +281,25 @@ async function main(): Promise<void> {
       threads: getNumThreads(),
       steps: o.steps,
       warmup: o.warmup,
-      rounds: o.rounds,
     },
-    params: tsRes!.params,
+    params: ts.net.numParameters(),
     libtorch: libtorch.version,
     engine: engineInfo().libtorch,
     ts: {
       msPerStep: tsMed,
       min: Math.min(...tsMs),
-      cpuMsPerStep: median(tsCpu),
-      peakRssMiB: tsRes!.peakRssKiB / 1024,
+      cpuMsPerStep: median(tsRuns.map((r) => r.cpuMs)),
+      peakRssMiB: process.resourceUsage().maxRSS / 1024,
       nodeBaselineRssMiB: baseRssKiB / 1024,
     },
     cpp: {
       msPerStep: cppMed,
       min: Math.min(...cppMs),
-      cpuMsPerStep: median(cppCpu),
-      peakRssMiB: cppRss / 1024,
+      cpuMsPerStep: median(cppRuns.map((r) => r.cpuMs)),
+      peakRssMiB: twin.peakRssKiB / 1024,
     },
     ratio,
+    ratioOfMedians: tsMed / cppMed,
     minRatio: Math.min(...tsMs) / Math.min(...cppMs),
     cpuRatio,
     loadAverage: os.loadavg()[0],
@@ -308,10 +322,10 @@ async function main(): Promise<void> {
     `C++ twin   ${f(cppMed)}        ${f(result.cpp.min)}      ${f(result.cpp.cpuMsPerStep)}    ${f(result.cpp.peakRssMiB)}`,
   );
   console.log(
-    `ratio TS / C++ = ${ratio.toFixed(3)} (bar <= 1.10: ${result.pass ? 'PASS' : 'FAIL'}); min-step ratio ${result.minRatio.toFixed(3)}, CPU-time ratio ${cpuRatio.toFixed(3)}`,
+    `ratio TS / C++ = ${ratio.toFixed(3)} (median of ${pairRatios.length} paired steps; bar <= 1.10: ${result.pass ? 'PASS' : 'FAIL'}); ratio of medians ${result.ratioOfMedians.toFixed(3)}, of minima ${result.minRatio.toFixed(3)}, of CPU time ${cpuRatio.toFixed(3)}`,
   );
   console.log(
-    `${tsMs.length} + ${cppMs.length} timed steps; 1-min load average at the end ${result.loadAverage.toFixed(2)} on ${os.availableParallelism()} CPUs${result.loadAverage > os.availableParallelism() ? ' (machine busy: wall times are noisy, prefer the CPU-time ratio)' : ''}`,
+    `${o.warmup} warm-up steps each; 1-min load average at the end ${result.loadAverage.toFixed(2)} on ${os.availableParallelism()} CPUs${result.loadAverage > os.availableParallelism() ? ' (machine busy: wall times are noisy, prefer the CPU-time ratio)' : ''}`,
   );
 }
 

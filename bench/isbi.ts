@@ -22,7 +22,13 @@ import { cudaAvailable, engineInfo, setNumThreads } from '../src/engine';
 import { templateCopy } from '../src/evaluation/baselines';
 import { evaluate, type Evaluation } from '../src/evaluation/evaluate';
 import { table1Markdown } from '../src/evaluation/tables';
-import { PRESETS, applyOverrides, presetConfig, validateConfig, type PresetName } from '../src/methods/cc2d/config';
+import {
+  PRESETS,
+  applyOverrides,
+  presetConfig,
+  validateConfig,
+  type PresetName,
+} from '../src/methods/cc2d/config';
 import { Cc2dPredictor } from '../src/methods/cc2d/predict';
 import { trainCc2d } from '../src/methods/cc2d/train';
 import { datasetRef, oneShotFromDataset, unlabelled } from '../src/runs/oneShot';
@@ -53,7 +59,8 @@ function fail(msg: string): never {
 }
 
 if (a.method !== 'cc2d') fail(`--method ${a.method}: only cc2d is available`);
-if (!(PRESETS as readonly string[]).includes(a.preset!)) fail(`--preset ${a.preset}: expected one of ${PRESETS.join(', ')}`);
+if (!(PRESETS as readonly string[]).includes(a.preset!))
+  fail(`--preset ${a.preset}: expected one of ${PRESETS.join(', ')}`);
 if (!fs.existsSync(a.data!)) fail(`ISBI 2015 data not found at ${a.data} (give --data)`);
 
 const seed = Number(a.seed);
@@ -74,7 +81,10 @@ const runDir = path.resolve(a.out ?? path.join(repo, 'bench', 'out', `isbi-cc2d-
 function oneShotTrainingView(ds: Dataset) {
   const items = ds.split('train').map((it) => (it.id === ISBI2015_TEMPLATE_ID ? it : unlabelled(it)));
   const leaked = items.filter((it) => it.id !== ISBI2015_TEMPLATE_ID && it.landmarks !== null);
-  if (leaked.length) throw new Error(`one-shot protocol violated: labels of ${leaked.map((i) => i.id).join(', ')} reached training`);
+  if (leaked.length)
+    throw new Error(
+      `one-shot protocol violated: labels of ${leaked.map((i) => i.id).join(', ')} reached training`,
+    );
   return oneShotFromDataset(ds, items, ISBI2015_TEMPLATE_ID);
 }
 
@@ -90,7 +100,9 @@ progress.on((e) => {
     lastLine = now;
     const loss = e.loss !== undefined ? ` loss ${e.loss.toFixed(3)}` : '';
     const rate = e.itPerSec > 0 ? ` ${e.itPerSec.toFixed(2)} it/s ETA ${Math.round(e.etaSec)}s` : '';
-    process.stderr.write(`[${((now - t0) / 1000).toFixed(0)}s] ${e.stage} ${e.step}/${e.total}${loss}${rate}${e.message ? ` ${e.message}` : ''}\n`);
+    process.stderr.write(
+      `[${((now - t0) / 1000).toFixed(0)}s] ${e.stage} ${e.step}/${e.total}${loss}${rate}${e.message ? ` ${e.message}` : ''}\n`,
+    );
   }
 });
 
@@ -126,7 +138,13 @@ for (const stage of predictor.hasStage2 ? ([1, 2] as const) : ([1] as const)) {
   );
   stageTimes.push(`predict stage ${stage} ${((performance.now() - ts) / 1000).toFixed(0)}s`);
   await writeLandmarks(path.join(runDir, `test1-stage${stage}.csv`), pred);
-  evals.push(evaluate(pred, gt, { method: `CC2D stage ${stage} (${a.preset}, scratch)`, modelCount: 1, knownImageIds: known }));
+  evals.push(
+    evaluate(pred, gt, {
+      method: `CC2D stage ${stage} (${a.preset}, scratch)`,
+      modelCount: 1,
+      knownImageIds: known,
+    }),
+  );
 }
 predictor.dispose();
 const copyAll = templateCopy(ds, ISBI2015_TEMPLATE_ID, ['test1']);

@@ -40,7 +40,7 @@ export const INVOKE_CHANNELS = {
   setReviewed: 'onemark:review:reviewed',
   importGroundTruth: 'onemark:review:ground-truth',
   evaluate: 'onemark:review:evaluate',
-  exportLandmarks: 'onemark:export',
+  exportLandmarks: 'onemark:export:landmarks',
   listJobs: 'onemark:jobs:list',
 } as const satisfies Record<InvokeMethod, Channel>;
 

@@ -41,7 +41,7 @@ export function createHttpClient(baseUrl: string, token: string, opts: HttpClien
         throw new ApiHttpError('Error', `${method}: the server answered ${res.status} without a reply`, res.status);
       }
       if (!reply.ok) throw new ApiHttpError(reply.error.name, reply.error.message, res.status);
-      return fromWire(reply.value) ?? undefined;
+      return 'value' in reply ? fromWire(reply.value) : undefined;
     };
   }
 
@@ -61,6 +61,8 @@ export function createHttpClient(baseUrl: string, token: string, opts: HttpClien
         // a malformed frame: ignore it rather than break the page
       }
     };
+    // A failed connect is followed by close, which retries; the error itself needs no handling.
+    ws.onerror = () => {};
     ws.onclose = () => {
       socket = null;
       if ([...listeners.values()].some((s) => s.size > 0)) setTimeout(connect, 1000);

@@ -156,7 +156,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     try {
       const impl = opts.api[method as InvokeMethod] as (...a: unknown[]) => Promise<unknown>;
       const value = await impl.apply(opts.api, args);
-      send(res, 200, { ok: true, value: toWire(value ?? null) } satisfies WireReply);
+      // No `value` key for a void answer, so the client returns undefined and not null.
+      send(res, 200, value === undefined ? { ok: true } : ({ ok: true, value: toWire(value) } satisfies WireReply));
     } catch (e) {
       const err = e as Error;
       // Input and project-file errors are the user's to fix: 400; anything else is ours: 500.

@@ -88,7 +88,8 @@ function percentile(sorted: ArrayLike<number>, q: number): number {
 /** Maps any grey image to 8 or 16 bits (min..max) and proposes windows: full range and 1–99 %. */
 export function toDisplayPixels(img: GrayImage, imageId: string, original: { width: number; height: number }): ImagePixels {
   const src = img.data;
-  const deep = !(src instanceof Uint8Array);
+  // 8-bit sources stay 8-bit even after a (float) resize; deeper ones get 16 bits.
+  const deep = img.bitsStored > 8;
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < src.length; i++) {
@@ -99,7 +100,13 @@ export function toDisplayPixels(img: GrayImage, imageId: string, original: { wid
   const maxValue = deep ? 65535 : 255;
   let pixels: Uint8Array | Uint16Array;
   if (!deep) {
-    pixels = src as Uint8Array;
+    if (src instanceof Uint8Array) pixels = src;
+    else {
+      pixels = new Uint8Array(src.length);
+      for (let i = 0; i < src.length; i++) pixels[i] = Math.max(0, Math.min(255, Math.round(src[i])));
+    }
+    min = Math.max(0, Math.round(min));
+    max = Math.min(255, Math.round(max));
   } else {
     const scale = max > min ? maxValue / (max - min) : 0;
     pixels = new Uint16Array(src.length);

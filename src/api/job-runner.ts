@@ -138,7 +138,12 @@ export class JobRunner {
     await writeJsonAtomic(path.join(dir, JOB_FILE), job);
     await writeStatus(dir, 'queued');
     const w = this.track(projectPath, dir, job, 'queued');
-    await this.launch(w, 'starting the engine process');
+    w.busy = true;
+    try {
+      await this.launch(w, 'starting the engine process');
+    } finally {
+      w.busy = false;
+    }
     return this.registry.list().find((j) => j.id === id)!;
   }
 
@@ -155,7 +160,12 @@ export class JobRunner {
       }
       const status = await readStatus(dir);
       const w = this.track(projectPath, dir, job, status?.state ?? 'queued', status?.message);
-      await this.readProgress(w, false);
+      w.busy = true;
+      try {
+        await this.readProgress(w, false);
+      } finally {
+        w.busy = false;
+      }
     }
   }
 
@@ -211,13 +221,14 @@ export class JobRunner {
     this.registry.publish({ type: 'log', jobId: w.id, level: 'info', message });
   }
 
+  /** Starts (or restarts) the engine; the caller holds `w.busy` so no poll sees it half-started. */
   private async launch(w: Watched, why: string): Promise<void> {
     await fs.rm(path.join(w.dir, CANCEL_FILE), { force: true });
     const job: JobFile = { ...w.job, attempts: w.job.attempts + 1 };
     await this.note(w, `${why} (attempt ${job.attempts})`);
     job.pid = this.spawnEngine(w.dir, path.join(w.dir, LOG_FILE));
-    await writeJsonAtomic(path.join(w.dir, JOB_FILE), job);
     w.job = job;
+    await writeJsonAtomic(path.join(w.dir, JOB_FILE), job);
     this.registry.update({ id: w.id, pid: job.pid, attempts: job.attempts });
     if (w.state !== 'running') this.setState(w, 'running');
   }
@@ -244,11 +255,12 @@ export class JobRunner {
 
   private async poll(w: Watched): Promise<void> {
     if (!existsSync(w.dir)) return;
-    await this.readProgress(w, true);
+    // Status first, progress second: the engine writes its last progress line before its final
+    // status, so every line is published before the state that ends the job.
     const status = await readStatus(w.dir);
+    await this.readProgress(w, true);
     if (status && status.state !== w.state && status.state !== 'queued') {
       this.setState(w, status.state, status.message);
-      if (TERMINAL.includes(status.state)) await this.readProgress(w, true);
       return;
     }
     if (TERMINAL.includes(w.state)) return;

@@ -91,7 +91,7 @@ export function fromWire(value: unknown): unknown {
 }
 
 /** What an HTTP API call answers. */
-export type WireReply = { ok: true; value: unknown } | { ok: false; error: { name: string; message: string } };
+export type WireReply = { ok: true; value?: unknown } | { ok: false; error: { name: string; message: string } };
 
 /** Paths of the HTTP transport. */
 export const HTTP_API_PREFIX = '/api/';

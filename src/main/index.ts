@@ -5,6 +5,7 @@
 import { app, BrowserWindow, ipcMain, session } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { addonFileProbe, engineProcessProbe } from '../api/engine-probe';
 import { createApiService } from '../api/service';
 import { appOrigin } from './app-origin';
 import { forwardApiEvents, registerApiHandlers } from './ipc';
@@ -53,6 +54,23 @@ function createWindow(): { win: BrowserWindow; loaded: Promise<void> } {
   return { win, loaded };
 }
 
+/**
+ * How the app learns what the engine can do. From the repository (development) a short-lived
+ * engine process reports libtorch and CUDA; a packaged app only checks the addon is there.
+ * libtorch is never loaded into this process.
+ */
+function enginePresence() {
+  const files = addonFileProbe(
+    addonCandidates({
+      isPackaged: app.isPackaged,
+      resourcesPath: process.resourcesPath,
+      appPath: app.getAppPath(),
+      env: process.env,
+    }),
+  );
+  return app.isPackaged ? files : engineProcessProbe({ fallback: files, repoRoot: app.getAppPath() });
+}
+
 app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, origin));
 
 app.whenReady().then(() => {
@@ -61,12 +79,7 @@ app.whenReady().then(() => {
   const api = createApiService({
     stateDir: app.getPath('userData'),
     app: { name: 'OneMark', version: app.getVersion() },
-    addonCandidates: addonCandidates({
-      isPackaged: app.isPackaged,
-      resourcesPath: process.resourcesPath,
-      appPath: app.getAppPath(),
-      env: process.env,
-    }),
+    engineProbe: enginePresence(),
   });
   registerApiHandlers(ipcMain, api, (event) => !!event.senderFrame && origin.isAppUrl(event.senderFrame.url));
   forwardApiEvents(api, (channel, payload) => {

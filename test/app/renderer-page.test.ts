@@ -47,6 +47,8 @@ const FAKE_API = `
     listProjects: async () => projects,
     openProject: async (p) => ({ ...projects.find((x) => x.path === p), landmarkSet: { name: 'x', landmarks: [] }, images: [], templateImageId: null }),
     onJobEvent: () => () => {},
+    landmarkPresets: async () => ({ isbi2015: { name: 'ISBI 2015 cephalometric (19)', landmarks: [] } }),
+    listJobs: async () => [],
   };
   // Click the first project once the list is there, as a user would.
   const poll = setInterval(() => {
@@ -128,8 +130,10 @@ describe.skipIf(!!skipReason)(
       expect(t).toContain('engine: libtorch 1.13.1 · CPU');
       expect(t).toContain('Cephalometric');
       expect(t).toContain('12 images · 37 landmarks');
-      // The click opened the first project: header and viewer placeholder show it.
-      expect(t).toMatch(/Cephalometric: 400 images, 19 landmarks/);
+      // The click opened the first project: its tabs and the import step show.
+      expect(t).toMatch(/Images Template Training Review Export/);
+      expect(t).toContain('Import images');
+      expect(t).toContain('ISBI 2015 cephalometric (19)');
       expect(dom).not.toContain('role="alert"');
       expect(dom).toMatch(/data-csp-violations=""/);
     }, 60_000);

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { addonFileProbe, engineProcessProbe } from '../../api/engine-probe';
 import { startApiServer, type ApiServer } from '../../api/http-server';
 import { createApiService } from '../../api/service';
 import { CliError } from '../errors';
@@ -38,7 +39,10 @@ export async function serve(o: ServeOptions): Promise<ApiServer> {
   const api = createApiService({
     stateDir: path.resolve(o.state ?? defaultStateDir()),
     app: { name: 'OneMark', version: '0.1.0' },
-    addonCandidates: [path.join(repoRoot, 'native', 'build', 'onemark.node')],
+    engineProbe: engineProcessProbe({
+      fallback: addonFileProbe([process.env.ONEMARK_NATIVE_ADDON ?? path.join(repoRoot, 'native', 'build', 'onemark.node')]),
+      repoRoot,
+    }),
   });
   try {
     return await startApiServer({ api, host: o.host, port, token: o.token, staticDir: rendererDir });

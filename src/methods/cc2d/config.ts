@@ -148,7 +148,10 @@ function base(): Cc2dConfig {
   };
 }
 
-export function presetConfig(name: PresetName, overrides: { seed?: number; device?: string } = {}): Cc2dConfig {
+export function presetConfig(
+  name: PresetName,
+  overrides: { seed?: number; device?: string } = {},
+): Cc2dConfig {
   const c = base();
   c.preset = name;
   if (name === 'quick') {
@@ -171,6 +174,7 @@ export function presetConfig(name: PresetName, overrides: { seed?: number; devic
       net: { width: 0.25, levels: 5, dilated: false },
       iterations: 600,
       batchPseudo: 3,
+      initFromStage1: true,
       lr: 1e-3,
       lrStep: 400,
       lrGamma: 0.1,
@@ -215,8 +219,10 @@ export function validateConfig(c: Cc2dConfig): void {
     throw new Error(`cc2d config (${c.preset}): ${m}`);
   };
   const coarsest = 2 ** s1.net.levels;
-  if (s1.size % coarsest !== 0) bad(`stage1.size ${s1.size} must be a multiple of the coarsest stride ${coarsest}`);
-  if (s1.patch % coarsest !== 0) bad(`stage1.patch ${s1.patch} must be a multiple of the coarsest stride ${coarsest}`);
+  if (s1.size % coarsest !== 0)
+    bad(`stage1.size ${s1.size} must be a multiple of the coarsest stride ${coarsest}`);
+  if (s1.patch % coarsest !== 0)
+    bad(`stage1.patch ${s1.patch} must be a multiple of the coarsest stride ${coarsest}`);
   if (s1.patch > s1.size) bad(`stage1.patch ${s1.patch} exceeds stage1.size ${s1.size}`);
   if (s1.iterations < 0 || c.stage2.iterations < 0) bad('iterations must be >= 0');
   const c2 = 2 ** c.stage2.net.levels;
@@ -246,13 +252,17 @@ export function applyOverrides(c: Cc2dConfig, sets: readonly string[]): Cc2dConf
     }
     let obj: any = c;
     for (const k of keys.slice(0, -1)) {
-      if (obj === null || typeof obj !== 'object' || !(k in obj)) throw new Error(`--set ${s}: unknown setting "${keys.join('.')}"`);
+      if (obj === null || typeof obj !== 'object' || !(k in obj))
+        throw new Error(`--set ${s}: unknown setting "${keys.join('.')}"`);
       obj = obj[k];
     }
     const last = keys[keys.length - 1];
-    if (obj === null || typeof obj !== 'object' || !(last in obj)) throw new Error(`--set ${s}: unknown setting "${keys.join('.')}"`);
+    if (obj === null || typeof obj !== 'object' || !(last in obj))
+      throw new Error(`--set ${s}: unknown setting "${keys.join('.')}"`);
     if (typeof obj[last] !== typeof value && obj[last] !== undefined) {
-      throw new Error(`--set ${s}: "${keys.join('.')}" is a ${typeof obj[last]}, got ${JSON.stringify(value)}`);
+      throw new Error(
+        `--set ${s}: "${keys.join('.')}" is a ${typeof obj[last]}, got ${JSON.stringify(value)}`,
+      );
     }
     obj[last] = value;
     if (keys.join('.') === 'stage1.patch') patchSet = true;

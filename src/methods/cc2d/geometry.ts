@@ -27,7 +27,14 @@ export function toNormalized(v: number, size: number): number {
  * neighbours on each axis (in log space when `log` is true, which is exact for a Gaussian peak).
  * Returns the refined (x, y); the offset is limited to ±0.5 so it never leaves the peak's pixel.
  */
-export function refinePeak(map: ArrayLike<number>, w: number, h: number, x: number, y: number, log = true): Point {
+export function refinePeak(
+  map: ArrayLike<number>,
+  w: number,
+  h: number,
+  x: number,
+  y: number,
+  log = true,
+): Point {
   const at = (xx: number, yy: number) => {
     const v = map[yy * w + xx];
     return log ? Math.log(Math.max(v, 1e-12)) : v;
@@ -45,7 +52,11 @@ export function refinePeak(map: ArrayLike<number>, w: number, h: number, x: numb
 }
 
 /** Index and value of the maximum of `map[offset .. offset+n)`. */
-export function argmax(map: ArrayLike<number>, offset = 0, n = map.length - offset): { index: number; value: number } {
+export function argmax(
+  map: ArrayLike<number>,
+  offset = 0,
+  n = map.length - offset,
+): { index: number; value: number } {
   let best = -Infinity;
   let index = 0;
   for (let i = 0; i < n; i++) {

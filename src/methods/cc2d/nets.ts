@@ -45,7 +45,13 @@ function moduleState(m: UNetVgg): Checkpointable {
 }
 
 function unet(cfg: Cc2dConfig, net: NetConfig, extra: ConstructorParameters<typeof UNetVgg>[0]): UNetVgg {
-  const m = new UNetVgg({ inChannels: 1, width: net.width, levels: net.levels, dilated: net.dilated, ...extra });
+  const m = new UNetVgg({
+    inChannels: 1,
+    width: net.width,
+    levels: net.levels,
+    dilated: net.dilated,
+    ...extra,
+  });
   if (cfg.backboneWeights) loadBackbone(m, cfg.backboneWeights);
   if (cfg.device !== 'cpu') m.to(cfg.device as any);
   return m;
@@ -61,7 +67,8 @@ export function loadBackbone(m: UNetVgg, file: string): { loaded: number } {
   try {
     const { mapped } = fromTorchvisionVgg19Bn(tensors, m.config);
     try {
-      if (mapped.size === 0) throw new Error(`backbone ${file}: no torchvision vgg19_bn "features.*" tensors found`);
+      if (mapped.size === 0)
+        throw new Error(`backbone ${file}: no torchvision vgg19_bn "features.*" tensors found`);
       try {
         m.loadStateDict(mapped, { strict: false });
       } catch (e) {
@@ -77,7 +84,10 @@ export function loadBackbone(m: UNetVgg, file: string): { loaded: number } {
 }
 
 export function buildStage1Net(cfg: Cc2dConfig): EmbeddingNet {
-  const m = unet(cfg, cfg.stage1.net, { embedDim: cfg.stage1.embedDim, outputs: { embeddings: true, dense: null } });
+  const m = unet(cfg, cfg.stage1.net, {
+    embedDim: cfg.stage1.embedDim,
+    outputs: { embeddings: true, dense: null },
+  });
   const st = moduleState(m);
   return {
     module: m,

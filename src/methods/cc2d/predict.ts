@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { Tensor, tidy } from '../../engine';
 import type { AnnotationSet, ImageAnnotation, Point } from '../../data/types';
 import { readRunConfig } from '../../runs/config';
-import { disposeGroups, loadCheckpoint } from '../../runs/checkpoint';
+import { disposeGroups, loadCheckpoint, resumePoint } from '../../runs/checkpoint';
 import { loadSquare, type ImageRef, type SquareImage } from '../../runs/imageStack';
 import { RunLayout } from '../../runs/layout';
 import { BatchPrefetcher } from '../../runs/prefetch';
@@ -30,12 +30,9 @@ export interface PredictOptions {
   progress?: ProgressStream;
 }
 
-function loadModel<N extends { loadState(s: { tensors: Record<string, Tensor> }): void; train(on: boolean): void }>(
-  layout: RunLayout,
-  stage: string,
-  net: N,
-): N {
-  const file = layout.finalCheckpoint(stage);
+function loadModel<
+  N extends { loadState(s: { tensors: Record<string, Tensor> }): void; train(on: boolean): void },
+>(layout: RunLayout, stage: string, net: N, file = layout.finalCheckpoint(stage)): N {
   const ck = loadCheckpoint(file);
   try {
     if (!ck.groups.model) throw new Error(`checkpoint ${file}: no model tensors`);
@@ -57,25 +54,37 @@ export class Cc2dPredictor {
     private readonly net2: DenseNet | null,
   ) {}
 
-  /** Loads a run; `device` overrides the device the run trained on. */
-  static load(runDir: string, opts: { device?: string } = {}): Cc2dPredictor {
+  /**
+   * Loads a run; `device` overrides the device the run trained on. `unfinished`: use the newest
+   * stage-1 checkpoint when stage 1 has not finished (to look at a run while it trains).
+   */
+  static load(runDir: string, opts: { device?: string; unfinished?: boolean } = {}): Cc2dPredictor {
     const layout = new RunLayout(runDir);
     const run = readRunConfig<Cc2dConfig>(layout);
     if (run.method !== 'cc2d') throw new Error(`run ${runDir} is a "${run.method}" run, not cc2d`);
     // The trained weights replace any backbone init: do not read the backbone file again.
-    const config: Cc2dConfig = { ...run.method_config, device: opts.device ?? run.method_config.device, backboneWeights: undefined };
-    if (!layout.hasFinal(STAGE1)) {
-      throw new Error(`run ${runDir}: stage 1 has not finished (no ${layout.finalCheckpoint(STAGE1)}); resume training first`);
+    const config: Cc2dConfig = {
+      ...run.method_config,
+      device: opts.device ?? run.method_config.device,
+      backboneWeights: undefined,
+    };
+    const stage1File = opts.unfinished ? resumePoint(layout, STAGE1) : layout.finalCheckpoint(STAGE1);
+    if (!stage1File || !fs.existsSync(stage1File)) {
+      throw new Error(
+        `run ${runDir}: stage 1 has not finished (no ${layout.finalCheckpoint(STAGE1)}); resume training first`,
+      );
     }
     const { rec, image } = loadTemplate(runDir);
-    const net1 = loadModel(layout, STAGE1, buildStage1Net(config));
+    const net1 = loadModel(layout, STAGE1, buildStage1Net(config), stage1File);
     const S1 = config.stage1.size;
     const pts = rec.landmarks.map((p) => (p ? toGrid(p, rec.width, rec.height, S1) : { x: 0, y: 0 }));
     const img = config.device === 'cpu' ? image : image.to(config.device as any);
     const templ = templateEmbeddings((x) => net1.embed(x), img, pts);
     if (img !== image) img.dispose();
     image.dispose();
-    const net2 = layout.hasFinal(STAGE2) ? loadModel(layout, STAGE2, buildStage2Net(config, rec.landmarks.length)) : null;
+    const net2 = layout.hasFinal(STAGE2)
+      ? loadModel(layout, STAGE2, buildStage2Net(config, rec.landmarks.length))
+      : null;
     return new Cc2dPredictor(runDir, config, rec, net1, templ, net2);
   }
 
@@ -86,17 +95,23 @@ export class Cc2dPredictor {
   /** Predicts landmarks on `images`; loads the next batch while the current one runs. */
   async predict(images: readonly ImageRef[], opts: PredictOptions = {}): Promise<AnnotationSet> {
     const stage: PredictStage = opts.stage ?? (this.net2 ? 2 : 1);
-    if (stage === 2 && !this.net2) throw new Error(`run ${this.runDir}: stage 2 has not finished; predict with stage 1`);
+    if (stage === 2 && !this.net2)
+      throw new Error(`run ${this.runDir}: stage 2 has not finished; predict with stage 1`);
     const batch = opts.batch ?? 4;
     const S1 = this.config.stage1.size;
     const S2 = this.config.stage2.size;
     const nBatches = Math.ceil(images.length / batch);
-    const loader = new BatchPrefetcher(async (k) => {
-      const refs = images.slice(k * batch, (k + 1) * batch);
-      const s1 = await Promise.all(refs.map((r) => loadSquare(r, S1)));
-      const s2 = stage === 2 ? (S2 === S1 ? s1 : await Promise.all(refs.map((r) => loadSquare(r, S2)))) : null;
-      return { s1, s2 };
-    }, 0, nBatches);
+    const loader = new BatchPrefetcher(
+      async (k) => {
+        const refs = images.slice(k * batch, (k + 1) * batch);
+        const s1 = await Promise.all(refs.map((r) => loadSquare(r, S1)));
+        const s2 =
+          stage === 2 ? (S2 === S1 ? s1 : await Promise.all(refs.map((r) => loadSquare(r, S2)))) : null;
+        return { s1, s2 };
+      },
+      0,
+      nBatches,
+    );
     const meter = new StageMeter(opts.progress, 'predict', images.length);
     const out: ImageAnnotation[] = [];
     const missing = this.template.landmarks.map((p) => p === null);

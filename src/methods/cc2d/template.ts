@@ -27,7 +27,8 @@ export async function saveTemplate(root: string, rec: TemplateRecord, image: Ten
 
 export function loadTemplate(root: string): { rec: TemplateRecord; image: Tensor } {
   const file = path.join(root, 'template.json');
-  if (!fs.existsSync(file)) throw new Error(`run ${root}: no template.json (training did not get past its start)`);
+  if (!fs.existsSync(file))
+    throw new Error(`run ${root}: no template.json (training did not get past its start)`);
   const rec = JSON.parse(fs.readFileSync(file, 'utf8')) as TemplateRecord;
   const { tensors } = loadSafetensors(path.join(root, TEMPLATE_IMAGE));
   const image = tensors.get('image');

@@ -55,13 +55,17 @@ export interface Cc2dTrainResult {
 function prepareRun(input: Cc2dTrainInput, layout: RunLayout): Cc2dConfig {
   const exists = fs.existsSync(layout.config);
   if (exists && !input.resume) {
-    throw new Error(`run ${layout.root} already exists; pass --resume to continue it or choose another --out`);
+    throw new Error(
+      `run ${layout.root} already exists; pass --resume to continue it or choose another --out`,
+    );
   }
   if (exists) {
     const saved = readRunConfig<Cc2dConfig>(layout);
     if (saved.method !== 'cc2d') throw new Error(`run ${layout.root} is a "${saved.method}" run, not cc2d`);
     if (saved.data.templateId !== input.templateId) {
-      throw new Error(`run ${layout.root} was trained with template ${saved.data.templateId}, not ${input.templateId}`);
+      throw new Error(
+        `run ${layout.root} was trained with template ${saved.data.templateId}, not ${input.templateId}`,
+      );
     }
     return saved.method_config;
   }
@@ -87,7 +91,12 @@ function prepareRun(input: Cc2dTrainInput, layout: RunLayout): Cc2dConfig {
   return input.config;
 }
 
-async function cacheStack(refs: ImageRef[], size: number, c: Cc2dConfig, progress?: ProgressStream): Promise<ImageStack> {
+async function cacheStack(
+  refs: ImageRef[],
+  size: number,
+  c: Cc2dConfig,
+  progress?: ProgressStream,
+): Promise<ImageStack> {
   const meter = new StageMeter(progress, `cache ${size}px`, refs.length);
   return buildStack(refs, size, { device: c.device as any, onProgress: (done) => meter.tick(done) });
 }
@@ -100,12 +109,16 @@ export async function trainCc2d(input: Cc2dTrainInput): Promise<Cc2dTrainResult>
   const appendEvent = (e: unknown) => fs.appendFileSync(layout.events, JSON.stringify(e) + '\n');
   const off = progress.on((e) => {
     // Keep the log small: notes, and every 10th step of a stage.
-    if (e.message || e.step % 10 === 0 || e.step === e.total) appendEvent({ t: new Date().toISOString(), ...e });
+    if (e.message || e.step % 10 === 0 || e.step === e.total)
+      appendEvent({ t: new Date().toISOString(), ...e });
   });
   const tIndex = input.images.findIndex((r) => r.id === input.templateId);
-  if (tIndex < 0) throw new Error(`template ${input.templateId} is not among the ${input.images.length} training images`);
+  if (tIndex < 0)
+    throw new Error(`template ${input.templateId} is not among the ${input.images.length} training images`);
   if (input.templateLandmarks.length !== input.landmarkSet.landmarks.length) {
-    throw new Error(`template has ${input.templateLandmarks.length} landmarks, the landmark set ${input.landmarkSet.landmarks.length}`);
+    throw new Error(
+      `template has ${input.templateLandmarks.length} landmarks, the landmark set ${input.landmarkSet.landmarks.length}`,
+    );
   }
   const stacks: ImageStack[] = [];
   try {
@@ -145,7 +158,9 @@ export async function trainCc2d(input: Cc2dTrainInput): Promise<Cc2dTrainResult>
     if (fs.existsSync(plFile)) {
       pseudo = loadPseudoLabels(plFile);
     } else {
-      const gridPts = input.templateLandmarks.map((p) => (p ? toGrid(p, tSize.width, tSize.height, s1.size) : { x: 0, y: 0 }));
+      const gridPts = input.templateLandmarks.map((p) =>
+        p ? toGrid(p, tSize.width, tSize.height, s1.size) : { x: 0, y: 0 },
+      );
       const templ: Tensor[] = templateEmbeddings((x) => st1.net.embed(x), templateImage, gridPts);
       pseudo = predictTrainingSet(
         st1.net,
@@ -156,6 +171,13 @@ export async function trainCc2d(input: Cc2dTrainInput): Promise<Cc2dTrainResult>
       );
       for (const t of templ) t.dispose();
       savePseudoLabels(plFile, pseudo);
+    }
+    // Stage 2 may start from stage 1's encoder and decoder (same shapes only): its features
+    // already tell landmarks apart, so the heatmap head has less to learn.
+    let init: Map<string, Tensor> | undefined;
+    if (config.stage2.enabled && config.stage2.initFromStage1) {
+      init = new Map();
+      for (const [k, t] of st1.net.module.stateDict()) if (!k.startsWith('heads.')) init.set(k, t.clone());
     }
     st1.net.dispose();
     templateImage.dispose();
@@ -177,7 +199,9 @@ export async function trainCc2d(input: Cc2dTrainInput): Promise<Cc2dTrainResult>
         progress,
         signal: input.signal,
         stopAfter: input.stopAfter?.stage2,
+        init,
       });
+      if (init) for (const t of init.values()) t.dispose();
       st2.net.dispose();
       stage2 = st2.result;
     }

@@ -17,7 +17,7 @@ import { voteLandmarks } from '../cc2d/stage2/infer';
 import { loadTemplate, type TemplateRecord } from '../cc2d/template';
 import type { DenseConfig } from './config';
 import { buildDenseNet, type DenseLandmarkNet } from './nets';
-import { partLandmarks, stageName } from './train';
+import { denseStageOf, partLandmarks, stageName } from './train';
 
 export interface DensePrediction {
   /** Per image: grid points and confidences for all N landmarks, plus the square images used. */
@@ -63,7 +63,7 @@ export class DensePredictor {
     image.dispose();
     const n = rec.landmarks.length;
     // C-F2's coarse model is trained as an adapter stage inside the f2 run.
-    const method = config.method === 'f2' ? 'adapter' : config.method;
+    const method = denseStageOf(config.method);
     const nets = finishedParts(layout, method, n).map(({ stage, landmarks }) => {
       const net = buildDenseNet(config.dense.net, landmarks.length, config.device);
       const ck = loadCheckpoint(layout.finalCheckpoint(stage), config.device as any);

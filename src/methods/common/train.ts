@@ -77,8 +77,14 @@ export interface DenseTrainResult {
   trainSeconds: number;
 }
 
+/** The dense stage's folder: the method's name (C-F2's coarse stage is its C-Adapter, 'adapter'). */
 export function stageName(method: string, part?: Part): string {
-  return part && part.count > 1 ? `${method}-part-${part.index + 1}-of-${part.count}` : method;
+  const base = denseStageOf(method);
+  return part && part.count > 1 ? `${base}-part-${part.index + 1}-of-${part.count}` : base;
+}
+
+export function denseStageOf(method: string): string {
+  return method === 'f2' ? 'adapter' : method;
 }
 
 export function partLandmarks(n: number, part?: Part): number[] {

@@ -43,6 +43,7 @@ export function getApi(): OneMarkApi {
     return httpApi;
   }
   throw new Error(
-    'OneMark API unavailable: open this page from the OneMark app, or with the URL `onemark serve` prints (it carries the access token)',
+    'OneMark API unavailable: this page must run inside the OneMark app (window.onemark is missing) ' +
+      'or be opened with the URL `onemark serve` prints (it carries the access token)',
   );
 }

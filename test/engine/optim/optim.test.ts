@@ -231,6 +231,7 @@ describe('resume', () => {
         expect(meta.step).toBe(3);
         expect(meta.seed).toBe(1);
         expect(meta.device).toBe('cpu');
+        expect(Date.parse(meta.createdAt)).toBeGreaterThan(Date.parse('2020-01-01'));
         expect(typeof meta.engine.libtorch).toBe('string');
         train(b, optB, sB, 3, 6);
         expect([...a.stateDict().keys()]).toEqual([...b.stateDict().keys()]);

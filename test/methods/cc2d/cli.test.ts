@@ -47,7 +47,22 @@ describe('onemark train / predict (cc2d)', () => {
       images: [{ imageId: set.ids[0], landmarks: set.landmarks[0].map((p, j) => ({ id: j + 1, point: p })) }],
     });
     const runDir = path.join(tmp, 'run');
-    const args = ['train', '--images', imgDir, '--template', set.ids[0], '--landmarks', lmFile, '--preset', 'tiny', '--out', runDir, '--threads', '1', '--quiet'];
+    const args = [
+      'train',
+      '--images',
+      imgDir,
+      '--template',
+      set.ids[0],
+      '--landmarks',
+      lmFile,
+      '--preset',
+      'tiny',
+      '--out',
+      runDir,
+      '--threads',
+      '1',
+      '--quiet',
+    ];
     const t = await run(...args, '--stage1-iterations', '3', '--stage2-iterations', '3');
     expect(t.err).toBe('');
     expect(t.code).toBe(0);
@@ -63,7 +78,20 @@ describe('onemark train / predict (cc2d)', () => {
     expect(resumed.code).toBe(0);
 
     const pred = path.join(tmp, 'pred.csv');
-    const p = await run('predict', '--run', runDir, '--images', imgDir, '--out', pred, '--threads', '1', '--quiet', '--stage', '1');
+    const p = await run(
+      'predict',
+      '--run',
+      runDir,
+      '--images',
+      imgDir,
+      '--out',
+      pred,
+      '--threads',
+      '1',
+      '--quiet',
+      '--stage',
+      '1',
+    );
     expect(p.err).toBe('');
     expect(p.code).toBe(0);
     const lines = fs.readFileSync(pred, 'utf8').trim().split('\n');

@@ -30,7 +30,8 @@ describe('refinePeak', () => {
     const cx = 5.3;
     const cy = 4.8;
     const m = new Float32Array(w * w);
-    for (let y = 0; y < w; y++) for (let x = 0; x < w; x++) m[y * w + x] = Math.exp(-((x - cx) ** 2 + (y - cy) ** 2) / 4);
+    for (let y = 0; y < w; y++)
+      for (let x = 0; x < w; x++) m[y * w + x] = Math.exp(-((x - cx) ** 2 + (y - cy) ** 2) / 4);
     const p = refinePeak(m, w, w, 5, 5);
     expect(p.x).toBeCloseTo(cx, 3);
     expect(p.y).toBeCloseTo(cy, 3);

@@ -33,7 +33,11 @@ function texture(size: number, seed: number): Float32Array {
         const j = Math.floor(gy);
         const fx = gx - i;
         const fy = gy - j;
-        const v = g[j * n + i] * (1 - fx) * (1 - fy) + g[j * n + i + 1] * fx * (1 - fy) + g[(j + 1) * n + i] * (1 - fx) * fy + g[(j + 1) * n + i + 1] * fx * fy;
+        const v =
+          g[j * n + i] * (1 - fx) * (1 - fy) +
+          g[j * n + i + 1] * fx * (1 - fy) +
+          g[(j + 1) * n + i] * (1 - fx) * fy +
+          g[(j + 1) * n + i + 1] * fx * fy;
         d[y * size + x] += v / 4;
       }
   }
@@ -44,7 +48,8 @@ function texture(size: number, seed: number): Float32Array {
 function shifted(src: Float32Array, size: number, dx: number, dy: number): Float32Array {
   const out = new Float32Array(size * size);
   const c = (v: number) => Math.max(0, Math.min(size - 1, v));
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) out[y * size + x] = src[c(y - dy) * size + c(x - dx)];
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++) out[y * size + x] = src[c(y - dy) * size + c(x - dx)];
   return out;
 }
 

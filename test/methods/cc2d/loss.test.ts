@@ -56,7 +56,21 @@ describe('cascadeLoss', () => {
     const [gi, gp] = tidy(() => {
       const img = Tensor.randn([2, 8, 8, 8], { requiresGrad: true });
       const pat = Tensor.randn([2, 8, 4, 4], { requiresGrad: true });
-      const { total } = cascadeLoss([img], [pat], [2], [{ x: 3, y: 4 }, { x: 5, y: 2 }], [{ x: 9, y: 7 }, { x: 1, y: 12 }], 8, shape);
+      const { total } = cascadeLoss(
+        [img],
+        [pat],
+        [2],
+        [
+          { x: 3, y: 4 },
+          { x: 5, y: 2 },
+        ],
+        [
+          { x: 9, y: 7 },
+          { x: 1, y: 12 },
+        ],
+        8,
+        shape,
+      );
       total.backward();
       return [img.grad!.abs().sum().item(), pat.grad!.abs().sum().item()];
     });

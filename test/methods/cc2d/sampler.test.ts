@@ -1,12 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { Tensor, seed, tidy } from '../../../src/engine';
 import { presetConfig } from '../../../src/methods/cc2d/config';
-import { cutPatches, drawIndices, drawPatchParams, patchPoints, patchToImage } from '../../../src/methods/cc2d/stage1/sampler';
+import {
+  cutPatches,
+  drawIndices,
+  drawPatchParams,
+  patchPoints,
+  patchToImage,
+} from '../../../src/methods/cc2d/stage1/sampler';
 
 /** A size×size image with one Gaussian dot at (x, y). */
 function dotImage(size: number, x: number, y: number, sigma = 1.2): Float32Array {
   const d = new Float32Array(size * size);
-  for (let j = 0; j < size; j++) for (let i = 0; i < size; i++) d[j * size + i] = Math.exp(-((i - x) ** 2 + (j - y) ** 2) / (2 * sigma * sigma));
+  for (let j = 0; j < size; j++)
+    for (let i = 0; i < size; i++)
+      d[j * size + i] = Math.exp(-((i - x) ** 2 + (j - y) ** 2) / (2 * sigma * sigma));
   return d;
 }
 
@@ -23,7 +31,14 @@ function argmax2d(a: Float32Array, w: number): { x: number; y: number } {
 }
 
 describe('stage-1 patch sampling', () => {
-  const cfg = { ...presetConfig('tiny').stage1, size: 96, patch: 48, rotationDeg: 20, brightness: 0, contrast: 0 };
+  const cfg = {
+    ...presetConfig('tiny').stage1,
+    size: 96,
+    patch: 48,
+    rotationDeg: 20,
+    brightness: 0,
+    contrast: 0,
+  };
 
   it('keeps the tracked point on the same pixel content under rotation', () => {
     seed(11);

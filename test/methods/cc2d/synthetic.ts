@@ -102,7 +102,10 @@ export function syntheticSet(
   for (let i = 0; i < n; i++) {
     const ms = opts.maxShift ?? 0.08;
     const sc = opts.maxScale ?? 0.05;
-    const t = i === 0 ? { dx: 0, dy: 0, scale: 1 } : { dx: (2 * rnd() - 1) * ms, dy: (2 * rnd() - 1) * ms, scale: 1 + (2 * rnd() - 1) * sc };
+    const t =
+      i === 0
+        ? { dx: 0, dy: 0, scale: 1 }
+        : { dx: (2 * rnd() - 1) * ms, dy: (2 * rnd() - 1) * ms, scale: 1 + (2 * rnd() - 1) * sc };
     const r = renderPattern(pattern, size, size, t, opts.noise ?? 0.02, seed + i);
     images.push(r.image);
     landmarks.push(lm.map(r.toPixel));

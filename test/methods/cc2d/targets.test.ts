@@ -28,7 +28,8 @@ describe('stage-2 targets', () => {
     const p = { x: 40, y: 22 };
     const a = { angle: 0.2, scale: 1.1, tx: 0.05, ty: -0.08, gain: 1, bias: 0 };
     const img = new Float32Array(S * S);
-    for (let j = 0; j < S; j++) for (let i = 0; i < S; i++) img[j * S + i] = Math.exp(-((i - p.x) ** 2 + (j - p.y) ** 2) / 3);
+    for (let j = 0; j < S; j++)
+      for (let i = 0; i < S; i++) img[j * S + i] = Math.exp(-((i - p.x) ** 2 + (j - p.y) ** 2) / 3);
     const out = tidy(() => applyAugment(Tensor.from(img, [1, 1, S, S]), [a]).toFloat32Array());
     let best = -1;
     let k = 0;

@@ -50,7 +50,10 @@ export function cascadeMaps(net: EmbeddingFn, templ: Tensor[], images: Tensor): 
         const fm = F.normalize(m, { p: 2, dim: 1, eps: 1e-8 }).reshape([B, C, h * w]);
         const t = F.normalize(templ[i], { p: 2, dim: 1, eps: 1e-8 }).reshape([1, N, C]).expand([B, N, C]);
         const sim = t.bmm(fm).reshape([B, N, h, w]).clamp(0, 1);
-        const up = h === S && w === S2 ? sim : F.interpolate(sim, { size: [S, S2], mode: 'bilinear', alignCorners: false });
+        const up =
+          h === S && w === S2
+            ? sim
+            : F.interpolate(sim, { size: [S, S2], mode: 'bilinear', alignCorners: false });
         prod = prod === null ? up : prod.mul(up);
       }
       return prod as Tensor;

@@ -40,7 +40,13 @@ export interface ScaleProblem {
  * Targets, windows and margins for points given in feature-grid coordinates on an H×W map.
  * `whole` selects the full map (coarsest scale) instead of a window.
  */
-export function scaleProblem(points: Point[], H: number, W: number, whole: boolean, shape: LossShape): ScaleProblem {
+export function scaleProblem(
+  points: Point[],
+  H: number,
+  W: number,
+  whole: boolean,
+  shape: LossShape,
+): ScaleProblem {
   const B = points.length;
   const wh = whole ? H : Math.min(2 * shape.window + 1, H);
   const ww = whole ? W : Math.min(2 * shape.window + 1, W);
@@ -115,7 +121,12 @@ export function embeddingsAt(map: Tensor, points: Point[], size: number, k = 1):
   });
   const grid = Tensor.from(g, [B, k, 1, 2], { device: map.device, dtype: map.dtype });
   const out = F.gridSample(map, grid, { mode: 'bilinear', paddingMode: 'border', alignCorners: false }); // (B, C, k, 1)
-  return k === 1 ? out.reshape([B, C]) : out.reshape([B, C, k]).permute([0, 2, 1]).reshape([B * k, C]);
+  return k === 1
+    ? out.reshape([B, C])
+    : out
+        .reshape([B, C, k])
+        .permute([0, 2, 1])
+        .reshape([B * k, C]);
 }
 
 /** Soft-target cross-entropy of one scale: mean over the batch. */

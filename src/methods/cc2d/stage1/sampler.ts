@@ -124,7 +124,11 @@ export function cutPatches(images: Tensor, params: PatchParams[], size: number, 
  * `k` points of one patch (its drawn point first), each inside the image after the transform.
  * Extra points share the patch's forward pass: more supervision per pass at a tiny cost.
  */
-export function patchPoints(p: PatchParams, cfg: Stage1Config, k: number): { patch: Point[]; image: Point[] } {
+export function patchPoints(
+  p: PatchParams,
+  cfg: Stage1Config,
+  k: number,
+): { patch: Point[]; image: Point[] } {
   const P = cfg.patch;
   const S = cfg.size;
   const patch: Point[] = [{ x: p.u, y: p.v }];

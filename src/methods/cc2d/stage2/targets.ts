@@ -17,7 +17,12 @@ export interface Stage2Targets {
 }
 
 /** `points[b][n]` in grid pixels; `null` (missing landmark) gives an empty disk. */
-export function buildTargets(points: (Point | null)[][], size: number, radius: number, device = 'cpu'): Stage2Targets {
+export function buildTargets(
+  points: (Point | null)[][],
+  size: number,
+  radius: number,
+  device = 'cpu',
+): Stage2Targets {
   const B = points.length;
   const N = points[0]?.length ?? 0;
   const lx = new Float32Array(B * N);
@@ -38,7 +43,11 @@ export function buildTargets(points: (Point | null)[][], size: number, radius: n
   const ty = Tensor.from(ly, [B, N, 1, 1], { device: dev });
   const dx = tx.sub(X).expand([B, N, size, size]);
   const dy = ty.sub(Y).expand([B, N, size, size]);
-  const mask = dx.mul(dx).add(dy.mul(dy)).le(radius * radius).float();
+  const mask = dx
+    .mul(dx)
+    .add(dy.mul(dy))
+    .le(radius * radius)
+    .float();
   return { mask, offX: dx.div(radius).mul(mask), offY: dy.div(radius).mul(mask) };
 }
 
@@ -101,7 +110,11 @@ export function augmentPoint(a: Augment, p: Point, size: number): Point {
 /** Warps images (B,1,S,S) by per-image augmentations on the device. */
 export function applyAugment(images: Tensor, augs: Augment[]): Tensor {
   const B = augs.length;
-  if (augs.every((a) => a.angle === 0 && a.scale === 1 && a.tx === 0 && a.ty === 0 && a.gain === 1 && a.bias === 0)) {
+  if (
+    augs.every(
+      (a) => a.angle === 0 && a.scale === 1 && a.tx === 0 && a.ty === 0 && a.gain === 1 && a.bias === 0,
+    )
+  ) {
     return images;
   }
   const [, C, H, W] = images.shape;

@@ -29,6 +29,11 @@ export interface Stage2TrainOptions {
   signal?: AbortSignal;
   onLive?: (step: number, live: number) => void;
   stopAfter?: number;
+  /**
+   * Initial weights by name (e.g. stage 1's encoder and decoder when the shapes match); names the
+   * stage-2 network lacks, or whose shapes differ, are skipped. A checkpoint of stage 2 wins.
+   */
+  init?: Map<string, Tensor>;
 }
 
 export function stage2Radius(cfg: Cc2dConfig): number {
@@ -41,6 +46,7 @@ export async function trainStage2(o: Stage2TrainOptions): Promise<{ net: DenseNe
   // Weights are initialised from the run's seed: the same config gives the same network.
   seedStep(o.config.seed, `${STAGE2}-init`, 0);
   const net = buildStage2Net(o.config, n);
+  if (o.init) initFrom(net.module, o.init);
   const opt = makeAdam(net, c.lr, c.weightDecay);
   const R = stage2Radius(o.config);
   const M = o.stack.shape[0];
@@ -96,4 +102,23 @@ export async function trainStage2(o: Stage2TrainOptions): Promise<{ net: DenseNe
   }
   net.train(false);
   return { net, result };
+}
+
+/** Copies the tensors of `init` whose names and shapes match into `m`; returns how many. */
+export function initFrom(
+  m: {
+    stateDict(): Map<string, Tensor>;
+    loadStateDict(sd: Map<string, Tensor>, o: { strict: boolean }): unknown;
+  },
+  init: Map<string, Tensor>,
+): number {
+  const own = m.stateDict();
+  const take = new Map<string, Tensor>();
+  for (const [k, t] of init) {
+    const mine = own.get(k);
+    if (mine && mine.shape.length === t.shape.length && mine.shape.every((d, i) => d === t.shape[i]))
+      take.set(k, t);
+  }
+  m.loadStateDict(take, { strict: false });
+  return take.size;
 }

@@ -1,0 +1,16 @@
+import { openIsbi2015 } from './src/data/datasets/isbi2015';
+import { evaluate } from './src/evaluation/evaluate';
+import { Cc2dPredictor } from './src/methods/cc2d/predict';
+import { datasetRef } from './src/runs/oneShot';
+import { setNumThreads } from './src/engine';
+import { resumePoint } from './src/runs/checkpoint';
+import { RunLayout } from './src/runs/layout';
+setNumThreads(1);
+const [run, n] = [process.argv[2], Number(process.argv[3] ?? 20)];
+const ds = await openIsbi2015('../shared/isbi2015');
+const test = ds.split('test1').slice(0, n);
+const p = Cc2dPredictor.load(run, { unfinished: true });
+const pred = await p.predict(test.map((it) => datasetRef(ds, it)), { stage: 1 });
+const gtAll = ds.groundTruth('test1'); const ids = new Set(test.map((t) => t.id));
+const e = evaluate(pred, { ...gtAll, images: gtAll.images.filter((i) => ids.has(i.imageId)) }, { knownImageIds: ds.items.map((i) => i.id) });
+console.log(resumePoint(new RunLayout(run), 'stage1'), `first ${n}: MRE ${e.metrics.overall.mean.toFixed(2)} mm, SDR2 ${(100*e.metrics.overall.sdr[0].rate).toFixed(1)}%`);

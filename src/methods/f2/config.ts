@@ -1,0 +1,67 @@
+/**
+ * C-F2 (METHODS §6): C-Adapter's coarse landmark, then a fine stage at (near) original resolution
+ * on a crop around it. The fine stage's encoder is frozen: CC2D's stage-1 network run on the
+ * high-resolution crop (our own, no labels), or a DINO ViT-S/8 from user-supplied weights. A small
+ * decoder on top is trained on template crops only (shifted by up to ±maxShift), so that the cosine
+ * similarity of the template landmark's feature with the crop's features is a Gaussian at the
+ * landmark (FM-OSD's loss). Inference: top-k candidates, each checked by matching back to the template.
+ */
+import type { PresetName } from '../cc2d/config';
+import { densePreset, type DenseConfig } from '../common/config';
+
+export interface FineConfig {
+  /** Crop side in crop pixels (FM-OSD: 224). */
+  crop: number;
+  /** Original pixels per crop pixel (1 = original resolution). */
+  scale: number;
+  encoder: 'stage1' | 'vit';
+  /** ViT: safetensors file with DINO ViT-S/8 weights (required for encoder 'vit'), the block read and the patch stride. */
+  vit: { weights?: string; layer: number; stride: number };
+  /** Output feature channels of the decoder. */
+  features: number;
+  iterations: number;
+  /** Template crops per step. */
+  batch: number;
+  lr: number;
+  /** Training crops are shifted by up to ±maxShift crop pixels (FM-OSD: ±50 px). */
+  maxShift: number;
+  /** Rotation (degrees) and intensity jitter of training crops. */
+  rotationDeg: number;
+  brightness: number;
+  contrast: number;
+  /** 'ce' (softmax cross-entropy to the Gaussian, default) or FM-OSD's 'mse' (see fineLoss). */
+  loss: 'ce' | 'mse';
+  /** Gaussian target sigma, crop pixels (FM-OSD: 2). */
+  sigma: number;
+  /** The fine point stays within maxMove crop pixels of the coarse one, on each axis (≤ (crop−1)/2). */
+  maxMove: number;
+  /** Candidates checked by matching back to the template (FM-OSD: 3), and the back-match tolerance (crop px). */
+  topK: number;
+  matchTolerance: number;
+}
+
+export interface F2Config extends DenseConfig {
+  method: 'f2';
+  fine: FineConfig;
+}
+
+export function f2Preset(name: PresetName, overrides: { seed?: number; device?: string } = {}): F2Config {
+  const base = densePreset('f2', name, overrides);
+  const fine: FineConfig =
+    name === 'full'
+      ? { crop: 224, scale: 1, encoder: 'stage1', vit: { layer: 8, stride: 4 }, features: 64, iterations: 3000, batch: 8, lr: 1e-3, maxShift: 50, rotationDeg: 5, brightness: 0.1, contrast: 0.15, loss: 'ce', sigma: 2, maxMove: 50, topK: 3, matchTolerance: 4 }
+      : name === 'quick'
+        ? { crop: 96, scale: 2, encoder: 'stage1', vit: { layer: 8, stride: 4 }, features: 32, iterations: 200, batch: 4, lr: 1e-3, maxShift: 20, rotationDeg: 5, brightness: 0.1, contrast: 0.15, loss: 'ce', sigma: 2, maxMove: 20, topK: 3, matchTolerance: 3 }
+        : { crop: 32, scale: 1, encoder: 'stage1', vit: { layer: 8, stride: 4 }, features: 16, iterations: 60, batch: 4, lr: 2e-3, maxShift: 6, rotationDeg: 0, brightness: 0.05, contrast: 0.05, loss: 'ce', sigma: 1.5, maxMove: 6, topK: 3, matchTolerance: 3 };
+  return { ...base, method: 'f2', fine };
+}
+
+export function validateFine(f: FineConfig): void {
+  const bad = (m: string) => {
+    throw new Error(`f2 config: fine.${m}`);
+  };
+  if (!(f.crop >= 8) || f.crop % 4 !== 0) bad(`crop ${f.crop} must be a multiple of 4, >= 8`);
+  if (!(f.scale > 0)) bad(`scale must be > 0`);
+  if (!(f.maxMove >= 0) || f.maxMove > (f.crop - 1) / 2) bad(`maxMove ${f.maxMove} must be within the crop's half side ${(f.crop - 1) / 2}`);
+  if (f.encoder === 'vit' && !f.vit.weights) bad('vit.weights: the ViT encoder needs a safetensors file (DINO ViT-S/8)');
+}

@@ -1,0 +1,213 @@
+/**
+ * C-F2 prediction: C-Adapter's coarse point per landmark, then on a crop around it (original
+ * resolution × fine.scale) the fine decoder's features are compared with the template landmark's
+ * feature. The top-k peaks of that similarity are candidates; a candidate is accepted when its own
+ * feature's best match in the template's crop falls within matchTolerance of the template landmark
+ * (FM-OSD's two-way check); else the coarse point stays. The fine point is clamped to maxMove crop
+ * pixels from the coarse point on each axis, so it can never leave its crop.
+ */
+import { Tensor, noGrad, tidy } from '../../engine';
+import { loadSafetensors } from '../../engine/io/safetensors';
+import type { AnnotationSet, ImageAnnotation, Point } from '../../data/types';
+import { disposeGroups, loadCheckpoint } from '../../runs/checkpoint';
+import { loadSquare, type ImageRef } from '../../runs/imageStack';
+import { RunLayout } from '../../runs/layout';
+import { StageMeter, type ProgressStream } from '../../runs/progress';
+import { fromGrid } from '../cc2d/geometry';
+import { DensePredictor, round3 } from '../common/predict';
+import type { F2Config } from './config';
+import { cutCrops, fromCrop, loadOriginal, toCrop, type CropSpec } from './crops';
+import { FineDecoder } from './decoder';
+import { FINE, TEMPLATE_CROPS, buildFineEncoder, featuresAt, fineFeatures } from './train';
+import type { FineEncoder } from './encoder';
+
+export interface FineChoice {
+  point: Point;
+  /** Similarity of the accepted candidate, or null when the coarse point was kept. */
+  similarity: number | null;
+}
+
+/**
+ * The fine decision for one crop: `sim` is the (P×P) similarity map, row-major; `backMatch(k)`
+ * returns the template-crop position that candidate pixel k matches best. Pure, for tests.
+ */
+export function chooseFine(
+  sim: Float32Array,
+  P: number,
+  coarseInCrop: Point,
+  templatePos: Point,
+  backMatch: (index: number) => Point,
+  opts: { topK: number; matchTolerance: number; maxMove: number },
+): FineChoice {
+  // Local maxima (3x3) sorted by value.
+  const peaks: number[] = [];
+  for (let y = 0; y < P; y++)
+    for (let x = 0; x < P; x++) {
+      const v = sim[y * P + x];
+      let isMax = true;
+      for (let dy = -1; dy <= 1 && isMax; dy++)
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx;
+          const yy = y + dy;
+          if ((dx || dy) && xx >= 0 && yy >= 0 && xx < P && yy < P && sim[yy * P + xx] > v) {
+            isMax = false;
+            break;
+          }
+        }
+      if (isMax) peaks.push(y * P + x);
+    }
+  peaks.sort((a, b) => sim[b] - sim[a]);
+  const clampTo = (p: Point): Point => ({
+    x: Math.max(coarseInCrop.x - opts.maxMove, Math.min(coarseInCrop.x + opts.maxMove, p.x)),
+    y: Math.max(coarseInCrop.y - opts.maxMove, Math.min(coarseInCrop.y + opts.maxMove, p.y)),
+  });
+  for (const k of peaks.slice(0, opts.topK)) {
+    const r = backMatch(k);
+    if (Math.hypot(r.x - templatePos.x, r.y - templatePos.y) <= opts.matchTolerance) {
+      return { point: clampTo({ x: k % P, y: Math.floor(k / P) }), similarity: sim[k] };
+    }
+  }
+  return { point: { ...coarseInCrop }, similarity: null };
+}
+
+export class F2Predictor {
+  private constructor(
+    readonly runDir: string,
+    readonly config: F2Config,
+    private readonly coarse: DensePredictor,
+    private readonly enc: { encoder: FineEncoder; dispose(): void },
+    private readonly dec: FineDecoder,
+    /** Template crop features (N, D, P, P) and each landmark's feature (N, D). */
+    private readonly tFeat: Tensor,
+    private readonly tRef: Tensor,
+    private readonly tPos: Point[],
+  ) {}
+
+  static load(runDir: string, opts: { device?: string } = {}): F2Predictor {
+    const coarse = DensePredictor.load(runDir, { device: opts.device, methods: ['f2'] });
+    const config = coarse.config as F2Config;
+    const layout = new RunLayout(runDir);
+    if (!layout.hasFinal(FINE)) throw new Error(`run ${runDir}: the fine stage has not finished (no ${layout.finalCheckpoint(FINE)}); resume training first`);
+    const fc = config.fine;
+    const enc = buildFineEncoder(runDir, fc, config.device);
+    const dec = new FineDecoder(enc.encoder.channels, enc.encoder.stride, fc.features);
+    if (config.device !== 'cpu') dec.to(config.device as any);
+    const ck = loadCheckpoint(layout.finalCheckpoint(FINE), config.device as any);
+    try {
+      dec.loadStateDict(ck.groups.model ?? {}, { strict: true });
+    } finally {
+      disposeGroups(ck.groups);
+    }
+    dec.train(false);
+    const { tensors } = loadSafetensors(layout.artefact(FINE, TEMPLATE_CROPS), { device: config.device as any });
+    const crops = tensors.get('crops');
+    if (!crops) throw new Error(`${layout.artefact(FINE, TEMPLATE_CROPS)}: no "crops" tensor`);
+    const P = fc.crop;
+    const rec = coarse.template;
+    const tPos = rec.landmarks.map((p) => (p ? toCrop({ center: p, scale: fc.scale, angle: 0 }, p, P) : { x: 0, y: 0 }));
+    const tFeat = noGrad(() => fineFeatures(enc.encoder, dec, crops));
+    const tRef = featuresAt(tFeat, tPos);
+    crops.dispose();
+    return new F2Predictor(runDir, config, coarse, enc, dec, tFeat, tRef, tPos);
+  }
+
+  get modelCount(): number {
+    return 3; // stage-1 encoder, C-Adapter, fine decoder
+  }
+
+  /** Fine points (original pixels) for one image given its coarse points. */
+  refine(image: Tensor, coarsePts: (Point | null)[]): { points: (Point | null)[]; similarity: (number | null)[] } {
+    const fc = this.config.fine;
+    const P = fc.crop;
+    const idx = coarsePts.map((p, j) => (p ? j : -1)).filter((j) => j >= 0);
+    const points: (Point | null)[] = coarsePts.map((p) => (p ? { ...p } : null));
+    const similarity: (number | null)[] = coarsePts.map(() => null);
+    if (!idx.length) return { points, similarity };
+    const specs: CropSpec[] = idx.map((j) => ({ center: coarsePts[j]!, scale: fc.scale, angle: 0 }));
+    const { sims, feats } = noGrad(() =>
+      tidy(() => {
+        const f = fineFeatures(this.enc.encoder, this.dec, cutCrops(image, specs, P)); // (n, D, P, P)
+        const sel = Tensor.from(Int32Array.from(idx), [idx.length], { device: f.device }).long();
+        const refs = this.tRef.indexSelect(0, sel);
+        const s = f.mul(refs.reshape([idx.length, -1, 1, 1])).sum([1]);
+        return { sims: s, feats: f };
+      }),
+    );
+    const simArr = sims.toFloat32Array();
+    sims.dispose();
+    try {
+      idx.forEach((j, k) => {
+        const coarseInCrop = toCrop(specs[k], coarsePts[j]!, P);
+        const backMatch = (pix: number): Point =>
+          noGrad(() =>
+            tidy(() => {
+              const g = feats.select(0, k).reshape([feats.shape[1], P * P]).select(1, pix); // (D)
+              const m = this.tFeat.select(0, j).mul(g.reshape([-1, 1, 1])).sum([0]).reshape([P * P]);
+              const a = m.argmax().item();
+              return { x: a % P, y: Math.floor(a / P) };
+            }),
+          );
+        const c = chooseFine(simArr.subarray(k * P * P, (k + 1) * P * P), P, coarseInCrop, this.tPos[j], backMatch, {
+          topK: fc.topK,
+          matchTolerance: fc.matchTolerance,
+          maxMove: fc.maxMove,
+        });
+        points[j] = fromCrop(specs[k], c.point, P);
+        similarity[j] = c.similarity;
+      });
+    } finally {
+      feats.dispose();
+    }
+    return { points, similarity };
+  }
+
+  async predict(images: readonly ImageRef[], opts: { progress?: ProgressStream } = {}): Promise<AnnotationSet> {
+    const S = this.config.dense.size;
+    const meter = new StageMeter(opts.progress, 'predict', images.length);
+    const rec = this.coarse.template;
+    const ids = rec.landmarkSet.landmarks.map((l) => l.id);
+    const out: ImageAnnotation[] = [];
+    for (const ref of images) {
+      const sq = await loadSquare(ref, S);
+      const c = this.coarse.predictSquares([sq]);
+      const coarsePts = c.points[0].map((p, j) => (rec.landmarks[j] ? fromGrid(p, sq.width, sq.height, S) : null));
+      const full = await loadOriginal(ref, this.config.device);
+      const r = this.refine(full.tensor, coarsePts);
+      full.tensor.dispose();
+      out.push({
+        imageId: sq.id,
+        spacing: sq.spacing,
+        landmarks: r.points.map((p, j) => ({
+          id: ids[j],
+          point: p ? round3(p) : null,
+          confidence: p ? Math.round(Math.max(0, Math.min(1, r.similarity[j] ?? c.confidence[0][j])) * 1e4) / 1e4 : undefined,
+          source: r.similarity[j] === null ? 'f2-coarse' : 'f2-fine',
+        })),
+      });
+      meter.tick(out.length);
+    }
+    return {
+      landmarkSet: rec.landmarkSet,
+      images: out,
+      meta: {
+        method: 'f2',
+        modelCount: this.modelCount,
+        run: this.runDir,
+        seed: this.config.seed,
+        preset: this.config.preset,
+        template: rec.id,
+        encoder: this.config.fine.encoder,
+        createdAt: new Date().toISOString(),
+      },
+    };
+  }
+
+  dispose(): void {
+    this.coarse.dispose();
+    this.enc.dispose();
+    this.dec.dispose();
+    this.tFeat.dispose();
+    this.tRef.dispose();
+  }
+}
+

@@ -1,0 +1,203 @@
+/**
+ * C-F2 training: the coarse C-Adapter (common/train.ts, with CC2D stage 1 under it), then the fine
+ * decoder on template crops at (near) original resolution. Only the template's image and labels
+ * reach the fine stage. Everything resumes: the dense stage and the fine stage have their own
+ * checkpoints in RUN/adapter and RUN/fine.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { F, Tensor, noGrad, random, tidy } from '../../engine';
+import { saveSafetensors } from '../../engine/io/safetensors';
+import type { Point } from '../../data/types';
+import { readRunConfig } from '../../runs/config';
+import { disposeGroups, loadCheckpoint } from '../../runs/checkpoint';
+import { RunLayout } from '../../runs/layout';
+import { runStage, type StageResult } from '../../runs/loop';
+import { ProgressStream } from '../../runs/progress';
+import { seedStep } from '../../runs/seeding';
+import type { Cc2dConfig } from '../cc2d/config';
+import { buildStage1Net, makeAdam, type EmbeddingNet } from '../cc2d/nets';
+import { STAGE1 } from '../cc2d/stage1/train';
+import { CC2D_SUBDIR, trainDense, type DenseTrainInput, type DenseTrainResult } from '../common/train';
+import { validateFine, type F2Config, type FineConfig } from './config';
+import { cutCrops, loadOriginal, toCrop, type CropSpec } from './crops';
+import { FineDecoder } from './decoder';
+import { stage1Encoder, vitEncoder, type FineEncoder } from './encoder';
+
+export const FINE = 'fine';
+export const TEMPLATE_CROPS = 'template-crops.safetensors';
+export const F2_SOURCES = 'f2.json';
+
+export interface F2TrainResult {
+  dense: DenseTrainResult;
+  fine: StageResult | null;
+  stopped: boolean;
+  trainSeconds: number;
+}
+
+/** Where the run's stage-1 network lives (its own RUN/cc2d, or the shared CC2D run it reused). */
+export function stage1Dir(runDir: string): string {
+  const f = path.join(runDir, F2_SOURCES);
+  if (fs.existsSync(f)) return (JSON.parse(fs.readFileSync(f, 'utf8')) as { stage1Run: string }).stage1Run;
+  return path.join(runDir, CC2D_SUBDIR);
+}
+
+/** The frozen fine encoder of a run. */
+export function buildFineEncoder(runDir: string, fine: FineConfig, device: string): { encoder: FineEncoder; dispose(): void } {
+  if (fine.encoder === 'vit') {
+    const enc = vitEncoder(fine.vit.weights!, fine.vit.layer, fine.vit.stride, device);
+    return { encoder: enc, dispose: () => enc.dispose() };
+  }
+  const dir = stage1Dir(runDir);
+  const run = readRunConfig<Cc2dConfig>(new RunLayout(dir));
+  const cfg: Cc2dConfig = { ...run.method_config, device };
+  const net: EmbeddingNet = buildStage1Net(cfg);
+  const file = new RunLayout(dir).finalCheckpoint(STAGE1);
+  const ck = loadCheckpoint(file, device as any);
+  try {
+    if (!ck.groups.model) throw new Error(`checkpoint ${file}: no model tensors`);
+    net.loadState({ tensors: ck.groups.model });
+  } finally {
+    disposeGroups(ck.groups);
+  }
+  net.train(false);
+  return { encoder: stage1Encoder(net, cfg.stage1.embedDim), dispose: () => net.dispose() };
+}
+
+/** Features of crops: frozen encoder, then the decoder. */
+export function fineFeatures(enc: FineEncoder, dec: FineDecoder, crops: Tensor): Tensor {
+  return tidy(() => dec.forward(enc.encode(crops)));
+}
+
+/** Bilinear read of features (B, D, P, P) at one crop position per item -> (B, D). */
+export function featuresAt(feat: Tensor, pts: Point[]): Tensor {
+  return tidy(() => {
+    const [B, D, P] = feat.shape;
+    const g = new Float32Array(B * 2);
+    pts.forEach((p, i) => {
+      g[2 * i] = (2 * p.x + 1) / P - 1;
+      g[2 * i + 1] = (2 * p.y + 1) / P - 1;
+    });
+    const grid = Tensor.from(g, [B, 1, 1, 2], { device: feat.device });
+    return F.gridSample(feat, grid, { mode: 'bilinear', paddingMode: 'border', alignCorners: false }).reshape([B, D]);
+  });
+}
+
+/** Template crops centred on each landmark (angle 0), the fine stage's references. */
+export function templateCropSpecs(landmarks: (Point | null)[], scale: number): CropSpec[] {
+  return landmarks.map((p) => ({ center: p ?? { x: 0, y: 0 }, scale, angle: 0 }));
+}
+
+export async function trainF2(input: DenseTrainInput & { config: F2Config }): Promise<F2TrainResult> {
+  const t0 = performance.now();
+  validateFine(input.config.fine);
+  const dense = await trainDense(input);
+  if (dense.stopped) return { dense, fine: null, stopped: true, trainSeconds: (performance.now() - t0) / 1000 };
+  const layout = new RunLayout(input.runDir);
+  if (input.stage1Run) fs.writeFileSync(path.join(input.runDir, F2_SOURCES), JSON.stringify({ stage1Run: path.resolve(input.stage1Run) }) + '\n');
+  // The saved config wins on resume.
+  const config = dense.config as F2Config;
+  const fc = config.fine;
+  const P = fc.crop;
+  const tIndex = input.images.findIndex((r) => r.id === input.templateId);
+  const tmpl = await loadOriginal(input.images[tIndex], config.device);
+  const lms = input.templateLandmarks.map((p, j) => ({ p, j })).filter((e): e is { p: Point; j: number } => e.p !== null);
+  const enc = buildFineEncoder(input.runDir, fc, config.device);
+  const progress = input.progress ?? new ProgressStream();
+  seedStep(config.seed, `${FINE}-init`, 0);
+  const dec = new FineDecoder(enc.encoder.channels, enc.encoder.stride, fc.features);
+  if (config.device !== 'cpu') dec.to(config.device as any);
+  const opt = makeAdam(dec, fc.lr, 0);
+  const model = {
+    state: () => ({ tensors: Object.fromEntries(dec.stateDict()) }),
+    loadState: (s: { tensors: Record<string, Tensor> }) => void dec.loadStateDict(s.tensors, { strict: true }),
+  };
+  let result: StageResult;
+  try {
+    // The reference crops are saved once: prediction matches against exactly these pixels.
+    const refFile = layout.artefact(FINE, TEMPLATE_CROPS);
+    layout.ensureStage(FINE);
+    if (!fs.existsSync(refFile)) {
+      const crops = cutCrops(tmpl.tensor, templateCropSpecs(input.templateLandmarks, fc.scale), P);
+      await saveSafetensors(refFile, { crops }, { template: input.templateId, crop: String(P), scale: String(fc.scale) });
+      crops.dispose();
+    }
+    dec.train(true);
+    result = await runStage({
+      stage: FINE,
+      total: fc.iterations,
+      seed: config.seed,
+      layout,
+      checkpointEvery: config.checkpointEvery,
+      components: { model, optim: opt },
+      progress,
+      signal: input.signal,
+      meta: { method: 'f2', preset: config.preset },
+      step: () => {
+        const picks = Array.from({ length: fc.batch }, () => lms[Math.floor(random() * lms.length) % lms.length]);
+        const u = (r: number) => (2 * random() - 1) * r;
+        const ref: CropSpec[] = picks.map((e) => ({ center: e.p, scale: fc.scale, angle: 0 }));
+        const shifted: CropSpec[] = picks.map((e) => ({
+          center: { x: e.p.x + u(fc.maxShift) * fc.scale, y: e.p.y + u(fc.maxShift) * fc.scale },
+          scale: fc.scale,
+          angle: (u(fc.rotationDeg) * Math.PI) / 180,
+        }));
+        const gains = picks.map(() => [1 + u(fc.contrast), u(fc.brightness)]);
+        const refPos = ref.map((s, i) => toCrop(s, picks[i].p, P));
+        const trainPos = shifted.map((s, i) => toCrop(s, picks[i].p, P));
+        return tidy(() => {
+          const B = picks.length;
+          const a = cutCrops(tmpl.tensor, ref, P);
+          const gain = Tensor.from(gains.map((g) => g[0]), [B, 1, 1, 1], { device: a.device });
+          const bias = Tensor.from(gains.map((g) => g[1]), [B, 1, 1, 1], { device: a.device });
+          const b = cutCrops(tmpl.tensor, shifted, P).mul(gain).add(bias).clamp(0, 1);
+          const feats = fineFeatures(enc.encoder, dec, Tensor.cat([a, b], 0));
+          const fRef = featuresAt(feats.narrow(0, 0, B), refPos); // (B, D)
+          const fb = feats.narrow(0, B, B);
+          const sim = fb.mul(fRef.reshape([B, -1, 1, 1])).sum([1]); // (B, P, P)
+          const target = gaussianMaps(trainPos, P, fc.sigma, a.device);
+          const loss = fineLoss(sim, target, fc);
+          opt.zeroGrad();
+          loss.backward();
+          opt.step();
+          return loss.item();
+        });
+      },
+    });
+  } finally {
+    opt.dispose();
+    tmpl.tensor.dispose();
+    enc.dispose();
+    dec.dispose();
+  }
+  return { dense, fine: result, stopped: result.aborted, trainSeconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * FM-OSD's loss is the MSE between the similarity map and the Gaussian ('mse'). With few steps it
+ * collapses to features orthogonal everywhere (sim ≈ 0 is already a low MSE, the Gaussian covers ~1%
+ * of the crop), so the default is a softmax cross-entropy over the crop towards the normalised
+ * Gaussian ('ce', temperature 10, as CC2D's stage-1 loss), which cannot be met by a flat map.
+ */
+export function fineLoss(sim: Tensor, target: Tensor, fc: Pick<FineConfig, 'loss'>): Tensor {
+  if (fc.loss === 'mse') return F.mseLoss(sim, target);
+  const B = sim.shape[0];
+  const logp = F.logSoftmax(sim.reshape([B, -1]).mul(10), 1);
+  const t = target.reshape([B, -1]);
+  return t.div(t.sum([1], true)).mul(logp).sum([1]).mean().neg();
+}
+
+/** Gaussians (B, P, P) with peak 1 at the given crop positions. */
+export function gaussianMaps(pts: Point[], P: number, sigma: number, device: string): Tensor {
+  return noGrad(() =>
+    tidy(() => {
+      const B = pts.length;
+      const X = Tensor.arange(0, P, 1, { device: device as any }).float().reshape([1, 1, P]);
+      const Y = Tensor.arange(0, P, 1, { device: device as any }).float().reshape([1, P, 1]);
+      const px = Tensor.from(pts.map((p) => p.x), [B, 1, 1], { device: device as any });
+      const py = Tensor.from(pts.map((p) => p.y), [B, 1, 1], { device: device as any });
+      const d2 = X.sub(px).square().add(Y.sub(py).square());
+      return d2.div(-2 * sigma * sigma).exp();
+    }),
+  );
+}

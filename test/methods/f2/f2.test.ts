@@ -1,0 +1,110 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Tensor, seed, tidy } from '../../../src/engine';
+import { presetConfig } from '../../../src/methods/cc2d/config';
+import { buildStage1Net } from '../../../src/methods/cc2d/nets';
+import { DensePredictor } from '../../../src/methods/common/predict';
+import { f2Preset } from '../../../src/methods/f2/config';
+import { cutCrops, fromCrop, toCrop } from '../../../src/methods/f2/crops';
+import { F2Predictor, chooseFine } from '../../../src/methods/f2/predict';
+import { trainF2 } from '../../../src/methods/f2/train';
+import { saveCheckpoint } from '../../../src/runs/checkpoint';
+import { makeRunConfig, writeRunConfig } from '../../../src/runs/config';
+import { RunLayout } from '../../../src/runs/layout';
+import { LANDMARK_SET, denseInputFor, fixture, meanError } from '../sla/helpers';
+
+const fx = fixture({ size: 96 });
+const dirs: string[] = [fx.stage1Run];
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** Turns the fixture's stand-in stage 1 into a CC2D run with a (randomly initialised) stage-1 network. */
+async function addStage1Network(dir: string): Promise<void> {
+  const cfg = presetConfig('tiny');
+  cfg.stage2.enabled = false;
+  const layout = new RunLayout(dir);
+  writeRunConfig(
+    layout,
+    makeRunConfig({
+      method: 'cc2d',
+      preset: 'tiny',
+      seed: 1,
+      device: 'cpu',
+      init: 'scratch',
+      data: { images: 'synthetic', templateId: fx.set.ids[0], landmarks: 'synthetic', landmarkSet: LANDMARK_SET, imageIds: fx.set.ids },
+      method_config: cfg,
+    }),
+  );
+  seed(5);
+  const net = buildStage1Net(cfg);
+  await saveCheckpoint(layout.finalCheckpoint('stage1'), { model: Object.fromEntries(net.module.stateDict()) }, { stage: 'stage1', step: 0, final: true });
+  net.dispose();
+}
+
+describe('C-F2 crops', () => {
+  it('cut crops show the original pixel that toCrop/fromCrop say', () => {
+    const W = 40;
+    const H = 30;
+    const img = new Float32Array(W * H).map((_, i) => (i % W) + 100 * Math.floor(i / W)); // value = x + 100 y
+    const spec = { center: { x: 17.3, y: 12.6 }, scale: 1.5, angle: 0.3 };
+    const P = 8;
+    const c = tidy(() => cutCrops(Tensor.from(img, [1, 1, H, W]), [spec], P).toFloat32Array());
+    for (const [u, v] of [[2, 3], [5, 5], [0, 7]]) {
+      const q = fromCrop(spec, { x: u, y: v }, P);
+      expect(c[v * P + u]).toBeCloseTo(q.x + 100 * q.y, 2);
+      const back = toCrop(spec, q, P);
+      expect(back.x).toBeCloseTo(u, 9);
+      expect(back.y).toBeCloseTo(v, 9);
+    }
+  });
+
+  it('the fine choice never leaves maxMove of the coarse point and falls back when the back-match fails', () => {
+    const P = 16;
+    const sim = new Float32Array(P * P);
+    sim[1 * P + 15] = 0.9; // a strong peak far from the coarse point (7.5, 7.5)
+    sim[8 * P + 9] = 0.5;
+    const opts = { topK: 3, matchTolerance: 1, maxMove: 3 };
+    const ok = chooseFine(sim, P, { x: 7.5, y: 7.5 }, { x: 7.5, y: 7.5 }, () => ({ x: 7, y: 8 }), opts);
+    expect(Math.abs(ok.point.x - 7.5)).toBeLessThanOrEqual(3);
+    expect(Math.abs(ok.point.y - 7.5)).toBeLessThanOrEqual(3);
+    expect(ok.similarity).toBeCloseTo(0.9, 6);
+    const none = chooseFine(sim, P, { x: 7.5, y: 7.5 }, { x: 7.5, y: 7.5 }, () => ({ x: 0, y: 0 }), opts);
+    expect(none).toEqual({ point: { x: 7.5, y: 7.5 }, similarity: null });
+  });
+});
+
+describe('C-F2', () => {
+  it('trains coarse + fine on synthetic images; fine points stay within their crop limit', async () => {
+    await addStage1Network(fx.stage1Run);
+    const cfg = f2Preset('tiny');
+    cfg.dense.size = 64;
+    cfg.dense.iterations = 100;
+    cfg.fine.iterations = 100;
+    const inp = denseInputFor(fx, cfg, dirs);
+    const r = await trainF2({ ...inp, config: cfg });
+    expect(r.fine?.ran).toBe(cfg.fine.iterations);
+    expect(fs.existsSync(path.join(inp.runDir, 'f2.json'))).toBe(true);
+    const coarse = DensePredictor.load(inp.runDir, { methods: ['f2'] });
+    const cPred = await coarse.predict(fx.refs);
+    coarse.dispose();
+    const p = F2Predictor.load(inp.runDir);
+    const pred = await p.predict(fx.refs);
+    p.dispose();
+    expect(pred.meta?.modelCount).toBe(3);
+    const lim = cfg.fine.maxMove * cfg.fine.scale + 1e-6;
+    pred.images.forEach((im, i) =>
+      im.landmarks.forEach((l, j) => {
+        const c = cPred.images[i].landmarks[j].point!;
+        expect(Math.abs(l.point!.x - c.x)).toBeLessThanOrEqual(lim + 0.01);
+        expect(Math.abs(l.point!.y - c.y)).toBeLessThanOrEqual(lim + 0.01);
+      }),
+    );
+    const eFine = meanError(pred.images, fx.set);
+    const eCoarse = meanError(cPred.images, fx.set);
+    const fineShare = pred.images.flatMap((im) => im.landmarks).filter((l) => l.source === 'f2-fine').length;
+    console.log(`f2 tiny: coarse ${eCoarse.toFixed(2)} px, fine ${eFine.toFixed(2)} px, fine accepted ${fineShare}/${pred.images.length * 3}`);
+    expect(eFine).toBeLessThan(4);
+  }, 180_000);
+});
