@@ -24,7 +24,14 @@ function devCsp(): Plugin {
 export default defineConfig({
   main: {
     build: {
-      lib: { entry: resolve(root, 'src/main/index.ts') },
+      // The engine process entry is bundled too, so a packaged app (no tsx, no sources) can start
+      // it: Electron's binary with ELECTRON_RUN_AS_NODE=1 runs out/main/engine-worker.js.
+      lib: {
+        entry: {
+          index: resolve(root, 'src/main/index.ts'),
+          'engine-worker': resolve(root, 'src/api/engine-worker.ts'),
+        },
+      },
     },
   },
   preload: {

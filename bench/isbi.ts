@@ -9,6 +9,7 @@
  * The run lives in --out (default bench/out/isbi-cc2d-<preset>-s<seed>); rerunning the same
  * command resumes a killed run and reuses finished stages.
  */
+import '../src/runs/ompEnv'; // before the engine loads: see the file
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

@@ -161,7 +161,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     } catch (e) {
       const err = e as Error;
       // Input and project-file errors are the user's to fix: 400; anything else is ours: 500.
-      const status = err.name === 'ApiInputError' || err.name === 'ProjectFileError' || err.name === 'DataError' ? 400 : 500;
+      const status = ['ApiInputError', 'ProjectFileError', 'DataError', 'EvaluationInputError'].includes(err.name) ? 400 : 500;
       send(res, status, { ok: false, error: { name: err.name ?? 'Error', message: err.message ?? String(e) } } satisfies WireReply);
     }
   }

@@ -34,18 +34,18 @@ export type SpawnEngine = (runDir: string, logFile: string) => number;
 
 const apiDir = path.dirname(fileURLToPath(import.meta.url));
 
-/** From source: `node --import tsx src/api/engine-worker.ts RUN`, detached, output to the log. */
-export function tsxEngineSpawner(opts: { repoRoot?: string; env?: NodeJS.ProcessEnv } = {}): SpawnEngine {
-  const repoRoot = opts.repoRoot ?? path.resolve(apiDir, '..', '..');
-  const worker = path.join(repoRoot, 'src', 'api', 'engine-worker.ts');
+/**
+ * Starts `execPath ...args RUN` detached, output appended to the log. Inside Electron, execPath is
+ * the app binary: ELECTRON_RUN_AS_NODE makes it plain Node.
+ */
+export function engineSpawner(opts: { args: string[]; cwd: string; env?: NodeJS.ProcessEnv }): SpawnEngine {
   return (dir, logFile) => {
     const out = openSync(logFile, 'a');
     try {
-      const child = spawn(process.execPath, ['--import', 'tsx', worker, dir], {
-        cwd: repoRoot,
+      const child = spawn(process.execPath, [...opts.args, dir], {
+        cwd: opts.cwd,
         detached: true,
         stdio: ['ignore', out, out],
-        // Inside Electron, execPath is the app binary: make it behave as plain Node.
         env: { ...process.env, ...opts.env, ELECTRON_RUN_AS_NODE: '1' },
       });
       child.on('error', () => {});
@@ -56,6 +56,13 @@ export function tsxEngineSpawner(opts: { repoRoot?: string; env?: NodeJS.Process
       closeSync(out);
     }
   };
+}
+
+/** From source: `node --import tsx src/api/engine-worker.ts RUN` in the repository. */
+export function tsxEngineSpawner(opts: { repoRoot?: string; env?: NodeJS.ProcessEnv } = {}): SpawnEngine {
+  const repoRoot = opts.repoRoot ?? path.resolve(apiDir, '..', '..');
+  const worker = path.join(repoRoot, 'src', 'api', 'engine-worker.ts');
+  return engineSpawner({ args: ['--import', 'tsx', worker], cwd: repoRoot, env: opts.env });
 }
 
 export function isProcessAlive(pid: number | undefined): boolean {

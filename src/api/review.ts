@@ -200,7 +200,8 @@ export async function evaluateProject(
   pred.images = pred.images.filter((a) => gtIds.has(a.imageId) && a.imageId !== project.templateImageId);
   gt.images = gt.images.filter((a) => pred.images.some((p) => p.imageId === a.imageId));
   if (pred.images.length === 0) return null;
-  const ev = evaluate(pred, gt, { groundTruthSource: GROUND_TRUTH_FILE });
+  // Images without a known spacing are scored in pixels rather than refused.
+  const ev = evaluate(pred, gt, { groundTruthSource: GROUND_TRUTH_FILE, allowPixels: true });
   const m = ev.metrics;
   return {
     unit: m.unit,

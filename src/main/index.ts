@@ -3,9 +3,11 @@
  * outside it. The API itself lives in src/api/service.ts (plain Node).
  */
 import { app, BrowserWindow, ipcMain, session } from 'electron';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { addonFileProbe, engineProcessProbe } from '../api/engine-probe';
+import { engineSpawner, tsxEngineSpawner, type SpawnEngine } from '../api/job-runner';
 import { createApiService } from '../api/service';
 import { appOrigin } from './app-origin';
 import { forwardApiEvents, registerApiHandlers } from './ipc';
@@ -71,6 +73,23 @@ function enginePresence() {
   return app.isPackaged ? files : engineProcessProbe({ fallback: files, repoRoot: app.getAppPath() });
 }
 
+/**
+ * The engine process: electron-vite bundles src/api/engine-worker.ts next to this file; Electron's
+ * binary runs it as Node. The addon comes from ONEMARK_ADDON (packaged: <resources>/native).
+ */
+function engineLauncher(): SpawnEngine {
+  const worker = path.join(mainDir, 'engine-worker.js');
+  const addon = addonCandidates({
+    isPackaged: app.isPackaged,
+    resourcesPath: process.resourcesPath,
+    appPath: app.getAppPath(),
+    env: process.env,
+  }).find((f) => existsSync(f));
+  const env = addon ? { ONEMARK_ADDON: addon } : {};
+  if (existsSync(worker)) return engineSpawner({ args: [worker], cwd: app.getAppPath(), env });
+  return tsxEngineSpawner({ repoRoot: app.getAppPath(), env });
+}
+
 app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, origin));
 
 app.whenReady().then(() => {
@@ -80,6 +99,7 @@ app.whenReady().then(() => {
     stateDir: app.getPath('userData'),
     app: { name: 'OneMark', version: app.getVersion() },
     engineProbe: enginePresence(),
+    spawnEngine: engineLauncher(),
   });
   registerApiHandlers(ipcMain, api, (event) => !!event.senderFrame && origin.isAppUrl(event.senderFrame.url));
   forwardApiEvents(api, (channel, payload) => {

@@ -57,6 +57,12 @@ describe('electron-vite build', () => {
     expect(js).toContain('exposeInMainWorld');
   });
 
+  it('bundles the engine process entry next to the main bundle, without electron', async () => {
+    const js = await readFile(path.join(built.dir, 'main', 'engine-worker.js'), 'utf8');
+    expect(js).toContain('runTrainingJob');
+    expect(js).not.toMatch(/from ["']electron["']/);
+  });
+
   it('the main bundle imports only electron, Node built-ins and production dependencies', async () => {
     const js = await readFile(path.join(built.dir, 'main', 'index.js'), 'utf8');
     const imports = [...js.matchAll(/^import\s[^'"]*["']([^"']+)["']/gm)].map((m) => m[1]);

@@ -3,12 +3,12 @@
  * synthetic images, mark the template by clicking in the viewer, train a tiny CC2D run, watch it
  * reach 100 %, review predictions, correct one landmark by dragging, export CSV and check it.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseLandmarkCsv } from '../../src/data';
+import { formatLandmarkCsv, parseLandmarkCsv } from '../../src/data';
 import {
   builtRenderer,
   canvasPoint,
@@ -78,6 +78,19 @@ describe.skipIf(!!reason)(`workstation end to end${reason ? ` (skipped: ${reason
       await page.mouse.click(s.x, s.y);
     }
     await expect.poll(() => page.locator('.landmarks li.done').count()).toBe(3);
+    const annotations = path.join(projectDir(), 'annotations.json');
+    const saved = async () => JSON.parse(await readFile(annotations, 'utf8')).images[0]?.landmarks?.[1]?.point?.x;
+    await expect.poll(saved).toBeCloseTo(images[0].points[1].x, 0);
+    // Drag landmark 2 five pixels right, then undo with the keyboard.
+    const from = await canvasPoint(page, images[0].points[1]);
+    const to = await canvasPoint(page, { x: images[0].points[1].x + 5, y: images[0].points[1].y });
+    await page.mouse.move(from.x, from.y);
+    await page.mouse.down();
+    await page.mouse.move(to.x, to.y, { steps: 5 });
+    await page.mouse.up();
+    await expect.poll(saved).toBeCloseTo(images[0].points[1].x + 5, 0);
+    await page.keyboard.press('Control+z');
+    await expect.poll(saved).toBeCloseTo(images[0].points[1].x, 0);
     await screenshot(page, 'template-marking');
     // Saved to the project (atomic write by the API), in original pixels.
     await expect
@@ -146,6 +159,20 @@ describe.skipIf(!!reason)(`workstation end to end${reason ? ` (skipped: ${reason
     // The prediction itself is untouched.
     const again = JSON.parse(await readFile(path.join(projectDir(), 'runs', runs[0], 'predictions.json'), 'utf8'));
     expect(again).toEqual(preds);
+    // Ground truth turns on the evaluation view (per-landmark errors from src/evaluation).
+    const gt = path.join(tmp, 'truth.csv');
+    await writeFile(
+      gt,
+      formatLandmarkCsv({
+        landmarkSet: { name: 'synthetic', landmarks: SYNTH_LANDMARKS.map((name, i) => ({ id: i + 1, name })) },
+        images: images.map((im) => ({ imageId: im.id, landmarks: im.points.map((point, i) => ({ id: i + 1, point })) })),
+      }),
+    );
+    await page.fill('input[name=ground-truth]', gt);
+    await page.click('button:has-text("Load GT")');
+    await page.waitForSelector('section.evaluation');
+    expect(await page.locator('section.evaluation tr').count()).toBe(3);
+    expect(await page.locator('section.evaluation').textContent()).toMatch(/MRE \d+\.\d+ ± \d+\.\d+ on 5 images/);
     await page.click('button[name=mark-reviewed]');
     await expect.poll(() => page.locator(`button.queue-item.reviewed`).count()).toBe(1);
     await screenshot(page, 'review');

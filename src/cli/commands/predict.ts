@@ -3,6 +3,7 @@
  * Landmarks on new images from a trained run, in original pixels with a confidence per landmark,
  * written as a OneMark landmark file (csv/json/slicer/isbi-txt) that `onemark evaluate` reads.
  */
+import '../../runs/ompEnv'; // before the engine loads: see the file
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { openDataset } from '../../data/datasets/open';

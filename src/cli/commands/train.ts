@@ -5,6 +5,7 @@
  * holds config.json, checkpoints, pseudo-labels and progress events; `--resume` continues a
  * killed run from its newest checkpoint.
  */
+import '../../runs/ompEnv'; // before the engine loads: see the file
 import * as os from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';

@@ -13,6 +13,7 @@ export interface JobLive {
   totalSteps?: number;
   etaSec?: number;
   loss?: number;
+  landmark?: number;
   /** (stage, loss) samples for the curve, thinned to at most 400. */
   losses: { stage: string; loss: number }[];
 }
@@ -42,6 +43,7 @@ export const useJobsStore = defineStore('jobs', () => {
         totalSteps: event.totalSteps,
         etaSec: event.etaSec,
         loss: event.loss ?? l.loss,
+        landmark: event.landmark,
       });
       if (event.loss !== undefined && event.stage) {
         l.losses.push({ stage: event.stage, loss: event.loss });

@@ -42,9 +42,13 @@ export const useWorkspaceStore = defineStore('workspace', () => {
   function refresh(): Promise<boolean> {
     return guarded(async () => {
       const api = getApi();
-      const [info, list] = await Promise.all([api.engineInfo(), api.listProjects()]);
-      engine.value = info;
-      projects.value = list;
+      // The engine probe may start an engine process (seconds): the list must not wait for it.
+      const info = api.engineInfo().then((i) => (engine.value = i));
+      const list = await api.listProjects();
+      // A project opened or created meanwhile stays listed even if the answer predates it.
+      const open = current.value;
+      projects.value = open && !list.some((p) => p.path === open.path) ? [summaryOf(open), ...list] : list;
+      await info;
     });
   }
 
@@ -67,10 +71,15 @@ export const useWorkspaceStore = defineStore('workspace', () => {
     current.value = null;
   }
 
+  function summaryOf(p: Project): ProjectSummary {
+    const { landmarkSet: _l, images: _i, templateImageId: _t, ...summary } = p;
+    return summary;
+  }
+
   /** Keeps the sidebar's summary of the open project in step with it. */
   function setCurrent(p: Project): void {
     current.value = p;
-    const { landmarkSet: _l, images: _i, templateImageId: _t, ...summary } = p;
+    const summary = summaryOf(p);
     const i = projects.value.findIndex((x) => x.path === p.path);
     if (i >= 0) projects.value[i] = summary;
     else projects.value.unshift(summary);
