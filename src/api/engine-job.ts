@@ -26,7 +26,14 @@ import {
   writeStatus,
   type ProgressLine,
 } from './job-files';
-import { ANNOTATIONS_FILE, CACHE_DIR, imageAbsolutePath, readJson, readProject, writeJsonAtomic } from './project-file';
+import {
+  ANNOTATIONS_FILE,
+  CACHE_DIR,
+  imageAbsolutePath,
+  readJson,
+  readProject,
+  writeJsonAtomic,
+} from './project-file';
 import { validateAnnotationSet } from './validate';
 
 /** Maps stage events to one 0..1 figure for the whole job, never going backwards. */
@@ -78,7 +85,10 @@ export async function runTrainingJob(dir: string, signal: AbortSignal): Promise<
   });
 
   const progressFile = path.join(dir, PROGRESS_FILE);
-  const toOverall = overallProgress(config.stage1.iterations, config.stage2.enabled ? config.stage2.iterations : 0);
+  const toOverall = overallProgress(
+    config.stage1.iterations,
+    config.stage2.enabled ? config.stage2.iterations : 0,
+  );
   const stream = new ProgressStream();
   let lastWrite = 0;
   stream.on((e) => {
@@ -106,7 +116,15 @@ export async function runTrainingJob(dir: string, signal: AbortSignal): Promise<
   await writeStatus(dir, 'running');
   const modelDir = path.join(dir, MODEL_DIR);
   const resume = existsSync(path.join(modelDir, 'config.json'));
-  if (resume) stream.emit({ stage: 'resume', step: 0, total: 0, itPerSec: 0, etaSec: 0, message: 'resuming from the last checkpoint' });
+  if (resume)
+    stream.emit({
+      stage: 'resume',
+      step: 0,
+      total: 0,
+      itPerSec: 0,
+      etaSec: 0,
+      message: 'resuming from the last checkpoint',
+    });
   const result = await trainCc2d({
     config,
     images: refs,
@@ -121,7 +139,11 @@ export async function runTrainingJob(dir: string, signal: AbortSignal): Promise<
   });
   if (result.stopped || result.stage1.aborted) {
     const cancelled = existsSync(path.join(dir, CANCEL_FILE));
-    await writeStatus(dir, cancelled ? 'cancelled' : 'failed', cancelled ? 'cancelled by the user' : 'stopped');
+    await writeStatus(
+      dir,
+      cancelled ? 'cancelled' : 'failed',
+      cancelled ? 'cancelled by the user' : 'stopped',
+    );
     return;
   }
 

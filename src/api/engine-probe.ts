@@ -75,7 +75,11 @@ export function engineProcessProbe(opts: {
         message: 'probed in a separate engine process',
       };
     } catch (e) {
-      return { ...base, state: 'error', message: `the engine process failed to start: ${(e as Error).message.split('\n')[0]}` };
+      return {
+        ...base,
+        state: 'error',
+        message: `the engine process failed to start: ${(e as Error).message.split('\n')[0]}`,
+      };
     }
   };
   return () => {

@@ -38,7 +38,11 @@ export function createHttpClient(baseUrl: string, token: string, opts: HttpClien
       try {
         reply = (await res.json()) as WireReply;
       } catch {
-        throw new ApiHttpError('Error', `${method}: the server answered ${res.status} without a reply`, res.status);
+        throw new ApiHttpError(
+          'Error',
+          `${method}: the server answered ${res.status} without a reply`,
+          res.status,
+        );
       }
       if (!reply.ok) throw new ApiHttpError(reply.error.name, reply.error.message, res.status);
       return 'value' in reply ? fromWire(reply.value) : undefined;

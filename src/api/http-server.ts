@@ -110,10 +110,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   };
 
   async function serveStatic(urlPath: string, res: ServerResponse): Promise<void> {
-    if (!staticDir) return send(res, 404, { ok: false, error: { name: 'NotFound', message: 'no renderer served' } });
+    if (!staticDir)
+      return send(res, 404, { ok: false, error: { name: 'NotFound', message: 'no renderer served' } });
     const rel = decodeURIComponent(urlPath === '/' ? '/index.html' : urlPath);
     const file = path.resolve(staticDir, '.' + rel);
-    if (!file.startsWith(staticDir + path.sep)) return send(res, 403, { ok: false, error: { name: 'Forbidden', message: 'outside the app' } });
+    if (!file.startsWith(staticDir + path.sep))
+      return send(res, 403, { ok: false, error: { name: 'Forbidden', message: 'outside the app' } });
     try {
       const st = await fs.stat(file);
       if (!st.isFile()) throw new Error('not a file');
@@ -134,14 +136,19 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }
     const url = new URL(req.url ?? '/', 'http://local');
     if (!url.pathname.startsWith(HTTP_API_PREFIX)) {
-      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { ok: false, error: { name: 'MethodNotAllowed', message: req.method ?? '' } });
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return send(res, 405, { ok: false, error: { name: 'MethodNotAllowed', message: req.method ?? '' } });
       return serveStatic(url.pathname, res);
     }
     if (!tokenMatches(bearer(req), token)) {
-      return send(res, 401, { ok: false, error: { name: 'Unauthorized', message: 'missing or wrong access token' } });
+      return send(res, 401, {
+        ok: false,
+        error: { name: 'Unauthorized', message: 'missing or wrong access token' },
+      });
     }
     const method = url.pathname.slice(HTTP_API_PREFIX.length);
-    if (req.method !== 'POST') return send(res, 405, { ok: false, error: { name: 'MethodNotAllowed', message: 'use POST' } });
+    if (req.method !== 'POST')
+      return send(res, 405, { ok: false, error: { name: 'MethodNotAllowed', message: 'use POST' } });
     if (!methods.has(method)) {
       return send(res, 404, { ok: false, error: { name: 'NotFound', message: `no API method ${method}` } });
     }
@@ -157,18 +164,30 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const impl = opts.api[method as InvokeMethod] as (...a: unknown[]) => Promise<unknown>;
       const value = await impl.apply(opts.api, args);
       // No `value` key for a void answer, so the client returns undefined and not null.
-      send(res, 200, value === undefined ? { ok: true } : ({ ok: true, value: toWire(value) } satisfies WireReply));
+      send(
+        res,
+        200,
+        value === undefined ? { ok: true } : ({ ok: true, value: toWire(value) } satisfies WireReply),
+      );
     } catch (e) {
       const err = e as Error;
       // Input and project-file errors are the user's to fix: 400; anything else is ours: 500.
-      const status = ['ApiInputError', 'ProjectFileError', 'DataError', 'EvaluationInputError'].includes(err.name) ? 400 : 500;
-      send(res, status, { ok: false, error: { name: err.name ?? 'Error', message: err.message ?? String(e) } } satisfies WireReply);
+      const status = ['ApiInputError', 'ProjectFileError', 'DataError', 'EvaluationInputError'].includes(
+        err.name,
+      )
+        ? 400
+        : 500;
+      send(res, status, {
+        ok: false,
+        error: { name: err.name ?? 'Error', message: err.message ?? String(e) },
+      } satisfies WireReply);
     }
   }
 
   const server = createServer((req, res) => {
     handle(req, res).catch((e) => {
-      if (!res.headersSent) send(res, 500, { ok: false, error: { name: 'Error', message: (e as Error).message } });
+      if (!res.headersSent)
+        send(res, 500, { ok: false, error: { name: 'Error', message: (e as Error).message } });
       else res.destroy();
     });
   });
@@ -177,7 +196,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const sockets = new Set<WebSocket>();
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://local');
-    if (!hostAllowed(req.headers.host) || url.pathname !== WS_EVENTS_PATH || !tokenMatches(url.searchParams.get('token'), token)) {
+    if (
+      !hostAllowed(req.headers.host) ||
+      url.pathname !== WS_EVENTS_PATH ||
+      !tokenMatches(url.searchParams.get('token'), token)
+    ) {
       socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
       socket.destroy();
       return;

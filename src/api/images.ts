@@ -5,9 +5,12 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { isImageFileName, readImage, resizeToLongSide } from '../data';
+import { isImageFileName, loadScaledImage, readImage, resizeToLongSide } from '../data';
 import type { GrayImage } from '../data/types';
-import { IMAGES_DIR, imageAbsolutePath } from './project-file';
+import { CACHE_DIR, IMAGES_DIR, imageAbsolutePath } from './project-file';
+
+/** Requests up to this long side are served from the scaled-image cache. */
+const THUMBNAIL_MAX = 256;
 import type { ImagePixels, ImportImagesRequest, Project, ProjectImage } from './types';
 import { ApiInputError, requireAbsolutePath } from './validate';
 
@@ -46,7 +49,9 @@ export async function importImagesInto(project: Project, request: ImportImagesRe
     throw new ApiInputError('importImages(request): expected {paths: string[], mode}');
   }
   if (request.mode !== 'reference' && request.mode !== 'copy') {
-    throw new ApiInputError(`importImages(request.mode): expected 'reference' or 'copy', got ${String(request.mode)}`);
+    throw new ApiInputError(
+      `importImages(request.mode): expected 'reference' or 'copy', got ${String(request.mode)}`,
+    );
   }
   const files = await expandImagePaths(request.paths);
   const ids = new Set(project.images.map((im) => im.id));
@@ -86,7 +91,11 @@ function percentile(sorted: ArrayLike<number>, q: number): number {
 }
 
 /** Maps any grey image to 8 or 16 bits (min..max) and proposes windows: full range and 1–99 %. */
-export function toDisplayPixels(img: GrayImage, imageId: string, original: { width: number; height: number }): ImagePixels {
+export function toDisplayPixels(
+  img: GrayImage,
+  imageId: string,
+  original: { width: number; height: number },
+): ImagePixels {
   const src = img.data;
   // 8-bit sources stay 8-bit even after a (float) resize; deeper ones get 16 bits.
   const deep = img.bitsStored > 8;
@@ -135,13 +144,23 @@ export function toDisplayPixels(img: GrayImage, imageId: string, original: { wid
   };
 }
 
-export async function readImagePixels(project: Project, imageId: unknown, maxSide: unknown): Promise<ImagePixels> {
+export async function readImagePixels(
+  project: Project,
+  imageId: unknown,
+  maxSide: unknown,
+): Promise<ImagePixels> {
   const image = findImage(project, imageId, 'imagePixels(imageId)');
   const side = maxSide === undefined ? 1024 : Number(maxSide);
   if (!Number.isInteger(side) || side < 16 || side > 8192) {
     throw new ApiInputError(`imagePixels(maxSide): expected an integer in 16..8192, got ${String(maxSide)}`);
   }
   const file = imageAbsolutePath(project.path, image.file);
+  if (side <= THUMBNAIL_MAX) {
+    // Thumbnails come from the project's downscaled-image cache: a strip of 150 images must not
+    // decode 150 full files every time the review opens.
+    const small = await loadScaledImage(file, side, { cacheDir: path.join(project.path, CACHE_DIR) });
+    return toDisplayPixels(small, image.id, small.original);
+  }
   const img = await readImage(file);
   // Only ever shrink: small images are shown at their own resolution.
   const shown = Math.max(img.width, img.height) > side ? resizeToLongSide(img, side) : img;

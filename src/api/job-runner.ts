@@ -194,7 +194,10 @@ export class JobRunner {
     } catch {
       return [];
     }
-    const lines = text.split('\n').filter((l) => l.length > 0).map(formatLogLine);
+    const lines = text
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map(formatLogLine);
     return lines.slice(-Math.max(1, Math.min(5000, limit)));
   }
 
@@ -323,7 +326,12 @@ export class JobRunner {
 
   private publishLine(w: Watched, line: ProgressLine): void {
     if (line.message) {
-      this.registry.publish({ type: 'log', jobId: w.id, level: 'info', message: `${line.stage}: ${line.message}` });
+      this.registry.publish({
+        type: 'log',
+        jobId: w.id,
+        level: 'info',
+        message: `${line.stage}: ${line.message}`,
+      });
     }
     this.registry.publish({
       type: 'progress',

@@ -48,7 +48,10 @@ export async function readReviewed(project: Project): Promise<string[]> {
 export async function loadReviewState(project: Project): Promise<ReviewState> {
   const run = await latestFinishedRun(project.path);
   const predictions = run
-    ? validateAnnotationSet(await readJson(path.join(run.dir, PREDICTIONS_FILE)), path.join(run.dir, PREDICTIONS_FILE))
+    ? validateAnnotationSet(
+        await readJson(path.join(run.dir, PREDICTIONS_FILE)),
+        path.join(run.dir, PREDICTIONS_FILE),
+      )
     : { landmarkSet: project.landmarkSet, images: [] };
   return {
     runId: run?.id ?? null,
@@ -74,7 +77,9 @@ export async function saveCorrection(
   pointArg: unknown,
 ): Promise<void> {
   if (!project.landmarkSet.landmarks.some((l) => l.id === landmarkId)) {
-    throw new ApiInputError(`saveCorrection: landmark ${String(landmarkId)} is not in the project's landmark set`);
+    throw new ApiInputError(
+      `saveCorrection: landmark ${String(landmarkId)} is not in the project's landmark set`,
+    );
   }
   const point = requirePoint(pointArg);
   const set = await readSetOrEmpty(project, CORRECTIONS_FILE);
@@ -133,7 +138,9 @@ export async function landmarkValues(
 
 export async function exportLandmarks(project: Project, request: ExportRequest): Promise<ExportResult> {
   if (!['csv', 'json', 'slicer'].includes(request.format)) {
-    throw new ApiInputError(`exportLandmarks(format): expected csv, json or slicer, got ${String(request.format)}`);
+    throw new ApiInputError(
+      `exportLandmarks(format): expected csv, json or slicer, got ${String(request.format)}`,
+    );
   }
   if (request.images !== 'all' && request.images !== 'reviewed') {
     throw new ApiInputError(`exportLandmarks(images): expected 'all' or 'reviewed'`);
@@ -184,7 +191,10 @@ export async function importGroundTruth(project: Project, fileArg: unknown): Pro
     throw new ApiInputError(`${file}: none of its images is an image of this project`);
   }
   set.images.forEach((a) => a.landmarks.forEach((v: LandmarkValue) => (v.source = 'gt')));
-  await writeJsonAtomic(path.join(project.path, GROUND_TRUTH_FILE), { ...set, landmarkSet: project.landmarkSet });
+  await writeJsonAtomic(path.join(project.path, GROUND_TRUTH_FILE), {
+    ...set,
+    landmarkSet: project.landmarkSet,
+  });
   return set.images.length;
 }
 
@@ -208,7 +218,12 @@ export async function evaluateProject(
     imageCount: m.counts.images,
     mre: m.overall.mean,
     sd: m.overall.std,
-    perLandmark: m.perLandmark.map((l) => ({ id: l.landmarkId, name: l.name, mre: l.summary.mean, sd: l.summary.std })),
+    perLandmark: m.perLandmark.map((l) => ({
+      id: l.landmarkId,
+      name: l.name,
+      mre: l.summary.mean,
+      sd: l.summary.std,
+    })),
     sdr: m.overall.sdr.map((s) => ({ threshold: s.radius, rate: s.rate })),
   };
 }

@@ -226,7 +226,7 @@ export function createApiService(options: ApiServiceOptions): OneMarkApi {
     },
 
     async landmarkPresets() {
-      return structuredClone(LANDMARK_SET_PRESETS) as Record<string, typeof LANDMARK_SET_PRESETS[string]>;
+      return structuredClone(LANDMARK_SET_PRESETS) as Record<string, (typeof LANDMARK_SET_PRESETS)[string]>;
     },
 
     async setLandmarkSet(dirArg, landmarkSet) {
@@ -257,10 +257,14 @@ export function createApiService(options: ApiServiceOptions): OneMarkApi {
       }
       const project = await requireProject(request.projectPath, 'startTraining(request.projectPath)');
       if (request.method !== 'cc2d') {
-        throw new ApiInputError(`startTraining: method '${String(request.method)}' is not available (available: cc2d)`);
+        throw new ApiInputError(
+          `startTraining: method '${String(request.method)}' is not available (available: cc2d)`,
+        );
       }
       if (!['tiny', 'quick', 'full'].includes(request.preset)) {
-        throw new ApiInputError(`startTraining: preset '${String(request.preset)}' is unknown (tiny, quick, full)`);
+        throw new ApiInputError(
+          `startTraining: preset '${String(request.preset)}' is unknown (tiny, quick, full)`,
+        );
       }
       if (typeof request.device !== 'string' || !/^(cpu|cuda(:\d+)?)$/.test(request.device)) {
         throw new ApiInputError(`startTraining: device '${String(request.device)}' is unknown (cpu, cuda)`);
@@ -271,13 +275,17 @@ export function createApiService(options: ApiServiceOptions): OneMarkApi {
           throw new ApiInputError(`startTraining: ${k} must be a non-negative integer`);
         }
       }
-      if (!project.templateImageId) throw new ApiInputError('startTraining: choose and mark a template image first');
+      if (!project.templateImageId)
+        throw new ApiInputError('startTraining: choose and mark a template image first');
       const annotations = await service.loadAnnotations(project.path);
       const t = annotations.images.find((a) => a.imageId === project.templateImageId);
       if (!t || !t.landmarks.some((v) => v.point)) {
-        throw new ApiInputError(`startTraining: the template ${project.templateImageId} has no marked landmarks`);
+        throw new ApiInputError(
+          `startTraining: the template ${project.templateImageId} has no marked landmarks`,
+        );
       }
-      if (project.images.length < 2) throw new ApiInputError('startTraining: import at least one image besides the template');
+      if (project.images.length < 2)
+        throw new ApiInputError('startTraining: import at least one image besides the template');
       const active = jobs.list(project.path).find((j) => j.state === 'running' || j.state === 'queued');
       if (active) throw new ApiInputError(`startTraining: job ${active.id} is still running in this project`);
       await attach(project.path);
@@ -298,7 +306,8 @@ export function createApiService(options: ApiServiceOptions): OneMarkApi {
 
     async jobLog(jobId, limit) {
       const n = limit === undefined ? 200 : Number(limit);
-      if (!Number.isInteger(n) || n < 1) throw new ApiInputError('jobLog(limit): expected a positive integer');
+      if (!Number.isInteger(n) || n < 1)
+        throw new ApiInputError('jobLog(limit): expected a positive integer');
       return runner.log(requireNonEmptyString(jobId, 'jobLog(jobId)'), n);
     },
 

@@ -211,7 +211,12 @@ export interface OneMarkApi {
   jobLog(jobId: string, limit?: number): Promise<string[]>;
   loadReview(projectPath: string): Promise<ReviewState>;
   /** Stores a corrected point (null: remove the correction). */
-  saveCorrection(projectPath: string, imageId: string, landmarkId: number, point: Point | null): Promise<void>;
+  saveCorrection(
+    projectPath: string,
+    imageId: string,
+    landmarkId: number,
+    point: Point | null,
+  ): Promise<void>;
   setReviewed(projectPath: string, imageId: string, reviewed: boolean): Promise<void>;
   /** Imports ground truth (a landmark file) so the evaluation view can score predictions. */
   importGroundTruth(projectPath: string, file: string): Promise<number>;

@@ -7,7 +7,9 @@
 
 type TypedName = 'Uint8Array' | 'Uint16Array' | 'Float32Array' | 'Int16Array' | 'Int32Array' | 'Float64Array';
 // Node's Buffer when present (much faster for megabyte images); the browser path otherwise.
-const NodeBuffer = (globalThis as { Buffer?: { from(...a: unknown[]): Uint8Array & { toString(enc: string): string } } }).Buffer;
+const NodeBuffer = (
+  globalThis as { Buffer?: { from(...a: unknown[]): Uint8Array & { toString(enc: string): string } } }
+).Buffer;
 
 const CTORS = {
   Uint8Array,
@@ -91,7 +93,8 @@ export function fromWire(value: unknown): unknown {
 }
 
 /** What an HTTP API call answers. */
-export type WireReply = { ok: true; value?: unknown } | { ok: false; error: { name: string; message: string } };
+export type WireReply =
+  { ok: true; value?: unknown } | { ok: false; error: { name: string; message: string } };
 
 /** Paths of the HTTP transport. */
 export const HTTP_API_PREFIX = '/api/';

@@ -86,7 +86,9 @@ function engineLauncher(): SpawnEngine {
     env: process.env,
   }).find((f) => existsSync(f));
   const env = addon ? { ONEMARK_ADDON: addon } : {};
-  if (existsSync(worker)) return engineSpawner({ args: [worker], cwd: app.getAppPath(), env });
+  // Packaged, getAppPath() is inside app.asar (a file): a process cannot start there.
+  const cwd = app.isPackaged ? process.resourcesPath : app.getAppPath();
+  if (existsSync(worker)) return engineSpawner({ args: [worker], cwd, env });
   return tsxEngineSpawner({ repoRoot: app.getAppPath(), env });
 }
 

@@ -77,7 +77,12 @@ export interface MethodEntry {
   predict(runDir: string, images: readonly ImageRef[], o?: PredictRequest): Promise<AnnotationSet>;
 }
 
-function denseEntry(name: Exclude<DenseMethod, 'f2'>, title: string, describe: string, models: (n: number) => number): MethodEntry {
+function denseEntry(
+  name: Exclude<DenseMethod, 'f2'>,
+  title: string,
+  describe: string,
+  models: (n: number) => number,
+): MethodEntry {
   return {
     name,
     title,
@@ -115,7 +120,8 @@ export const METHODS: Record<MethodName, MethodEntry> = {
   cc2d: {
     name: 'cc2d',
     title: 'CC2D',
-    describe: 'Self-supervised cascade comparing (stage 1) + heatmap/offset network on its pseudo-labels (stage 2).',
+    describe:
+      'Self-supervised cascade comparing (stage 1) + heatmap/offset network on its pseudo-labels (stage 2).',
     presets: PRESETS,
     config: (p, o) => presetConfig(p, o),
     modelCount: () => 1,
@@ -146,7 +152,12 @@ export const METHODS: Record<MethodName, MethodEntry> = {
     'One model per landmark on stage-1 pseudo-labels (refreshed from its own predictions), trained together as one grouped network.',
     (n) => n,
   ),
-  atd: denseEntry('atd', 'C-ATD', 'CC2D-SLA + template augmentation (shift, scale, rotation, intensity, optional elastic) on the device.', (n) => n),
+  atd: denseEntry(
+    'atd',
+    'C-ATD',
+    'CC2D-SLA + template augmentation (shift, scale, rotation, intensity, optional elastic) on the device.',
+    (n) => n,
+  ),
   adapter: denseEntry(
     'adapter',
     'C-Adapter',
@@ -156,7 +167,8 @@ export const METHODS: Record<MethodName, MethodEntry> = {
   f2: {
     name: 'f2',
     title: 'C-F2',
-    describe: "C-Adapter's coarse landmark refined on an original-resolution crop by a decoder on a frozen encoder (stage 1, or DINO ViT-S/8).",
+    describe:
+      "C-Adapter's coarse landmark refined on an original-resolution crop by a decoder on a frozen encoder (stage 1, or DINO ViT-S/8).",
     presets: PRESETS,
     config: (p, o) => f2Preset(p, o),
     modelCount: () => 3,
@@ -169,7 +181,9 @@ export const METHODS: Record<MethodName, MethodEntry> = {
         runDir: req.runDir,
         stopped: r.stopped,
         modelCount: 3,
-        summary: r.stopped ? 'f2: stopped; resume with --resume' : `f2 ${config.preset}: coarse adapter + fine (${config.fine.encoder} encoder), seed ${config.seed}`,
+        summary: r.stopped
+          ? 'f2: stopped; resume with --resume'
+          : `f2 ${config.preset}: coarse adapter + fine (${config.fine.encoder} encoder), seed ${config.seed}`,
       };
     },
     async predict(runDir, images, o = {}) {

@@ -22,6 +22,12 @@ export interface AdapterNetConfig {
   /** Channels C of the shared feature map. */
   features: number;
   blocks: number;
+  /**
+   * Resolution of the shared features and adapters: 1 = the input grid, 2 = half of it, with the
+   * head's maps upsampled bilinearly to the input grid (4x fewer adapter activations: on a CPU
+   * the per-landmark depthwise convs at full resolution cost more than the whole backbone).
+   */
+  stride?: 1 | 2;
 }
 
 class AdapterBlock extends Module {
@@ -43,7 +49,9 @@ class AdapterBlock extends Module {
     return tidy(() => {
       const [B, , H, W] = h.shape;
       const a = F.relu(this.bn.forward(this.dw.forward(h)));
-      const shared = this.pw.forward(a.reshape([B * this.N, this.C, H, W])).reshape([B, this.N * this.C, H, W]);
+      const shared = this.pw
+        .forward(a.reshape([B * this.N, this.C, H, W]))
+        .reshape([B, this.N * this.C, H, W]);
       return h.add(shared);
     });
   }
@@ -58,7 +66,8 @@ export class AdapterNet extends Module {
 
   constructor(cfg: AdapterNetConfig) {
     super();
-    if (!Number.isInteger(cfg.landmarks) || cfg.landmarks < 1) throw new Error(`AdapterNet: landmarks must be >= 1, got ${cfg.landmarks}`);
+    if (!Number.isInteger(cfg.landmarks) || cfg.landmarks < 1)
+      throw new Error(`AdapterNet: landmarks must be >= 1, got ${cfg.landmarks}`);
     this.config = cfg;
     const { landmarks: N, features: C } = cfg;
     this.backbone = new UNetVgg({
@@ -67,7 +76,7 @@ export class AdapterNet extends Module {
       levels: cfg.levels,
       dilated: false,
       embedDim: 1,
-      outputs: { embeddings: false, dense: { channels: C, stride: 1 } },
+      outputs: { embeddings: false, dense: { channels: C, stride: cfg.stride ?? 1 } },
     });
     this.stem_bn = new BatchNorm2d(N * C);
     this.adapters = new ModuleList(Array.from({ length: cfg.blocks }, () => new AdapterBlock(N, C)));
@@ -84,10 +93,17 @@ export class AdapterNet extends Module {
       const [B, , H, W] = feat.shape;
       // Each landmark starts from the same shared features, normalised by its own BN.
       let h = F.relu(
-        this.stem_bn.forward(feat.reshape([B, 1, C, H, W]).expand([B, N, C, H, W]).reshape([B, N * C, H, W])),
+        this.stem_bn.forward(
+          feat
+            .reshape([B, 1, C, H, W])
+            .expand([B, N, C, H, W])
+            .reshape([B, N * C, H, W]),
+        ),
       );
       for (const a of this.adapters) h = a.forward(h);
-      return this.head.forward(h);
+      const out = this.head.forward(h);
+      const [, , Hx, Wx] = x.shape;
+      return H === Hx && W === Wx ? out : F.interpolate(out, { size: [Hx, Wx], mode: 'bilinear', alignCorners: false });
     });
   }
 

@@ -120,10 +120,12 @@ export class GroupedUNet extends Module {
     super();
     const convs = config.convs ?? VGG19_BLOCKS.map((b) => b.length);
     const cfg: Required<GroupedUNetConfig> = { ...config, convs };
-    if (!Number.isInteger(cfg.groups) || cfg.groups < 1) throw new Error(`GroupedUNet: groups must be >= 1, got ${cfg.groups}`);
+    if (!Number.isInteger(cfg.groups) || cfg.groups < 1)
+      throw new Error(`GroupedUNet: groups must be >= 1, got ${cfg.groups}`);
     if (!Number.isInteger(cfg.levels) || cfg.levels < 2 || cfg.levels > 5)
       throw new Error(`GroupedUNet: levels must be an integer 2..5, got ${cfg.levels}`);
-    if (convs.length < cfg.levels) throw new Error(`GroupedUNet: convs lists ${convs.length} levels, need ${cfg.levels}`);
+    if (convs.length < cfg.levels)
+      throw new Error(`GroupedUNet: convs lists ${convs.length} levels, need ${cfg.levels}`);
     this.config = cfg;
     const G = cfg.groups;
     this.encoder = new ModuleList();
@@ -193,7 +195,10 @@ export class GroupedUNet extends Module {
 export function toStage2Layout(out: Tensor, G: number): Tensor {
   return tidy(() => {
     const [B, , H, W] = out.shape;
-    return out.reshape([B, G, 3, H, W]).transpose(1, 2).reshape([B, 3 * G, H, W]);
+    return out
+      .reshape([B, G, 3, H, W])
+      .transpose(1, 2)
+      .reshape([B, 3 * G, H, W]);
   });
 }
 
@@ -209,7 +214,10 @@ export function groupState(net: GroupedUNet, g: number): Map<string, Tensor> {
     if (t.ndim === 0) out.set(k, t.clone());
     else {
       const n = t.shape[0] / G;
-      out.set(k, tidy(() => t.narrow(0, g * n, n).clone()));
+      out.set(
+        k,
+        tidy(() => t.narrow(0, g * n, n).clone()),
+      );
     }
   }
   return out;

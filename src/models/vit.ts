@@ -28,7 +28,17 @@ export interface VitConfig {
   eps: number;
 }
 
-export const DINO_VITS8: VitConfig = { inChannels: 3, patch: 8, stride: 8, dim: 384, depth: 12, heads: 6, mlpRatio: 4, posGrid: 28, eps: 1e-6 };
+export const DINO_VITS8: VitConfig = {
+  inChannels: 3,
+  patch: 8,
+  stride: 8,
+  dim: 384,
+  depth: 12,
+  heads: 6,
+  mlpRatio: 4,
+  posGrid: 28,
+  eps: 1e-6,
+};
 
 class PatchEmbed extends Module {
   proj: Conv2d;
@@ -53,7 +63,10 @@ class Attention extends Module {
   qkvSplit(x: Tensor): [Tensor, Tensor, Tensor] {
     const [B, T, D] = x.shape;
     const h = this.c.heads;
-    const t = this.qkv.forward(x).reshape([B, T, 3, h, D / h]).permute([2, 0, 3, 1, 4]);
+    const t = this.qkv
+      .forward(x)
+      .reshape([B, T, 3, h, D / h])
+      .permute([2, 0, 3, 1, 4]);
     return [t.select(0, 0), t.select(0, 1), t.select(0, 2)];
   }
   forward(x: Tensor): Tensor {
@@ -111,7 +124,8 @@ export class VisionTransformer extends Module {
   constructor(config: Partial<VitConfig> = {}) {
     super();
     const c: VitConfig = { ...DINO_VITS8, ...config };
-    if (c.dim % c.heads !== 0) throw new Error(`VisionTransformer: dim ${c.dim} is not divisible by heads ${c.heads}`);
+    if (c.dim % c.heads !== 0)
+      throw new Error(`VisionTransformer: dim ${c.dim} is not divisible by heads ${c.heads}`);
     this.config = c;
     this.cls_token = Parameter(Tensor.zeros([1, 1, c.dim]));
     this.pos_embed = Parameter(Tensor.zeros([1, 1 + c.posGrid * c.posGrid, c.dim]));
@@ -140,7 +154,9 @@ export class VisionTransformer extends Module {
       let pos = this.pos_embed.narrow(1, 1, g * g);
       if (h !== g || w !== g) {
         const grid = pos.reshape([1, g, g, D]).permute([0, 3, 1, 2]);
-        pos = F.interpolate(grid, { size: [h, w], mode: 'bicubic', alignCorners: false }).permute([0, 2, 3, 1]).reshape([1, h * w, D]);
+        pos = F.interpolate(grid, { size: [h, w], mode: 'bicubic', alignCorners: false })
+          .permute([0, 2, 3, 1])
+          .reshape([1, h * w, D]);
       }
       const cls = this.cls_token.add(this.pos_embed.narrow(1, 0, 1)).expand([B, 1, D]);
       return Tensor.cat([cls, tokens.add(pos)], 1);
@@ -161,7 +177,8 @@ export class VisionTransformer extends Module {
    * (B, D, h, w) without the class token (FM-OSD reads block 9 of 12, i.e. layer 8).
    */
   keyFeatures(x: Tensor, layer: number): Tensor {
-    if (!(layer >= 0 && layer < this.config.depth)) throw new Error(`keyFeatures: layer ${layer} out of range 0..${this.config.depth - 1}`);
+    if (!(layer >= 0 && layer < this.config.depth))
+      throw new Error(`keyFeatures: layer ${layer} out of range 0..${this.config.depth - 1}`);
     return tidy(() => {
       const [, , H, W] = x.shape;
       const [h, w] = this.grid(H, W);
@@ -170,7 +187,11 @@ export class VisionTransformer extends Module {
       const blk = this.blocks.at(layer);
       const [, k] = blk.attn.qkvSplit(blk.norm1.forward(t)); // (B, heads, T, dh)
       const [B, heads, T, dh] = k.shape;
-      return k.permute([0, 1, 3, 2]).reshape([B, heads * dh, T]).narrow(2, 1, T - 1).reshape([B, heads * dh, h, w]);
+      return k
+        .permute([0, 1, 3, 2])
+        .reshape([B, heads * dh, T])
+        .narrow(2, 1, T - 1)
+        .reshape([B, heads * dh, h, w]);
     });
   }
 }

@@ -31,7 +31,10 @@ afterAll(async () => {
 const call = (token: string | null, method = 'listProjects', init: RequestInit = {}) =>
   fetch(`${server.url}/api/${method}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token !== null ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(token !== null ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: JSON.stringify({ args: [] }),
     ...init,
   });
@@ -71,7 +74,13 @@ describe('HTTP transport security', () => {
     const { request } = await import('node:http');
     const status = await new Promise<number>((resolve, reject) => {
       const req = request(
-        { host: '127.0.0.1', port: server.port, path: '/api/listProjects', method: 'POST', headers: { host: 'evil.example:80', authorization: `Bearer ${server.token}` } },
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          path: '/api/listProjects',
+          method: 'POST',
+          headers: { host: 'evil.example:80', authorization: `Bearer ${server.token}` },
+        },
         (res) => resolve(res.statusCode ?? 0),
       );
       req.on('error', reject);
@@ -111,14 +120,22 @@ describe('HTTP transport security', () => {
       });
       expect(result, address).not.toBe('connected');
     }
-    if (others.length === 0) console.warn('no non-loopback IPv4 interface here: only the bind refusal is checked');
-    await expect(startApiServer({ api: createApiService({ stateDir: tmp }), host: '0.0.0.0' })).rejects.toThrow(/loopback only/);
+    if (others.length === 0)
+      console.warn('no non-loopback IPv4 interface here: only the bind refusal is checked');
+    await expect(
+      startApiServer({ api: createApiService({ stateDir: tmp }), host: '0.0.0.0' }),
+    ).rejects.toThrow(/loopback only/);
   });
 });
 
 describe('wire encoding', () => {
   it('carries typed arrays through JSON unchanged', () => {
-    const value = { a: new Uint16Array([0, 1, 65535]), b: [new Uint8Array([7]), { c: new Float32Array([0.5]) }], d: 'x', e: null };
+    const value = {
+      a: new Uint16Array([0, 1, 65535]),
+      b: [new Uint8Array([7]), { c: new Float32Array([0.5]) }],
+      d: 'x',
+      e: null,
+    };
     const back = fromWire(JSON.parse(JSON.stringify(toWire(value)))) as typeof value;
     expect(back.a).toBeInstanceOf(Uint16Array);
     expect([...back.a]).toEqual([0, 1, 65535]);

@@ -22,13 +22,18 @@ describe('project images', () => {
     const data = new Uint16Array(w * h);
     for (let i = 0; i < data.length; i++) data[i] = 1000 + (i % w) * 100; // 1000..4900
     await mkdir(path.join(tmp, 'deep'));
-    await writeFile(path.join(tmp, 'deep', 'ct.png'), encode({ width: w, height: h, data, channels: 1, depth: 16 }));
+    await writeFile(
+      path.join(tmp, 'deep', 'ct.png'),
+      encode({ width: w, height: h, data, channels: 1, depth: 16 }),
+    );
     const dir = path.join(tmp, 'p16');
     await api.createProject({ path: dir, name: 'deep' });
     await api.importImages(dir, { paths: [path.join(tmp, 'deep', 'ct.png')], mode: 'copy' });
     const px = await api.imagePixels(dir, 'ct');
     expect(px.pixels).toBeInstanceOf(Uint16Array);
-    expect([px.width, px.height, px.originalWidth, px.originalHeight, px.maxValue]).toEqual([40, 20, 40, 20, 65535]);
+    expect([px.width, px.height, px.originalWidth, px.originalHeight, px.maxValue]).toEqual([
+      40, 20, 40, 20, 65535,
+    ]);
     expect(px.pixels[0]).toBe(0);
     expect(px.pixels[w - 1]).toBe(65535);
     expect(px.windows.map((x) => x.name)).toEqual(['Full range', 'Auto (1–99 %)']);
@@ -41,9 +46,15 @@ describe('project images', () => {
     const dir = path.join(tmp, 'pbad');
     await api.createProject({ path: dir, name: 'bad' });
     await writeFile(path.join(tmp, 'notes.txt'), 'x');
-    await expect(api.importImages(dir, { paths: [path.join(tmp, 'notes.txt')], mode: 'reference' })).rejects.toThrow(/notes\.txt is not an image file/);
-    await expect(api.importImages(dir, { paths: [path.join(tmp, 'nope.png')], mode: 'reference' })).rejects.toThrow(/nope\.png does not exist/);
-    await expect(api.importImages(dir, { paths: ['rel.png'], mode: 'reference' })).rejects.toThrow(/absolute path/);
+    await expect(
+      api.importImages(dir, { paths: [path.join(tmp, 'notes.txt')], mode: 'reference' }),
+    ).rejects.toThrow(/notes\.txt is not an image file/);
+    await expect(
+      api.importImages(dir, { paths: [path.join(tmp, 'nope.png')], mode: 'reference' }),
+    ).rejects.toThrow(/nope\.png does not exist/);
+    await expect(api.importImages(dir, { paths: ['rel.png'], mode: 'reference' })).rejects.toThrow(
+      /absolute path/,
+    );
     await expect(api.imagePixels(dir, 'ct', 3)).rejects.toThrow(/has no image "ct"/);
   });
 
@@ -55,7 +66,10 @@ describe('project images', () => {
     await writeFile(path.join(tmp, 'b', 'x.png'), img);
     const dir = path.join(tmp, 'pref');
     await api.createProject({ path: dir, name: 'ref' });
-    const p = await api.importImages(dir, { paths: [path.join(tmp, 'a'), path.join(tmp, 'b')], mode: 'reference' });
+    const p = await api.importImages(dir, {
+      paths: [path.join(tmp, 'a'), path.join(tmp, 'b')],
+      mode: 'reference',
+    });
     expect(p.images).toEqual([
       { id: 'x', file: path.join(tmp, 'a', 'x.png') },
       { id: 'x-2', file: path.join(tmp, 'b', 'x.png') },

@@ -34,7 +34,10 @@ setInterval(() => {
 function fakeSpawner(mode: 'ok' | 'crash' | 'hang'): SpawnEngine {
   return (dir, logFile) => {
     const out = openSync(logFile, 'a');
-    const child = spawn(process.execPath, ['-e', FAKE_ENGINE, dir, mode], { stdio: ['ignore', out, out], detached: true });
+    const child = spawn(process.execPath, ['-e', FAKE_ENGINE, dir, mode], {
+      stdio: ['ignore', out, out],
+      detached: true,
+    });
     closeSync(out);
     child.unref();
     return child.pid!;
@@ -94,7 +97,9 @@ describe('job runner', () => {
     const done = await until(registry, job.id, ['done', 'failed']);
     expect(done.state).toBe('done');
     expect(done.attempts).toBe(2);
-    expect((await runner.log(job.id)).some((l) => l.includes('resuming from the last checkpoint (attempt 2)'))).toBe(true);
+    expect(
+      (await runner.log(job.id)).some((l) => l.includes('resuming from the last checkpoint (attempt 2)')),
+    ).toBe(true);
     const saved = JSON.parse(await readFile(path.join(tmp, 'runs', job.id, 'job.json'), 'utf8'));
     expect(saved.attempts).toBe(2);
   });
@@ -116,6 +121,26 @@ describe('job runner', () => {
     await second.runner.attachProject(tmp);
     const seen = await until(second.registry, job.id, ['running']);
     expect(seen.pid).toBe(job.pid);
+    await second.runner.cancel(job.id);
+    await until(second.registry, job.id, ['cancelled']);
+  });
+
+  it('restarts a job whose engine died while no runner watched it (crash, reboot)', async () => {
+    const first = make('hang');
+    const job = await first.runner.start(tmp, request);
+    first.runner.dispose();
+    process.kill(job.pid!, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 100));
+    const second = make('hang');
+    await second.runner.attachProject(tmp);
+    const end = Date.now() + 5000;
+    let seen = second.registry.list().find((j) => j.id === job.id);
+    while ((seen?.attempts ?? 0) < 2 && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 20));
+      seen = second.registry.list().find((j) => j.id === job.id);
+    }
+    expect(seen).toMatchObject({ state: 'running', attempts: 2 });
+    expect(seen!.pid).not.toBe(job.pid);
     await second.runner.cancel(job.id);
     await until(second.registry, job.id, ['cancelled']);
   });

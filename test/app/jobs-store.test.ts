@@ -25,13 +25,24 @@ afterEach(() => delete (globalThis as { window?: unknown }).window);
 
 describe('jobs store', () => {
   it('follows progress, loss and state from events and tells end listeners', async () => {
-    const { api, push } = fakeApi([{ id: 'j', kind: 'train', projectPath: '/p', state: 'running', createdAt: '1' }]);
+    const { api, push } = fakeApi([
+      { id: 'j', kind: 'train', projectPath: '/p', state: 'running', createdAt: '1' },
+    ]);
     (globalThis as { window?: unknown }).window = { onemark: api };
     const store = useJobsStore();
     await store.attach('/p');
     const ended: string[] = [];
     store.onJobEnd((j) => ended.push(j.state));
-    push({ type: 'progress', jobId: 'j', progress: 0.4, step: 10, totalSteps: 20, stage: 'stage1', loss: 3, etaSec: 5 });
+    push({
+      type: 'progress',
+      jobId: 'j',
+      progress: 0.4,
+      step: 10,
+      totalSteps: 20,
+      stage: 'stage1',
+      loss: 3,
+      etaSec: 5,
+    });
     push({ type: 'progress', jobId: 'j', progress: 0.5, step: 12, totalSteps: 20, stage: 'stage1', loss: 2 });
     push({ type: 'log', jobId: 'j', level: 'info', message: 'stage1: checkpoint saved' });
     expect(store.jobs[0].progress).toBe(0.5);
@@ -48,7 +59,9 @@ describe('jobs store', () => {
     (globalThis as { window?: unknown }).window = { onemark: api };
     const store = useJobsStore();
     await store.attach('/p');
-    expect(await store.start({ projectPath: '/p', method: 'cc2d', preset: 'tiny', device: 'cpu' })).toBeNull();
+    expect(
+      await store.start({ projectPath: '/p', method: 'cc2d', preset: 'tiny', device: 'cpu' }),
+    ).toBeNull();
     expect(store.error).toMatch(/no marked landmarks/);
   });
 });
@@ -56,7 +69,10 @@ describe('jobs store', () => {
 describe('review store', () => {
   it('selects the least confident image and reloads after a correction', async () => {
     const landmarkSet = { name: 's', landmarks: [{ id: 1, name: 'A' }] };
-    let corrections = { landmarkSet, images: [] as { imageId: string; landmarks: { id: number; point: { x: number; y: number } }[] }[] };
+    let corrections = {
+      landmarkSet,
+      images: [] as { imageId: string; landmarks: { id: number; point: { x: number; y: number } }[] }[],
+    };
     const api = {
       loadReview: async () => ({
         runId: 'r',

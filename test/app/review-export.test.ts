@@ -37,7 +37,12 @@ beforeAll(async () => {
     landmarkSet,
     images: images.map((im) => ({
       imageId: im.id,
-      landmarks: im.points.map((p, i) => ({ id: i + 1, point: { x: p.x + 2, y: p.y }, confidence: 0.5, source: 'prediction' })),
+      landmarks: im.points.map((p, i) => ({
+        id: i + 1,
+        point: { x: p.x + 2, y: p.y },
+        confidence: 0.5,
+        source: 'prediction',
+      })),
     })),
   });
   await writeStatus(run, 'done');
@@ -61,14 +66,28 @@ describe('review and export', () => {
     expect(set.images[1].landmarks[0]).toMatchObject({ point: { x: 1.5, y: 2.5 }, source: 'correction' });
     expect(set.images[2].landmarks[0]).toMatchObject({ source: 'prediction', confidence: 0.5 });
 
-    const predicted = await exported({ projectPath: dir(), format: 'json', images: 'reviewed', values: 'predicted' });
+    const predicted = await exported({
+      projectPath: dir(),
+      format: 'json',
+      images: 'reviewed',
+      values: 'predicted',
+    });
     const doc = await readFile(predicted.files[0], 'utf8');
     expect(predicted.imageCount).toBe(1);
     expect(doc).toContain('img02');
     expect(doc).not.toContain('"correction"');
 
-    const slicer = await exported({ projectPath: dir(), format: 'slicer', images: 'all', values: 'corrected' });
-    expect(slicer.files.map((f) => path.basename(f)).sort()).toEqual(['img01.mrk.json', 'img02.mrk.json', 'img03.mrk.json']);
+    const slicer = await exported({
+      projectPath: dir(),
+      format: 'slicer',
+      images: 'all',
+      values: 'corrected',
+    });
+    expect(slicer.files.map((f) => path.basename(f)).sort()).toEqual([
+      'img01.mrk.json',
+      'img02.mrk.json',
+      'img03.mrk.json',
+    ]);
     expect((await readdir(path.dirname(slicer.files[0]))).length).toBe(3);
   });
 
@@ -90,7 +109,13 @@ describe('review and export', () => {
     const gt = path.join(tmp, 'gt.csv');
     await writeFile(
       gt,
-      formatLandmarkCsv({ landmarkSet, images: images.map((im) => ({ imageId: im.id, landmarks: im.points.map((point, i) => ({ id: i + 1, point })) })) }),
+      formatLandmarkCsv({
+        landmarkSet,
+        images: images.map((im) => ({
+          imageId: im.id,
+          landmarks: im.points.map((point, i) => ({ id: i + 1, point })),
+        })),
+      }),
     );
     expect(await api.importGroundTruth(dir(), gt)).toBe(3);
     const ev = (await api.evaluate(dir(), 'predicted'))!;

@@ -3,14 +3,38 @@ import { confidenceColours, pointsForImage, reviewQueue } from '../../src/render
 import { fitView, hitTest, toImage, toScreen, windowLut, zoomAt } from '../../src/renderer/src/lib/viewport';
 import { curvePoints, formatEta } from '../../src/renderer/src/lib/format';
 
-const landmarkSet = { name: 's', landmarks: [{ id: 1, name: 'A' }, { id: 2, name: 'B' }] };
+const landmarkSet = {
+  name: 's',
+  landmarks: [
+    { id: 1, name: 'A' },
+    { id: 2, name: 'B' },
+  ],
+};
 const predictions = {
   landmarkSet,
   images: [
     { imageId: 't', landmarks: [{ id: 1, point: { x: 0, y: 0 }, confidence: 0.9 }] },
-    { imageId: 'a', landmarks: [{ id: 1, point: { x: 1, y: 1 }, confidence: 0.5 }, { id: 2, point: { x: 2, y: 2 }, confidence: 0.2 }] },
-    { imageId: 'b', landmarks: [{ id: 1, point: { x: 1, y: 1 }, confidence: 0.1 }, { id: 2, point: { x: 2, y: 2 }, confidence: 0.9 }] },
-    { imageId: 'c', landmarks: [{ id: 1, point: { x: 1, y: 1 }, confidence: 0.7 }, { id: 2, point: { x: 2, y: 2 }, confidence: 0.8 }] },
+    {
+      imageId: 'a',
+      landmarks: [
+        { id: 1, point: { x: 1, y: 1 }, confidence: 0.5 },
+        { id: 2, point: { x: 2, y: 2 }, confidence: 0.2 },
+      ],
+    },
+    {
+      imageId: 'b',
+      landmarks: [
+        { id: 1, point: { x: 1, y: 1 }, confidence: 0.1 },
+        { id: 2, point: { x: 2, y: 2 }, confidence: 0.9 },
+      ],
+    },
+    {
+      imageId: 'c',
+      landmarks: [
+        { id: 1, point: { x: 1, y: 1 }, confidence: 0.7 },
+        { id: 2, point: { x: 2, y: 2 }, confidence: 0.8 },
+      ],
+    },
   ],
 };
 
@@ -21,7 +45,10 @@ describe('review helpers', () => {
   });
 
   it('shows a correction instead of the prediction it replaces', () => {
-    const corrections = { landmarkSet, images: [{ imageId: 'a', landmarks: [{ id: 2, point: { x: 5, y: 6 } }] }] };
+    const corrections = {
+      landmarkSet,
+      images: [{ imageId: 'a', landmarks: [{ id: 2, point: { x: 5, y: 6 } }] }],
+    };
     expect(pointsForImage(predictions, corrections, 'a')).toEqual([
       { id: 1, point: { x: 1, y: 1 }, kind: 'prediction', confidence: 0.5 },
       { id: 2, point: { x: 5, y: 6 }, kind: 'correction' },

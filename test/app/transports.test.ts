@@ -22,7 +22,10 @@ interface Transport {
   make(service: OneMarkApi): Promise<{ api: OneMarkApi; close(): Promise<void> }>;
 }
 
-const direct: Transport = { name: 'direct', make: async (service) => ({ api: service, close: async () => {} }) };
+const direct: Transport = {
+  name: 'direct',
+  make: async (service) => ({ api: service, close: async () => {} }),
+};
 
 const ipc: Transport = {
   name: 'Electron IPC',
@@ -30,7 +33,10 @@ const ipc: Transport = {
     const handlers = new Map<string, (event: unknown, ...args: unknown[]) => unknown>();
     const listeners = new Map<string, Set<(event: unknown, payload: unknown) => void>>();
     registerApiHandlers(
-      { handle: (ch: string, h: never) => handlers.set(ch, h), removeHandler: (ch: string) => handlers.delete(ch) } as never,
+      {
+        handle: (ch: string, h: never) => handlers.set(ch, h),
+        removeHandler: (ch: string) => handlers.delete(ch),
+      } as never,
       service,
       () => true,
     );
@@ -41,7 +47,9 @@ const ipc: Transport = {
       invoke: async (channel: string, ...args: unknown[]) => {
         const h = handlers.get(channel);
         if (!h) throw new Error(`no handler for ${channel}`);
-        return structuredClone(await h({ senderFrame: { url: 'app://onemark/index.html' } }, ...structuredClone(args)));
+        return structuredClone(
+          await h({ senderFrame: { url: 'app://onemark/index.html' } }, ...structuredClone(args)),
+        );
       },
       on: ((channel: string, l: (event: unknown, payload: unknown) => void) => {
         if (!listeners.has(channel)) listeners.set(channel, new Set());
@@ -86,7 +94,17 @@ for (const transport of [direct, ipc, http]) {
     const dir = () => path.join(tmp, 'p');
 
     it('creates, opens and lists a project', async () => {
-      const created = await api.createProject({ path: dir(), name: 'P', landmarkSet: { name: 's', landmarks: [{ id: 1, name: 'A' }, { id: 2, name: 'B' }] } });
+      const created = await api.createProject({
+        path: dir(),
+        name: 'P',
+        landmarkSet: {
+          name: 's',
+          landmarks: [
+            { id: 1, name: 'A' },
+            { id: 2, name: 'B' },
+          ],
+        },
+      });
       expect(created.landmarkCount).toBe(2);
       expect(await api.openProject(dir())).toEqual(created);
       expect((await api.listProjects()).map((p) => p.path)).toContain(dir());
@@ -108,13 +126,28 @@ for (const transport of [direct, ipc, http]) {
 
     it('round-trips annotations and reports bad input with a message that says what to fix', async () => {
       const p = await api.openProject(dir());
-      const set = { landmarkSet: p.landmarkSet, images: [{ imageId: 'img02', landmarks: [{ id: 1, point: { x: 3.5, y: 4 } }, { id: 2, point: null }] }] };
+      const set = {
+        landmarkSet: p.landmarkSet,
+        images: [
+          {
+            imageId: 'img02',
+            landmarks: [
+              { id: 1, point: { x: 3.5, y: 4 } },
+              { id: 2, point: null },
+            ],
+          },
+        ],
+      };
       await api.saveAnnotations(dir(), set);
       expect(await api.loadAnnotations(dir())).toEqual(set);
       await expect(api.openProject('relative/path')).rejects.toThrow(/expected an absolute path/);
       await expect(api.setTemplate(dir(), 'nope')).rejects.toThrow(/has no image "nope"/);
-      await expect(api.exportLandmarks({ projectPath: dir(), format: 'csv', images: 'all', values: 'predicted' })).rejects.toThrow(/nothing to export/);
-      await expect(api.startTraining({ projectPath: dir(), method: 'cc2d', preset: 'huge' as never, device: 'cpu' })).rejects.toThrow(/preset 'huge' is unknown/);
+      await expect(
+        api.exportLandmarks({ projectPath: dir(), format: 'csv', images: 'all', values: 'predicted' }),
+      ).rejects.toThrow(/nothing to export/);
+      await expect(
+        api.startTraining({ projectPath: dir(), method: 'cc2d', preset: 'huge' as never, device: 'cpu' }),
+      ).rejects.toThrow(/preset 'huge' is unknown/);
     });
 
     it('stores corrections and reviewed flags apart from predictions', async () => {
@@ -123,7 +156,9 @@ for (const transport of [direct, ipc, http]) {
       const r = await api.loadReview(dir());
       expect(r.runId).toBeNull();
       expect(r.predictions.images).toEqual([]);
-      expect(r.corrections.images).toEqual([{ imageId: 'img01', landmarks: [{ id: 2, point: { x: 10, y: 11 }, source: 'correction' }] }]);
+      expect(r.corrections.images).toEqual([
+        { imageId: 'img01', landmarks: [{ id: 2, point: { x: 10, y: 11 }, source: 'correction' }] },
+      ]);
       expect(r.reviewed).toEqual(['img01']);
       await expect(api.saveCorrection(dir(), 'img01', 9, { x: 1, y: 1 })).rejects.toThrow(/landmark 9/);
       expect(await api.evaluate(dir(), 'corrected')).toBeNull();

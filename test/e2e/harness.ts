@@ -37,11 +37,27 @@ export interface Served {
 }
 
 /** Starts `onemark serve` (src/cli/commands/serve.ts under tsx) and waits for its URL line. */
-export async function startServe(stateDir: string, renderer: string, env: NodeJS.ProcessEnv = {}): Promise<Served> {
+export async function startServe(
+  stateDir: string,
+  renderer: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<Served> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(repoRoot, 'src', 'cli', 'commands', 'serve.ts'), '--state', stateDir, '--renderer', renderer],
-    { cwd: repoRoot, env: { ...process.env, ONEMARK_THREADS: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    [
+      '--import',
+      'tsx',
+      path.join(repoRoot, 'src', 'cli', 'commands', 'serve.ts'),
+      '--state',
+      stateDir,
+      '--renderer',
+      renderer,
+    ],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, ONEMARK_THREADS: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let out = '';
   child.stderr!.on('data', (d) => (out += d));
@@ -105,7 +121,11 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 }
 
 /** Screen position (page coordinates) of an original-pixel point on the viewer canvas. */
-export async function canvasPoint(page: Page, p: { x: number; y: number }, selector = 'canvas.image-canvas'): Promise<{ x: number; y: number }> {
+export async function canvasPoint(
+  page: Page,
+  p: { x: number; y: number },
+  selector = 'canvas.image-canvas',
+): Promise<{ x: number; y: number }> {
   const canvas = page.locator(selector).first();
   const box = await canvas.boundingBox();
   if (!box) throw new Error('viewer canvas not visible');

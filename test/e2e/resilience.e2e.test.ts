@@ -13,7 +13,15 @@ import { WebSocket } from 'ws';
 import { createHttpClient } from '../../src/api/http-client';
 import { isProcessAlive } from '../../src/api/job-runner';
 import type { JobSummary, OneMarkApi } from '../../src/api/types';
-import { builtRenderer, launchBrowser, screenshot, skipReason, startServe, watchPage, type Served } from './harness';
+import {
+  builtRenderer,
+  launchBrowser,
+  screenshot,
+  skipReason,
+  startServe,
+  watchPage,
+  type Served,
+} from './harness';
 import { SYNTH_LANDMARKS, writeSyntheticImages } from './synthetic';
 
 const engineReason = skipReason(true);
@@ -28,7 +36,11 @@ function client(s: Served): OneMarkApi {
   return createHttpClient(s.url, s.token, { WebSocket: WebSocket as unknown as typeof globalThis.WebSocket });
 }
 
-async function waitFor<T>(what: string, f: () => Promise<T | undefined | null | false>, timeoutMs: number): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  f: () => Promise<T | undefined | null | false>,
+  timeoutMs: number,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await f();
@@ -68,7 +80,9 @@ describe.skipIf(!!engineReason)(`engine process${engineReason ? ` (skipped: ${en
     project = await api.setTemplate(dir, images[0].id);
     await api.saveAnnotations(dir, {
       landmarkSet: project.landmarkSet,
-      images: [{ imageId: images[0].id, landmarks: images[0].points.map((point, i) => ({ id: i + 1, point })) }],
+      images: [
+        { imageId: images[0].id, landmarks: images[0].points.map((point, i) => ({ id: i + 1, point })) },
+      ],
     });
     const events: string[] = [];
     api.onJobEvent((e) => events.push(e.type));
@@ -91,7 +105,11 @@ describe.skipIf(!!engineReason)(`engine process${engineReason ? ` (skipped: ${en
     // Periodic checkpoints are pruned to the newest two: wait for any.
     const checkpointAt = (min: number) => () =>
       existsSync(stage1) && readdirSync(stage1).some((f) => Number(/^step-(\d+)/.exec(f)?.[1] ?? -1) >= min);
-    await waitFor('a first stage-1 checkpoint', async () => (await failIfEnded(api), checkpointAt(20)()), 90_000);
+    await waitFor(
+      'a first stage-1 checkpoint',
+      async () => (await failIfEnded(api), checkpointAt(20)()),
+      90_000,
+    );
     expect(events).toContain('progress');
 
     // The window goes away: the engine keeps training.
@@ -103,12 +121,20 @@ describe.skipIf(!!engineReason)(`engine process${engineReason ? ` (skipped: ${en
     const second = await startServe(stateDir, renderer);
     servers.push(second);
     const api2 = client(second);
-    const found = await waitFor('the job in the new server', async () => (await api2.listJobs(dir)).find((j) => j.id === job.id), 10_000);
+    const found = await waitFor(
+      'the job in the new server',
+      async () => (await api2.listJobs(dir)).find((j) => j.id === job.id),
+      10_000,
+    );
     expect(found.state).toBe('running');
     expect(found.pid).toBe(pid);
 
     // A crash mid-run: kill the engine once it has a checkpoint at 40 or later.
-    await waitFor('stage-1 checkpoint at step 40', async () => (await failIfEnded(api2), checkpointAt(40)()), 90_000);
+    await waitFor(
+      'stage-1 checkpoint at step 40',
+      async () => (await failIfEnded(api2), checkpointAt(40)()),
+      90_000,
+    );
     process.kill(pid, 'SIGKILL');
     const done = await waitFor(
       'the resumed job to finish',
@@ -148,7 +174,10 @@ describe.skipIf(!!pageReason)(`corrupt project${pageReason ? ` (skipped: ${pageR
     const wrongTemplate = path.join(tmp, 'wrong-template');
     await api.createProject({ path: wrongTemplate, name: 'Wrong' });
     const doc = JSON.parse(await readFile(path.join(wrongTemplate, 'onemark-project.json'), 'utf8'));
-    await writeFile(path.join(wrongTemplate, 'onemark-project.json'), JSON.stringify({ ...doc, templateImageId: 'ghost' }));
+    await writeFile(
+      path.join(wrongTemplate, 'onemark-project.json'),
+      JSON.stringify({ ...doc, templateImageId: 'ghost' }),
+    );
 
     browser = await launchBrowser();
     const page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
@@ -165,7 +194,9 @@ describe.skipIf(!!pageReason)(`corrupt project${pageReason ? ` (skipped: ${pageR
 
     await page.fill('input[name=open-path]', wrongTemplate);
     await page.click('button:has-text("Open")');
-    await expect.poll(() => alert.textContent()).toContain('templateImageId "ghost" is not one of the project');
+    await expect
+      .poll(() => alert.textContent())
+      .toContain('templateImageId "ghost" is not one of the project');
     // The page survived both: no uncaught errors, only the 400 answers the API gave.
     expect(log.errors.filter((e) => !e.includes('status of 400'))).toEqual([]);
   });

@@ -45,7 +45,8 @@ export function drawSynthetic(index: number): { data: Uint8Array; points: { x: n
     if (x >= 0 && y >= 0 && x < n && y < n) data[y * n + x] = v;
   };
   const [disk, square, cross] = points;
-  for (let y = -7; y <= 7; y++) for (let x = -7; x <= 7; x++) if (x * x + y * y <= 49) put(disk.x + x, disk.y + y, 220);
+  for (let y = -7; y <= 7; y++)
+    for (let x = -7; x <= 7; x++) if (x * x + y * y <= 49) put(disk.x + x, disk.y + y, 220);
   for (let y = -6; y <= 6; y++) for (let x = -6; x <= 6; x++) put(square.x + x, square.y + y, 170);
   for (let k = -9; k <= 9; k++) {
     for (let w = -1; w <= 1; w++) {

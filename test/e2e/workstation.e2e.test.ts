@@ -79,7 +79,8 @@ describe.skipIf(!!reason)(`workstation end to end${reason ? ` (skipped: ${reason
     }
     await expect.poll(() => page.locator('.landmarks li.done').count()).toBe(3);
     const annotations = path.join(projectDir(), 'annotations.json');
-    const saved = async () => JSON.parse(await readFile(annotations, 'utf8')).images[0]?.landmarks?.[1]?.point?.x;
+    const saved = async () =>
+      JSON.parse(await readFile(annotations, 'utf8')).images[0]?.landmarks?.[1]?.point?.x;
     await expect.poll(saved).toBeCloseTo(images[0].points[1].x, 0);
     // Drag landmark 2 five pixels right, then undo with the keyboard.
     const from = await canvasPoint(page, images[0].points[1]);
@@ -126,7 +127,9 @@ describe.skipIf(!!reason)(`workstation end to end${reason ? ` (skipped: ${reason
     await page.click('button[name=tab-review]');
     await expect.poll(() => page.locator('button.queue-item').count()).toBe(5);
     const runs = await readdir(path.join(projectDir(), 'runs'));
-    const preds = JSON.parse(await readFile(path.join(projectDir(), 'runs', runs[0], 'predictions.json'), 'utf8'));
+    const preds = JSON.parse(
+      await readFile(path.join(projectDir(), 'runs', runs[0], 'predictions.json'), 'utf8'),
+    );
     const first = (await page.locator('button.queue-item').first().getAttribute('data-image'))!;
     await page.click(`button.queue-item[data-image=${first}]`);
     await page.waitForSelector(`canvas.image-canvas[data-image=${first}]`);
@@ -157,22 +160,32 @@ describe.skipIf(!!reason)(`workstation end to end${reason ? ` (skipped: ${reason
     expect(c.images[0].landmarks[0].point.y).toBeCloseTo(target.y, 0);
     corrected = { imageId: first, ...c.images[0].landmarks[0].point };
     // The prediction itself is untouched.
-    const again = JSON.parse(await readFile(path.join(projectDir(), 'runs', runs[0], 'predictions.json'), 'utf8'));
+    const again = JSON.parse(
+      await readFile(path.join(projectDir(), 'runs', runs[0], 'predictions.json'), 'utf8'),
+    );
     expect(again).toEqual(preds);
     // Ground truth turns on the evaluation view (per-landmark errors from src/evaluation).
     const gt = path.join(tmp, 'truth.csv');
     await writeFile(
       gt,
       formatLandmarkCsv({
-        landmarkSet: { name: 'synthetic', landmarks: SYNTH_LANDMARKS.map((name, i) => ({ id: i + 1, name })) },
-        images: images.map((im) => ({ imageId: im.id, landmarks: im.points.map((point, i) => ({ id: i + 1, point })) })),
+        landmarkSet: {
+          name: 'synthetic',
+          landmarks: SYNTH_LANDMARKS.map((name, i) => ({ id: i + 1, name })),
+        },
+        images: images.map((im) => ({
+          imageId: im.id,
+          landmarks: im.points.map((point, i) => ({ id: i + 1, point })),
+        })),
       }),
     );
     await page.fill('input[name=ground-truth]', gt);
     await page.click('button:has-text("Load GT")');
     await page.waitForSelector('section.evaluation');
     expect(await page.locator('section.evaluation tr').count()).toBe(3);
-    expect(await page.locator('section.evaluation').textContent()).toMatch(/MRE \d+\.\d+ ± \d+\.\d+ on 5 images/);
+    expect(await page.locator('section.evaluation').textContent()).toMatch(
+      /MRE \d+\.\d+ ± \d+\.\d+ on 5 images/,
+    );
     await page.click('button[name=mark-reviewed]');
     await expect.poll(() => page.locator(`button.queue-item.reviewed`).count()).toBe(1);
     await screenshot(page, 'review');

@@ -25,7 +25,10 @@ describe('GroupedUNet', () => {
       const diff = noGrad(() =>
         tidy(() => {
           const y = grouped.forward(x);
-          const ys = Tensor.cat(singles.map((s) => s.forward(x)), 1);
+          const ys = Tensor.cat(
+            singles.map((s) => s.forward(x)),
+            1,
+          );
           expect(y.shape).toEqual([2, 3 * G, 32, 32]);
           return y.sub(ys).abs().max().item();
         }),
@@ -41,7 +44,13 @@ describe('GroupedUNet', () => {
     for (let g = 0; g < G; g++) {
       singles[g].zeroGrad();
       tidy(() => singles[g].forward(x).square().sum().backward());
-      const d = tidy(() => singles[g].head.weight.grad!.sub(gw.narrow(0, 3 * g, 3)).abs().max().item());
+      const d = tidy(() =>
+        singles[g].head.weight
+          .grad!.sub(gw.narrow(0, 3 * g, 3))
+          .abs()
+          .max()
+          .item(),
+      );
       expect(d).toBeLessThan(1e-4);
     }
     // And the stacked single states rebuild the grouped one.
@@ -75,7 +84,9 @@ describe('GroupedUNet', () => {
   });
 
   it('reorders group-major outputs into the stage-2 layout', () => {
-    const y = tidy(() => toStage2Layout(Tensor.arange(0, 6, 1, { dtype: 'float32' }).reshape([1, 6, 1, 1]), 2));
+    const y = tidy(() =>
+      toStage2Layout(Tensor.arange(0, 6, 1, { dtype: 'float32' }).reshape([1, 6, 1, 1]), 2),
+    );
     expect(Array.from(y.toFloat32Array())).toEqual([0, 3, 1, 4, 2, 5]);
     y.dispose();
   });

@@ -50,7 +50,14 @@ const layerNorm = (x: number[], w: { d: Float64Array }, b: { d: Float64Array }, 
 };
 
 /** Returns [final tokens, keys of block `layer`] for one image (C,H,W row-major). */
-function reference(c: VitConfig, W: W, img: Float64Array, H: number, Wd: number, layer: number): { out: number[][]; keys: number[][] } {
+function reference(
+  c: VitConfig,
+  W: W,
+  img: Float64Array,
+  H: number,
+  Wd: number,
+  layer: number,
+): { out: number[][]; keys: number[][] } {
   const g = (k: string) => W.get(k)!;
   const D = c.dim;
   const h = Math.floor((H - c.patch) / c.stride) + 1;
@@ -67,7 +74,9 @@ function reference(c: VitConfig, W: W, img: Float64Array, H: number, Wd: number,
         for (let ci = 0; ci < c.inChannels; ci++)
           for (let a = 0; a < c.patch; a++)
             for (let b = 0; b < c.patch; b++)
-              s += pw.d[((d * c.inChannels + ci) * c.patch + a) * c.patch + b] * img[(ci * H + r * c.stride + a) * Wd + q * c.stride + b];
+              s +=
+                pw.d[((d * c.inChannels + ci) * c.patch + a) * c.patch + b] *
+                img[(ci * H + r * c.stride + a) * Wd + q * c.stride + b];
         return s + pos[(1 + r * w + q) * D + d];
       });
       tokens.push(t);
@@ -99,7 +108,9 @@ function reference(c: VitConfig, W: W, img: Float64Array, H: number, Wd: number,
     tokens = tokens.map((t, a) => t.map((v, d) => v + att[a][d]));
     tokens = tokens.map((t) => {
       const n2 = layerNorm(t, g(p + 'norm2.weight'), g(p + 'norm2.bias'), c.eps);
-      const hid = linear(n2, g(p + 'mlp.fc1.weight'), g(p + 'mlp.fc1.bias')).map((v) => 0.5 * v * (1 + erf(v / Math.SQRT2)));
+      const hid = linear(n2, g(p + 'mlp.fc1.weight'), g(p + 'mlp.fc1.bias')).map(
+        (v) => 0.5 * v * (1 + erf(v / Math.SQRT2)),
+      );
       const y = linear(hid, g(p + 'mlp.fc2.weight'), g(p + 'mlp.fc2.bias'));
       return t.map((v, d) => v + y[d]);
     });
@@ -111,9 +122,16 @@ function check(cfg: Partial<VitConfig>, H: number, Wd: number, constantPos: bool
   const m = new VisionTransformer(cfg);
   // Random LayerNorm affine parameters and embeddings, so every weight matters.
   noGrad(() => {
-    for (const [k, t] of m.stateDict()) if (k.includes('norm') || k.includes('pos') || k.includes('cls')) t.normal_(0.5, 0.5);
+    for (const [k, t] of m.stateDict())
+      if (k.includes('norm') || k.includes('pos') || k.includes('cls')) t.normal_(0.5, 0.5);
     // Bicubic interpolation keeps a constant field constant: the reference can then skip it.
-    if (constantPos) tidy(() => void m.pos_embed.narrow(1, 1, m.config.posGrid ** 2).copy_(m.pos_embed.narrow(1, 1, 1).expand([1, m.config.posGrid ** 2, m.config.dim])));
+    if (constantPos)
+      tidy(
+        () =>
+          void m.pos_embed
+            .narrow(1, 1, m.config.posGrid ** 2)
+            .copy_(m.pos_embed.narrow(1, 1, 1).expand([1, m.config.posGrid ** 2, m.config.dim])),
+      );
   });
   const [h, w] = m.grid(H, Wd);
   const D = m.config.dim;
@@ -128,7 +146,8 @@ function check(cfg: Partial<VitConfig>, H: number, Wd: number, constantPos: bool
     // Give the reference a position table of the token grid's size, every entry the constant.
     const pos = W0.get('pos_embed')!;
     const d = new Float64Array((1 + h * w) * D);
-    for (let t = 0; t <= h * w; t++) for (let e = 0; e < D; e++) d[t * D + e] = pos.d[(t === 0 ? 0 : 1) * D + e];
+    for (let t = 0; t <= h * w; t++)
+      for (let e = 0; e < D; e++) d[t * D + e] = pos.d[(t === 0 ? 0 : 1) * D + e];
     W0.set('pos_embed', { d, s: [1, 1 + h * w, D] });
   }
   const ref = reference(m.config, W0, Float64Array.from(x.toFloat32Array()), H, Wd, 1);
@@ -141,7 +160,15 @@ function check(cfg: Partial<VitConfig>, H: number, Wd: number, constantPos: bool
 }
 
 describe('VisionTransformer (DINO layout, C-F2 encoder)', () => {
-  const base: Partial<VitConfig> = { inChannels: 2, patch: 4, dim: 8, depth: 2, heads: 2, mlpRatio: 2, eps: 1e-6 };
+  const base: Partial<VitConfig> = {
+    inChannels: 2,
+    patch: 4,
+    dim: 8,
+    depth: 2,
+    heads: 2,
+    mlpRatio: 2,
+    eps: 1e-6,
+  };
   it('matches a float64 reference on random weights (patch 4, stride 4)', () => {
     seed(21);
     check({ ...base, stride: 4, posGrid: 3 }, 12, 12, false);

@@ -30,17 +30,22 @@ export function defaultStateDir(): string {
 
 export async function serve(o: ServeOptions): Promise<ApiServer> {
   const port = Number(o.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port: expected 0..65535, got '${o.port}'`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new CliError(`--port: expected 0..65535, got '${o.port}'`);
   const rendererDir = path.resolve(o.renderer ?? path.join(repoRoot, 'out', 'renderer'));
   if (!existsSync(path.join(rendererDir, 'index.html'))) {
-    throw new CliError(`${rendererDir}: no built renderer (index.html); run \`npm run build\` first or pass --renderer`);
+    throw new CliError(
+      `${rendererDir}: no built renderer (index.html); run \`npm run build\` first or pass --renderer`,
+    );
   }
   if (o.token !== undefined && o.token.length < 16) throw new CliError('--token: use at least 16 characters');
   const api = createApiService({
     stateDir: path.resolve(o.state ?? defaultStateDir()),
     app: { name: 'OneMark', version: '0.1.0' },
     engineProbe: engineProcessProbe({
-      fallback: addonFileProbe([process.env.ONEMARK_NATIVE_ADDON ?? path.join(repoRoot, 'native', 'build', 'onemark.node')]),
+      fallback: addonFileProbe([
+        process.env.ONEMARK_NATIVE_ADDON ?? path.join(repoRoot, 'native', 'build', 'onemark.node'),
+      ]),
       repoRoot,
     }),
   });
@@ -54,17 +59,26 @@ export async function serve(o: ServeOptions): Promise<ApiServer> {
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('Serve the workstation (API + renderer) over HTTP + WebSocket on 127.0.0.1 with an access token')
+    .description(
+      'Serve the workstation (API + renderer) over HTTP + WebSocket on 127.0.0.1 with an access token',
+    )
     .option('--port <n>', 'port (0: a free one)', '0')
     .option('--host <addr>', 'loopback address to bind: 127.0.0.1, ::1 or localhost', '127.0.0.1')
-    .option('--state <dir>', 'app state folder: projects/ and the recent list (default ~/.onemark or $ONEMARK_STATE_DIR)')
+    .option(
+      '--state <dir>',
+      'app state folder: projects/ and the recent list (default ~/.onemark or $ONEMARK_STATE_DIR)',
+    )
     .option('--renderer <dir>', 'built renderer to serve (default out/renderer)')
     .option('--token <token>', 'access token (default: random; prefer the default)')
     .action(async (o: ServeOptions) => {
       const server = await serve(o);
       // One machine-readable line first (tests and scripts read it), then the human one.
-      process.stdout.write(`${JSON.stringify({ url: server.url, appUrl: server.appUrl, token: server.token })}\n`);
-      process.stderr.write(`OneMark serving on ${server.url}\nopen ${server.appUrl}\n(Ctrl-C stops the server; training jobs keep running)\n`);
+      process.stdout.write(
+        `${JSON.stringify({ url: server.url, appUrl: server.appUrl, token: server.token })}\n`,
+      );
+      process.stderr.write(
+        `OneMark serving on ${server.url}\nopen ${server.appUrl}\n(Ctrl-C stops the server; training jobs keep running)\n`,
+      );
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off('SIGINT', stop);

@@ -161,8 +161,9 @@ export function augmentTemplate(
       const ctrl = new Float32Array(B * 2 * k * k);
       warps.forEach((w, i) => {
         if (!w.elastic) return;
-        if (w.elastic.k !== k) throw new Error('augmentTemplate: every elastic warp of a batch needs the same grid');
-        ctrl.set(w.elastic.dx, (2 * i) * k * k);
+        if (w.elastic.k !== k)
+          throw new Error('augmentTemplate: every elastic warp of a batch needs the same grid');
+        ctrl.set(w.elastic.dx, 2 * i * k * k);
         ctrl.set(w.elastic.dy, (2 * i + 1) * k * k);
       });
       const field = F.interpolate(Tensor.from(ctrl, [B, 2, k, k], { device: dev }), {

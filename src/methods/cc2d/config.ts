@@ -190,7 +190,7 @@ export function presetConfig(
       embedDim: 16,
       iterations: 150,
       batch: 4,
-      pointsPerPatch: 4,
+      pointsPerPatch: 1,
       lrStep: 1000,
       rotationDeg: 10,
     };

@@ -29,6 +29,8 @@ export interface AdapterNetConfig {
   features: number;
   /** Adapter blocks per landmark (depthwise conv + per-landmark norm + shared pointwise conv). */
   blocks: number;
+  /** 1: adapters at the input grid; 2: at half of it, maps upsampled (see src/models/adapterNet.ts). */
+  stride: 1 | 2;
 }
 
 /**
@@ -80,13 +82,19 @@ export interface DenseConfig {
 export const DEFAULT_REFRESH: RefreshConfig = { every: 100, start: 0.5, minConfidence: 0.5, maxMove: 1 };
 
 function denseStage(name: PresetName, kind: 'grouped' | 'adapter'): DenseStageConfig {
-  const grouped = (width: number, levels: number, convs: number[]): GroupedNetConfig => ({ kind: 'grouped', width, levels, convs });
-  const adapter = (width: number, levels: number, features: number): AdapterNetConfig => ({
+  const grouped = (width: number, levels: number, convs: number[]): GroupedNetConfig => ({
+    kind: 'grouped',
+    width,
+    levels,
+    convs,
+  });
+  const adapter = (width: number, levels: number, features: number, stride: 1 | 2 = 1): AdapterNetConfig => ({
     kind: 'adapter',
     width,
     levels,
     features,
     blocks: 2,
+    stride,
   });
   if (name === 'full') {
     return {
@@ -111,7 +119,7 @@ function denseStage(name: PresetName, kind: 'grouped' | 'adapter'): DenseStageCo
     // 2-core CPU: 19 landmark models must cost about one CC2D stage-2 network, so each is slim.
     return {
       size: 192,
-      net: kind === 'grouped' ? grouped(1 / 32, 4, [1, 1, 2, 2]) : adapter(1 / 4, 4, 16),
+      net: kind === 'grouped' ? grouped(1 / 32, 4, [1, 1, 2, 2]) : adapter(1 / 4, 4, 16, 2),
       iterations: 300,
       batchPseudo: 3,
       templateCopies: 1,

@@ -16,7 +16,10 @@ export function perLandmarkLoss(out: Tensor, t: Stage2Targets, heatmapWeight: nu
   const logQ = logP.sub(heat);
   const p = heat.sigmoid();
   const pos = t.mask.mul(gamma === 0 ? logP : p.neg().add(1).pow(gamma).mul(logP));
-  const neg = t.mask.neg().add(1).mul(gamma === 0 ? logQ : p.pow(gamma).mul(logQ));
+  const neg = t.mask
+    .neg()
+    .add(1)
+    .mul(gamma === 0 ? logQ : p.pow(gamma).mul(logQ));
   // (B, N, S, S) -> per landmark: mean over batch and pixels.
   const focal = pos.add(neg).neg().mean([0, 2, 3]);
   const l1 = offX.sub(t.offX).abs().add(offY.sub(t.offY).abs()).mul(t.mask).sum([0, 2, 3]);

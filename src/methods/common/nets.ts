@@ -32,12 +32,29 @@ function priorBias(bias: Tensor | null, groupMajor: boolean, n: number): void {
   );
 }
 
-export function buildDenseNet(net: GroupedNetConfig | AdapterNetConfig, landmarks: number, device: string): DenseLandmarkNet {
+export function buildDenseNet(
+  net: GroupedNetConfig | AdapterNetConfig,
+  landmarks: number,
+  device: string,
+): DenseLandmarkNet {
   let module: GroupedUNet | AdapterNet;
   if (net.kind === 'grouped') {
-    module = new GroupedUNet({ groups: landmarks, inChannels: 1, width: net.width, levels: net.levels, convs: net.convs, outPerGroup: 3 });
+    module = new GroupedUNet({
+      groups: landmarks,
+      inChannels: 1,
+      width: net.width,
+      levels: net.levels,
+      convs: net.convs,
+      outPerGroup: 3,
+    });
   } else {
-    module = new AdapterNet({ landmarks, width: net.width, levels: net.levels, features: net.features, blocks: net.blocks });
+    module = new AdapterNet({
+      landmarks,
+      width: net.width,
+      levels: net.levels,
+      features: net.features,
+      blocks: net.blocks,
+    });
   }
   priorBias(module.head.bias, true, landmarks);
   if (device !== 'cpu') module.to(device as any);

@@ -27,18 +27,28 @@ export interface DensePrediction {
 }
 
 /** The stages holding final models: the whole-run stage, or every part of a parted run. */
-function finishedParts(layout: RunLayout, method: string, n: number): { stage: string; landmarks: number[] }[] {
+function finishedParts(
+  layout: RunLayout,
+  method: string,
+  n: number,
+): { stage: string; landmarks: number[] }[] {
   if (layout.hasFinal(method)) return [{ stage: method, landmarks: partLandmarks(n) }];
   const dirs = fs.existsSync(layout.root) ? fs.readdirSync(layout.root) : [];
   const parts = dirs
     .map((d) => new RegExp(`^${method}-part-(\\d+)-of-(\\d+)$`).exec(d))
     .filter((m): m is RegExpExecArray => m !== null);
-  if (!parts.length) throw new Error(`run ${layout.root}: no finished ${method} model (no ${layout.finalCheckpoint(method)}); resume training first`);
+  if (!parts.length)
+    throw new Error(
+      `run ${layout.root}: no finished ${method} model (no ${layout.finalCheckpoint(method)}); resume training first`,
+    );
   const count = Number(parts[0][2]);
   const out: { stage: string; landmarks: number[] }[] = [];
   for (let i = 0; i < count; i++) {
     const stage = stageName(method, { index: i, count });
-    if (!layout.hasFinal(stage)) throw new Error(`run ${layout.root}: part ${i + 1} of ${count} has not finished (no ${layout.finalCheckpoint(stage)})`);
+    if (!layout.hasFinal(stage))
+      throw new Error(
+        `run ${layout.root}: part ${i + 1} of ${count} has not finished (no ${layout.finalCheckpoint(stage)})`,
+      );
     out.push({ stage, landmarks: partLandmarks(n, { index: i, count }) });
   }
   return out;
@@ -57,7 +67,8 @@ export class DensePredictor {
     const layout = new RunLayout(runDir);
     const run = readRunConfig<DenseConfig>(layout);
     const accepted = opts.methods ?? ['sla', 'atd', 'adapter'];
-    if (!accepted.includes(run.method)) throw new Error(`run ${runDir} is a "${run.method}" run, not one of ${accepted.join(', ')}`);
+    if (!accepted.includes(run.method))
+      throw new Error(`run ${runDir} is a "${run.method}" run, not one of ${accepted.join(', ')}`);
     const config: DenseConfig = { ...run.method_config, device: opts.device ?? run.method_config.device };
     const { rec, image } = loadTemplate(runDir);
     image.dispose();
@@ -115,11 +126,18 @@ export class DensePredictor {
   }
 
   /** Predictions in original pixels with per-landmark confidence. */
-  async predict(images: readonly ImageRef[], opts: { batch?: number; progress?: ProgressStream; source?: string } = {}): Promise<AnnotationSet> {
+  async predict(
+    images: readonly ImageRef[],
+    opts: { batch?: number; progress?: ProgressStream; source?: string } = {},
+  ): Promise<AnnotationSet> {
     const batch = opts.batch ?? 4;
     const S = this.config.dense.size;
     const nBatches = Math.ceil(images.length / batch);
-    const loader = new BatchPrefetcher((k) => Promise.all(images.slice(k * batch, (k + 1) * batch).map((r) => loadSquare(r, S))), 0, nBatches);
+    const loader = new BatchPrefetcher(
+      (k) => Promise.all(images.slice(k * batch, (k + 1) * batch).map((r) => loadSquare(r, S))),
+      0,
+      nBatches,
+    );
     const meter = new StageMeter(opts.progress, 'predict', images.length);
     const ids = this.template.landmarkSet.landmarks.map((l) => l.id);
     const missing = this.template.landmarks.map((p) => p === null);

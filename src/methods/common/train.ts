@@ -90,7 +90,8 @@ export function denseStageOf(method: string): string {
 export function partLandmarks(n: number, part?: Part): number[] {
   const all = Array.from({ length: n }, (_, j) => j);
   if (!part || part.count <= 1) return all;
-  if (!(part.index >= 0 && part.index < part.count)) throw new Error(`part ${part.index + 1} of ${part.count}: out of range`);
+  if (!(part.index >= 0 && part.index < part.count))
+    throw new Error(`part ${part.index + 1} of ${part.count}: out of range`);
   return all.filter((j) => j % part.count === part.index);
 }
 
@@ -100,10 +101,14 @@ function prepareRun(input: DenseTrainInput, layout: RunLayout, stage: string): D
     const saved = readRunConfig<DenseConfig>(layout);
     if (saved.method !== m) throw new Error(`run ${layout.root} is a "${saved.method}" run, not ${m}`);
     if (saved.data.templateId !== input.templateId)
-      throw new Error(`run ${layout.root} was trained with template ${saved.data.templateId}, not ${input.templateId}`);
+      throw new Error(
+        `run ${layout.root} was trained with template ${saved.data.templateId}, not ${input.templateId}`,
+      );
     // Parts of one run start from separate processes: the first creates the config, the rest join.
     if (!input.resume && (layout.hasFinal(stage) || layout.stepCheckpoints(stage).length))
-      throw new Error(`run ${layout.root} already has ${stage} checkpoints; pass --resume to continue it or choose another --out`);
+      throw new Error(
+        `run ${layout.root} already has ${stage} checkpoints; pass --resume to continue it or choose another --out`,
+      );
     return saved.method_config;
   }
   if (fs.existsSync(layout.root) && fs.readdirSync(layout.root).length > 0)
@@ -133,10 +138,15 @@ function prepareRun(input: DenseTrainInput, layout: RunLayout, stage: string): D
 async function stage1PseudoLabels(input: DenseTrainInput, cfg: DenseConfig): Promise<PseudoLabels | null> {
   if (input.stage1Run) {
     const file = path.join(input.stage1Run, STAGE1, PSEUDO_LABELS);
-    if (!fs.existsSync(file)) throw new Error(`stage-1 run ${input.stage1Run}: no ${path.join(STAGE1, PSEUDO_LABELS)} (stage 1 not finished?)`);
+    if (!fs.existsSync(file))
+      throw new Error(
+        `stage-1 run ${input.stage1Run}: no ${path.join(STAGE1, PSEUDO_LABELS)} (stage 1 not finished?)`,
+      );
     const pl = loadPseudoLabels(file);
     if (pl.templateId !== input.templateId)
-      throw new Error(`stage-1 run ${input.stage1Run} used template ${pl.templateId}, not ${input.templateId}`);
+      throw new Error(
+        `stage-1 run ${input.stage1Run} used template ${pl.templateId}, not ${input.templateId}`,
+      );
     return pl;
   }
   const r = await trainCc2d({
@@ -192,7 +202,12 @@ function labelState(get: () => (Point | null)[][], set: (l: (Point | null)[][]) 
 }
 
 /** Predicts every image of the stack with the current network (eval mode), in grid pixels. */
-export function predictStack(net: DenseLandmarkNet, stack: Tensor, radius: number, batch = 4): { points: Point[][]; confidence: number[][] } {
+export function predictStack(
+  net: DenseLandmarkNet,
+  stack: Tensor,
+  radius: number,
+  batch = 4,
+): { points: Point[][]; confidence: number[][] } {
   const points: Point[][] = [];
   const confidence: number[][] = [];
   const M = stack.shape[0];
@@ -233,7 +248,8 @@ export async function trainDense(input: DenseTrainInput): Promise<DenseTrainResu
   if (input.templateLandmarks.length !== N)
     throw new Error(`template has ${input.templateLandmarks.length} landmarks, the landmark set ${N}`);
   const tIndex = input.images.findIndex((r) => r.id === input.templateId);
-  if (tIndex < 0) throw new Error(`template ${input.templateId} is not among the ${input.images.length} training images`);
+  if (tIndex < 0)
+    throw new Error(`template ${input.templateId} is not among the ${input.images.length} training images`);
 
   let stack: ImageStack | null = null;
   try {
@@ -242,13 +258,19 @@ export async function trainDense(input: DenseTrainInput): Promise<DenseTrainResu
     const c = config.dense;
     const S = c.size;
     const meter = new StageMeter(progress, `cache ${S}px`, input.images.length);
-    stack = await buildStack(input.images, S, { device: config.device as any, onProgress: (d) => meter.tick(d) });
+    stack = await buildStack(input.images, S, {
+      device: config.device as any,
+      onProgress: (d) => meter.tick(d),
+    });
     const st = stack;
     const byId = new Map(pseudo.ids.map((id, i) => [id, i]));
     // Grid labels per training image for the trained landmarks; the template row is its truth.
     const anchor: (Point | null)[][] = st.ids.map((id, i) => {
       const { width, height } = st.sizes[i];
-      if (i === tIndex) return lms.map((j) => (input.templateLandmarks[j] ? toGrid(input.templateLandmarks[j]!, width, height, S) : null));
+      if (i === tIndex)
+        return lms.map((j) =>
+          input.templateLandmarks[j] ? toGrid(input.templateLandmarks[j]!, width, height, S) : null,
+        );
       const k = byId.get(id);
       if (k === undefined) throw new Error(`stage-1 pseudo-labels lack image ${id}`);
       return lms.map((j) => {
@@ -262,12 +284,22 @@ export async function trainDense(input: DenseTrainInput): Promise<DenseTrainResu
       const tSize = st.sizes[tIndex];
       await saveTemplate(
         layout.root,
-        { id: input.templateId, width: tSize.width, height: tSize.height, landmarkSet: input.landmarkSet, landmarks: input.templateLandmarks },
+        {
+          id: input.templateId,
+          width: tSize.width,
+          height: tSize.height,
+          landmarkSet: input.landmarkSet,
+          landmarks: input.templateLandmarks,
+        },
         templateImage,
       );
       layout.ensureStage(stage);
       const plFile = layout.artefact(stage, INFER_PL);
-      if (!fs.existsSync(plFile)) fs.writeFileSync(plFile, JSON.stringify({ ids: st.ids, size: S, landmarks: lms, points: anchor }) + '\n');
+      if (!fs.existsSync(plFile))
+        fs.writeFileSync(
+          plFile,
+          JSON.stringify({ ids: st.ids, size: S, landmarks: lms, points: anchor }) + '\n',
+        );
 
       let labels = anchor.map((row) => row.map((p) => (p ? { ...p } : null)));
       const refreshes: RefreshStats[] = [];
@@ -280,7 +312,9 @@ export async function trainDense(input: DenseTrainInput): Promise<DenseTrainResu
       const aug = config.templateAug;
       const lmProgress = new ProgressStream();
       // Per-landmark detail: a part run reports its (first) landmark on every event.
-      const offFwd = lmProgress.on((e) => progress.emit(lms.length === 1 ? { ...e, landmark: lms[0] + 1 } : e));
+      const offFwd = lmProgress.on((e) =>
+        progress.emit(lms.length === 1 ? { ...e, landmark: lms[0] + 1 } : e),
+      );
       let result: StageResult;
       net.train(true);
       try {
@@ -290,7 +324,14 @@ export async function trainDense(input: DenseTrainInput): Promise<DenseTrainResu
           seed: config.seed,
           layout,
           checkpointEvery: config.checkpointEvery,
-          components: { model: net, optim: opt, labels: labelState(() => labels, (l) => (labels = l)) },
+          components: {
+            model: net,
+            optim: opt,
+            labels: labelState(
+              () => labels,
+              (l) => (labels = l),
+            ),
+          },
           progress: lmProgress,
           signal: input.signal,
           stopAfter: input.stopAfter?.dense,
@@ -313,15 +354,21 @@ export async function trainDense(input: DenseTrainInput): Promise<DenseTrainResu
               });
             }
             opt.setLr(stepLr(c.lr, c.lrGamma, c.lrStep, s));
-            const chosen = pseudoIdx.length ? drawIndices(pseudoIdx.length, c.batchPseudo).map((k) => pseudoIdx[k]) : [];
+            const chosen = pseudoIdx.length
+              ? drawIndices(pseudoIdx.length, c.batchPseudo).map((k) => pseudoIdx[k])
+              : [];
             const indices = [...chosen, ...Array(c.templateCopies).fill(tIndex)];
             const augs = indices.map((i) => (i === tIndex ? IDENTITY : drawAugment(c.augment)));
-            const points = indices.map((i, k) => labels[i].map((p) => (p ? augmentPoint(augs[k], p, S) : null)));
+            const points = indices.map((i, k) =>
+              labels[i].map((p) => (p ? augmentPoint(augs[k], p, S) : null)),
+            );
             const warps = aug ? Array.from({ length: aug.copies }, () => drawWarp(aug)) : [];
             return tidy(() => {
               const parts: Tensor[] = [];
               if (indices.length) {
-                const idx = Tensor.from(Int32Array.from(indices), [indices.length], { device: st.tensor.device }).long();
+                const idx = Tensor.from(Int32Array.from(indices), [indices.length], {
+                  device: st.tensor.device,
+                }).long();
                 parts.push(applyAugment(st.tensor.indexSelect(0, idx), augs));
               }
               if (warps.length) {

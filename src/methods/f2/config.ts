@@ -49,10 +49,64 @@ export function f2Preset(name: PresetName, overrides: { seed?: number; device?: 
   const base = densePreset('f2', name, overrides);
   const fine: FineConfig =
     name === 'full'
-      ? { crop: 224, scale: 1, encoder: 'stage1', vit: { layer: 8, stride: 4 }, features: 64, iterations: 3000, batch: 8, lr: 1e-3, maxShift: 50, rotationDeg: 5, brightness: 0.1, contrast: 0.15, loss: 'ce', sigma: 2, maxMove: 50, topK: 3, matchTolerance: 4 }
+      ? {
+          crop: 224,
+          scale: 1,
+          encoder: 'stage1',
+          vit: { layer: 8, stride: 4 },
+          features: 64,
+          iterations: 3000,
+          batch: 8,
+          lr: 1e-3,
+          maxShift: 50,
+          rotationDeg: 5,
+          brightness: 0.1,
+          contrast: 0.15,
+          loss: 'ce',
+          sigma: 2,
+          maxMove: 50,
+          topK: 3,
+          matchTolerance: 4,
+        }
       : name === 'quick'
-        ? { crop: 96, scale: 2, encoder: 'stage1', vit: { layer: 8, stride: 4 }, features: 32, iterations: 200, batch: 4, lr: 1e-3, maxShift: 20, rotationDeg: 5, brightness: 0.1, contrast: 0.15, loss: 'ce', sigma: 2, maxMove: 20, topK: 3, matchTolerance: 3 }
-        : { crop: 32, scale: 1, encoder: 'stage1', vit: { layer: 8, stride: 4 }, features: 16, iterations: 60, batch: 4, lr: 2e-3, maxShift: 6, rotationDeg: 0, brightness: 0.05, contrast: 0.05, loss: 'ce', sigma: 1.5, maxMove: 6, topK: 3, matchTolerance: 3 };
+        ? {
+            crop: 96,
+            scale: 2,
+            encoder: 'stage1',
+            vit: { layer: 8, stride: 4 },
+            features: 32,
+            iterations: 200,
+            batch: 4,
+            lr: 1e-3,
+            maxShift: 20,
+            rotationDeg: 5,
+            brightness: 0.1,
+            contrast: 0.15,
+            loss: 'ce',
+            sigma: 2,
+            maxMove: 20,
+            topK: 3,
+            matchTolerance: 3,
+          }
+        : {
+            crop: 32,
+            scale: 1,
+            encoder: 'stage1',
+            vit: { layer: 8, stride: 4 },
+            features: 16,
+            iterations: 60,
+            batch: 4,
+            lr: 2e-3,
+            maxShift: 6,
+            rotationDeg: 0,
+            brightness: 0.05,
+            contrast: 0.05,
+            loss: 'ce',
+            sigma: 1.5,
+            maxMove: 6,
+            topK: 3,
+            matchTolerance: 3,
+          };
   return { ...base, method: 'f2', fine };
 }
 
@@ -62,6 +116,8 @@ export function validateFine(f: FineConfig): void {
   };
   if (!(f.crop >= 8) || f.crop % 4 !== 0) bad(`crop ${f.crop} must be a multiple of 4, >= 8`);
   if (!(f.scale > 0)) bad(`scale must be > 0`);
-  if (!(f.maxMove >= 0) || f.maxMove > (f.crop - 1) / 2) bad(`maxMove ${f.maxMove} must be within the crop's half side ${(f.crop - 1) / 2}`);
-  if (f.encoder === 'vit' && !f.vit.weights) bad('vit.weights: the ViT encoder needs a safetensors file (DINO ViT-S/8)');
+  if (!(f.maxMove >= 0) || f.maxMove > (f.crop - 1) / 2)
+    bad(`maxMove ${f.maxMove} must be within the crop's half side ${(f.crop - 1) / 2}`);
+  if (f.encoder === 'vit' && !f.vit.weights)
+    bad('vit.weights: the ViT encoder needs a safetensors file (DINO ViT-S/8)');
 }

@@ -66,7 +66,10 @@ export function cutCrops(image: Tensor, specs: CropSpec[], P: number): Tensor {
 }
 
 /** An image at original resolution as (1, 1, H, W) in [0, 1], and its size. */
-export async function loadOriginal(ref: ImageRef, device = 'cpu'): Promise<{ tensor: Tensor; width: number; height: number }> {
+export async function loadOriginal(
+  ref: ImageRef,
+  device = 'cpu',
+): Promise<{ tensor: Tensor; width: number; height: number }> {
   // The loader resizes to a long side; asking for the original's long side gives the original grid.
   const probe = await ref.load(64);
   const width = probe.original?.width ?? probe.width;
@@ -74,7 +77,9 @@ export async function loadOriginal(ref: ImageRef, device = 'cpu'): Promise<{ ten
   const long = Math.max(width, height);
   const full = probe.width === width && probe.height === height ? probe : await ref.load(long);
   if (full.width !== width || full.height !== height) {
-    throw new Error(`image ${ref.id}: loaded at ${full.width}x${full.height}, expected its original ${width}x${height}`);
+    throw new Error(
+      `image ${ref.id}: loaded at ${full.width}x${full.height}, expected its original ${width}x${height}`,
+    );
   }
   // The same [0, 1] normalisation as the training stacks (runs/imageStack), without the resize.
   const data = normalizeGray(full);

@@ -45,20 +45,26 @@ export function vitEncoder(weightsFile: string, layer: number, stride: number, d
   const { tensors } = loadSafetensors(weightsFile);
   const pos = tensors.get('pos_embed');
   const proj = tensors.get('patch_embed.proj.weight');
-  if (!pos || !proj) throw new Error(`${weightsFile}: not a DINO ViT state dict (no pos_embed / patch_embed.proj.weight)`);
+  if (!pos || !proj)
+    throw new Error(`${weightsFile}: not a DINO ViT state dict (no pos_embed / patch_embed.proj.weight)`);
   const dim = proj.shape[0];
+  const fc1 = tensors.get('blocks.0.mlp.fc1.weight');
   const depth = new Set([...tensors.keys()].map((k) => /^blocks\.(\d+)\./.exec(k)?.[1]).filter(Boolean)).size;
   const vit = new VisionTransformer({
     ...DINO_VITS8,
     dim,
     depth,
-    heads: dim / 64,
+    // ViT-S/B/L all use 64-d heads.
+    heads: Math.max(1, Math.round(dim / 64)),
+    mlpRatio: fc1 ? fc1.shape[0] / dim : DINO_VITS8.mlpRatio,
     patch: proj.shape[2],
     stride,
     inChannels: proj.shape[1],
     posGrid: Math.round(Math.sqrt(pos.shape[1] - 1)),
   });
-  vit.loadStateDict(tensors, { strict: false });
+  // Extra keys (a classifier head) are ignored; a missing one means the file is not this model.
+  const { missingKeys } = vit.loadStateDict(tensors, { strict: false });
+  if (missingKeys.length) throw new Error(`${weightsFile}: ViT weights lack ${missingKeys.slice(0, 5).join(', ')}${missingKeys.length > 5 ? ', …' : ''}`);
   for (const t of tensors.values()) t.dispose();
   if (device !== 'cpu') vit.to(device as any);
   vit.train(false);
@@ -73,7 +79,9 @@ export function vitEncoder(weightsFile: string, layer: number, stride: number, d
           const [B, , P] = crops.shape;
           // Pad so the last patch ends on the crop border, then read keys at stride `stride`.
           const rgb = crops.expand([B, 3, P, P]).sub(mean).div(std);
-          const padded = F.pad(rgb, [0, vit.config.patch - stride, 0, vit.config.patch - stride], { mode: 'replicate' });
+          const padded = F.pad(rgb, [0, vit.config.patch - stride, 0, vit.config.patch - stride], {
+            mode: 'replicate',
+          });
           return F.normalize(vit.keyFeatures(padded, layer), { dim: 1 });
         }),
       ),

@@ -87,7 +87,10 @@ export class F2Predictor {
     const coarse = DensePredictor.load(runDir, { device: opts.device, methods: ['f2'] });
     const config = coarse.config as F2Config;
     const layout = new RunLayout(runDir);
-    if (!layout.hasFinal(FINE)) throw new Error(`run ${runDir}: the fine stage has not finished (no ${layout.finalCheckpoint(FINE)}); resume training first`);
+    if (!layout.hasFinal(FINE))
+      throw new Error(
+        `run ${runDir}: the fine stage has not finished (no ${layout.finalCheckpoint(FINE)}); resume training first`,
+      );
     const fc = config.fine;
     const enc = buildFineEncoder(runDir, fc, config.device);
     const dec = new FineDecoder(enc.encoder.channels, enc.encoder.stride, fc.features);
@@ -99,12 +102,16 @@ export class F2Predictor {
       disposeGroups(ck.groups);
     }
     dec.train(false);
-    const { tensors } = loadSafetensors(layout.artefact(FINE, TEMPLATE_CROPS), { device: config.device as any });
+    const { tensors } = loadSafetensors(layout.artefact(FINE, TEMPLATE_CROPS), {
+      device: config.device as any,
+    });
     const crops = tensors.get('crops');
     if (!crops) throw new Error(`${layout.artefact(FINE, TEMPLATE_CROPS)}: no "crops" tensor`);
     const P = fc.crop;
     const rec = coarse.template;
-    const tPos = rec.landmarks.map((p) => (p ? toCrop({ center: p, scale: fc.scale, angle: 0 }, p, P) : { x: 0, y: 0 }));
+    const tPos = rec.landmarks.map((p) =>
+      p ? toCrop({ center: p, scale: fc.scale, angle: 0 }, p, P) : { x: 0, y: 0 },
+    );
     const tFeat = noGrad(() => fineFeatures(enc.encoder, dec, crops));
     const tRef = featuresAt(tFeat, tPos);
     crops.dispose();
@@ -116,7 +123,10 @@ export class F2Predictor {
   }
 
   /** Fine points (original pixels) for one image given its coarse points. */
-  refine(image: Tensor, coarsePts: (Point | null)[]): { points: (Point | null)[]; similarity: (number | null)[] } {
+  refine(
+    image: Tensor,
+    coarsePts: (Point | null)[],
+  ): { points: (Point | null)[]; similarity: (number | null)[] } {
     const fc = this.config.fine;
     const P = fc.crop;
     const idx = coarsePts.map((p, j) => (p ? j : -1)).filter((j) => j >= 0);
@@ -141,17 +151,31 @@ export class F2Predictor {
         const backMatch = (pix: number): Point =>
           noGrad(() =>
             tidy(() => {
-              const g = feats.select(0, k).reshape([feats.shape[1], P * P]).select(1, pix); // (D)
-              const m = this.tFeat.select(0, j).mul(g.reshape([-1, 1, 1])).sum([0]).reshape([P * P]);
+              const g = feats
+                .select(0, k)
+                .reshape([feats.shape[1], P * P])
+                .select(1, pix); // (D)
+              const m = this.tFeat
+                .select(0, j)
+                .mul(g.reshape([-1, 1, 1]))
+                .sum([0])
+                .reshape([P * P]);
               const a = m.argmax().item();
               return { x: a % P, y: Math.floor(a / P) };
             }),
           );
-        const c = chooseFine(simArr.subarray(k * P * P, (k + 1) * P * P), P, coarseInCrop, this.tPos[j], backMatch, {
-          topK: fc.topK,
-          matchTolerance: fc.matchTolerance,
-          maxMove: fc.maxMove,
-        });
+        const c = chooseFine(
+          simArr.subarray(k * P * P, (k + 1) * P * P),
+          P,
+          coarseInCrop,
+          this.tPos[j],
+          backMatch,
+          {
+            topK: fc.topK,
+            matchTolerance: fc.matchTolerance,
+            maxMove: fc.maxMove,
+          },
+        );
         points[j] = fromCrop(specs[k], c.point, P);
         similarity[j] = c.similarity;
       });
@@ -161,7 +185,10 @@ export class F2Predictor {
     return { points, similarity };
   }
 
-  async predict(images: readonly ImageRef[], opts: { progress?: ProgressStream } = {}): Promise<AnnotationSet> {
+  async predict(
+    images: readonly ImageRef[],
+    opts: { progress?: ProgressStream } = {},
+  ): Promise<AnnotationSet> {
     const S = this.config.dense.size;
     const meter = new StageMeter(opts.progress, 'predict', images.length);
     const rec = this.coarse.template;
@@ -170,7 +197,9 @@ export class F2Predictor {
     for (const ref of images) {
       const sq = await loadSquare(ref, S);
       const c = this.coarse.predictSquares([sq]);
-      const coarsePts = c.points[0].map((p, j) => (rec.landmarks[j] ? fromGrid(p, sq.width, sq.height, S) : null));
+      const coarsePts = c.points[0].map((p, j) =>
+        rec.landmarks[j] ? fromGrid(p, sq.width, sq.height, S) : null,
+      );
       const full = await loadOriginal(ref, this.config.device);
       const r = this.refine(full.tensor, coarsePts);
       full.tensor.dispose();
@@ -180,7 +209,9 @@ export class F2Predictor {
         landmarks: r.points.map((p, j) => ({
           id: ids[j],
           point: p ? round3(p) : null,
-          confidence: p ? Math.round(Math.max(0, Math.min(1, r.similarity[j] ?? c.confidence[0][j])) * 1e4) / 1e4 : undefined,
+          confidence: p
+            ? Math.round(Math.max(0, Math.min(1, r.similarity[j] ?? c.confidence[0][j])) * 1e4) / 1e4
+            : undefined,
           source: r.similarity[j] === null ? 'f2-coarse' : 'f2-fine',
         })),
       });
@@ -210,4 +241,3 @@ export class F2Predictor {
     this.tRef.dispose();
   }
 }
-

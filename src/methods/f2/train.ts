@@ -43,7 +43,11 @@ export function stage1Dir(runDir: string): string {
 }
 
 /** The frozen fine encoder of a run. */
-export function buildFineEncoder(runDir: string, fine: FineConfig, device: string): { encoder: FineEncoder; dispose(): void } {
+export function buildFineEncoder(
+  runDir: string,
+  fine: FineConfig,
+  device: string,
+): { encoder: FineEncoder; dispose(): void } {
   if (fine.encoder === 'vit') {
     const enc = vitEncoder(fine.vit.weights!, fine.vit.layer, fine.vit.stride, device);
     return { encoder: enc, dispose: () => enc.dispose() };
@@ -79,7 +83,9 @@ export function featuresAt(feat: Tensor, pts: Point[]): Tensor {
       g[2 * i + 1] = (2 * p.y + 1) / P - 1;
     });
     const grid = Tensor.from(g, [B, 1, 1, 2], { device: feat.device });
-    return F.gridSample(feat, grid, { mode: 'bilinear', paddingMode: 'border', alignCorners: false }).reshape([B, D]);
+    return F.gridSample(feat, grid, { mode: 'bilinear', paddingMode: 'border', alignCorners: false }).reshape(
+      [B, D],
+    );
   });
 }
 
@@ -92,16 +98,23 @@ export async function trainF2(input: DenseTrainInput & { config: F2Config }): Pr
   const t0 = performance.now();
   validateFine(input.config.fine);
   const dense = await trainDense(input);
-  if (dense.stopped) return { dense, fine: null, stopped: true, trainSeconds: (performance.now() - t0) / 1000 };
+  if (dense.stopped)
+    return { dense, fine: null, stopped: true, trainSeconds: (performance.now() - t0) / 1000 };
   const layout = new RunLayout(input.runDir);
-  if (input.stage1Run) fs.writeFileSync(path.join(input.runDir, F2_SOURCES), JSON.stringify({ stage1Run: path.resolve(input.stage1Run) }) + '\n');
+  if (input.stage1Run)
+    fs.writeFileSync(
+      path.join(input.runDir, F2_SOURCES),
+      JSON.stringify({ stage1Run: path.resolve(input.stage1Run) }) + '\n',
+    );
   // The saved config wins on resume.
   const config = dense.config as F2Config;
   const fc = config.fine;
   const P = fc.crop;
   const tIndex = input.images.findIndex((r) => r.id === input.templateId);
   const tmpl = await loadOriginal(input.images[tIndex], config.device);
-  const lms = input.templateLandmarks.map((p, j) => ({ p, j })).filter((e): e is { p: Point; j: number } => e.p !== null);
+  const lms = input.templateLandmarks
+    .map((p, j) => ({ p, j }))
+    .filter((e): e is { p: Point; j: number } => e.p !== null);
   const enc = buildFineEncoder(input.runDir, fc, config.device);
   const progress = input.progress ?? new ProgressStream();
   seedStep(config.seed, `${FINE}-init`, 0);
@@ -110,7 +123,8 @@ export async function trainF2(input: DenseTrainInput & { config: F2Config }): Pr
   const opt = makeAdam(dec, fc.lr, 0);
   const model = {
     state: () => ({ tensors: Object.fromEntries(dec.stateDict()) }),
-    loadState: (s: { tensors: Record<string, Tensor> }) => void dec.loadStateDict(s.tensors, { strict: true }),
+    loadState: (s: { tensors: Record<string, Tensor> }) =>
+      void dec.loadStateDict(s.tensors, { strict: true }),
   };
   let result: StageResult;
   try {
@@ -119,7 +133,11 @@ export async function trainF2(input: DenseTrainInput & { config: F2Config }): Pr
     layout.ensureStage(FINE);
     if (!fs.existsSync(refFile)) {
       const crops = cutCrops(tmpl.tensor, templateCropSpecs(input.templateLandmarks, fc.scale), P);
-      await saveSafetensors(refFile, { crops }, { template: input.templateId, crop: String(P), scale: String(fc.scale) });
+      await saveSafetensors(
+        refFile,
+        { crops },
+        { template: input.templateId, crop: String(P), scale: String(fc.scale) },
+      );
       crops.dispose();
     }
     dec.train(true);
@@ -134,7 +152,10 @@ export async function trainF2(input: DenseTrainInput & { config: F2Config }): Pr
       signal: input.signal,
       meta: { method: 'f2', preset: config.preset },
       step: () => {
-        const picks = Array.from({ length: fc.batch }, () => lms[Math.floor(random() * lms.length) % lms.length]);
+        const picks = Array.from(
+          { length: fc.batch },
+          () => lms[Math.floor(random() * lms.length) % lms.length],
+        );
         const u = (r: number) => (2 * random() - 1) * r;
         const ref: CropSpec[] = picks.map((e) => ({ center: e.p, scale: fc.scale, angle: 0 }));
         const shifted: CropSpec[] = picks.map((e) => ({
@@ -148,8 +169,16 @@ export async function trainF2(input: DenseTrainInput & { config: F2Config }): Pr
         return tidy(() => {
           const B = picks.length;
           const a = cutCrops(tmpl.tensor, ref, P);
-          const gain = Tensor.from(gains.map((g) => g[0]), [B, 1, 1, 1], { device: a.device });
-          const bias = Tensor.from(gains.map((g) => g[1]), [B, 1, 1, 1], { device: a.device });
+          const gain = Tensor.from(
+            gains.map((g) => g[0]),
+            [B, 1, 1, 1],
+            { device: a.device },
+          );
+          const bias = Tensor.from(
+            gains.map((g) => g[1]),
+            [B, 1, 1, 1],
+            { device: a.device },
+          );
           const b = cutCrops(tmpl.tensor, shifted, P).mul(gain).add(bias).clamp(0, 1);
           const feats = fineFeatures(enc.encoder, dec, Tensor.cat([a, b], 0));
           const fRef = featuresAt(feats.narrow(0, 0, B), refPos); // (B, D)
@@ -184,7 +213,12 @@ export function fineLoss(sim: Tensor, target: Tensor, fc: Pick<FineConfig, 'loss
   const B = sim.shape[0];
   const logp = F.logSoftmax(sim.reshape([B, -1]).mul(10), 1);
   const t = target.reshape([B, -1]);
-  return t.div(t.sum([1], true)).mul(logp).sum([1]).mean().neg();
+  return t
+    .div(t.sum([1], true))
+    .mul(logp)
+    .sum([1])
+    .mean()
+    .neg();
 }
 
 /** Gaussians (B, P, P) with peak 1 at the given crop positions. */
@@ -192,10 +226,22 @@ export function gaussianMaps(pts: Point[], P: number, sigma: number, device: str
   return noGrad(() =>
     tidy(() => {
       const B = pts.length;
-      const X = Tensor.arange(0, P, 1, { device: device as any }).float().reshape([1, 1, P]);
-      const Y = Tensor.arange(0, P, 1, { device: device as any }).float().reshape([1, P, 1]);
-      const px = Tensor.from(pts.map((p) => p.x), [B, 1, 1], { device: device as any });
-      const py = Tensor.from(pts.map((p) => p.y), [B, 1, 1], { device: device as any });
+      const X = Tensor.arange(0, P, 1, { device: device as any })
+        .float()
+        .reshape([1, 1, P]);
+      const Y = Tensor.arange(0, P, 1, { device: device as any })
+        .float()
+        .reshape([1, P, 1]);
+      const px = Tensor.from(
+        pts.map((p) => p.x),
+        [B, 1, 1],
+        { device: device as any },
+      );
+      const py = Tensor.from(
+        pts.map((p) => p.y),
+        [B, 1, 1],
+        { device: device as any },
+      );
       const d2 = X.sub(px).square().add(Y.sub(py).square());
       return d2.div(-2 * sigma * sigma).exp();
     }),

@@ -24,7 +24,9 @@ describe('C-Adapter', () => {
     expect(pred.meta?.modelCount).toBe(1);
     p.dispose();
     const err = meanError(pred.images, fx.set);
-    console.log(`adapter tiny: MRE ${err.toFixed(2)} px (stage-1 labels ${fx.stage1Error.toFixed(2)} px), ${r.numParameters} parameters`);
+    console.log(
+      `adapter tiny: MRE ${err.toFixed(2)} px (stage-1 labels ${fx.stage1Error.toFixed(2)} px), ${r.numParameters} parameters`,
+    );
     expect(err).toBeLessThan(3);
   }, 120_000);
 

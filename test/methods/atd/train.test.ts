@@ -23,7 +23,8 @@ describe('C-ATD', () => {
     const p = DensePredictor.load(inp.runDir);
     const pred = await p.predict(fx.refs);
     expect(pred.meta?.modelCount).toBe(3);
-    for (const im of pred.images) for (const l of im.landmarks) expect(l.confidence).toBeGreaterThanOrEqual(0);
+    for (const im of pred.images)
+      for (const l of im.landmarks) expect(l.confidence).toBeGreaterThanOrEqual(0);
     p.dispose();
     const err = meanError(pred.images, fx.set);
     console.log(`atd tiny: MRE ${err.toFixed(2)} px (stage-1 labels ${fx.stage1Error.toFixed(2)} px)`);

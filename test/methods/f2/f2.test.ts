@@ -33,13 +33,23 @@ async function addStage1Network(dir: string): Promise<void> {
       seed: 1,
       device: 'cpu',
       init: 'scratch',
-      data: { images: 'synthetic', templateId: fx.set.ids[0], landmarks: 'synthetic', landmarkSet: LANDMARK_SET, imageIds: fx.set.ids },
+      data: {
+        images: 'synthetic',
+        templateId: fx.set.ids[0],
+        landmarks: 'synthetic',
+        landmarkSet: LANDMARK_SET,
+        imageIds: fx.set.ids,
+      },
       method_config: cfg,
     }),
   );
   seed(5);
   const net = buildStage1Net(cfg);
-  await saveCheckpoint(layout.finalCheckpoint('stage1'), { model: Object.fromEntries(net.module.stateDict()) }, { stage: 'stage1', step: 0, final: true });
+  await saveCheckpoint(
+    layout.finalCheckpoint('stage1'),
+    { model: Object.fromEntries(net.module.stateDict()) },
+    { stage: 'stage1', step: 0, final: true },
+  );
   net.dispose();
 }
 
@@ -51,7 +61,11 @@ describe('C-F2 crops', () => {
     const spec = { center: { x: 17.3, y: 12.6 }, scale: 1.5, angle: 0.3 };
     const P = 8;
     const c = tidy(() => cutCrops(Tensor.from(img, [1, 1, H, W]), [spec], P).toFloat32Array());
-    for (const [u, v] of [[2, 3], [5, 5], [0, 7]]) {
+    for (const [u, v] of [
+      [2, 3],
+      [5, 5],
+      [0, 7],
+    ]) {
       const q = fromCrop(spec, { x: u, y: v }, P);
       expect(c[v * P + u]).toBeCloseTo(q.x + 100 * q.y, 2);
       const back = toCrop(spec, q, P);
@@ -104,7 +118,9 @@ describe('C-F2', () => {
     const eFine = meanError(pred.images, fx.set);
     const eCoarse = meanError(cPred.images, fx.set);
     const fineShare = pred.images.flatMap((im) => im.landmarks).filter((l) => l.source === 'f2-fine').length;
-    console.log(`f2 tiny: coarse ${eCoarse.toFixed(2)} px, fine ${eFine.toFixed(2)} px, fine accepted ${fineShare}/${pred.images.length * 3}`);
+    console.log(
+      `f2 tiny: coarse ${eCoarse.toFixed(2)} px, fine ${eFine.toFixed(2)} px, fine accepted ${fineShare}/${pred.images.length * 3}`,
+    );
     expect(eFine).toBeLessThan(4);
   }, 180_000);
 });

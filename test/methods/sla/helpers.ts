@@ -13,7 +13,10 @@ import type { DenseTrainInput } from '../../../src/methods/common/train';
 import { memoryRef, type ImageRef } from '../../../src/runs/imageStack';
 import { mulberry32, syntheticSet, type SyntheticSet } from '../cc2d/synthetic';
 
-export const LANDMARK_SET: LandmarkSet = { name: 'synthetic', landmarks: [1, 2, 3].map((id) => ({ id, name: `L${id}` })) };
+export const LANDMARK_SET: LandmarkSet = {
+  name: 'synthetic',
+  landmarks: [1, 2, 3].map((id) => ({ id, name: `L${id}` })),
+};
 
 export function tmpDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `onemark-${prefix}-`));
@@ -47,13 +50,21 @@ export function fixture(opts: { n?: number; size?: number; noise?: number; seed?
   fs.mkdirSync(path.join(stage1Run, 'stage1'));
   fs.writeFileSync(
     path.join(stage1Run, 'stage1', 'pseudo-labels.json'),
-    JSON.stringify({ ids: set.ids, points, confidence: points.map((r) => r.map(() => 1)), templateId: set.ids[0] }),
+    JSON.stringify({
+      ids: set.ids,
+      points,
+      confidence: points.map((r) => r.map(() => 1)),
+      templateId: set.ids[0],
+    }),
   );
   return { set, refs, stage1Run, stage1Error: err / ((n - 1) * set.landmarks[0].length) };
 }
 
 /** Mean radial error (px) of predictions against the synthetic truth, skipping the template. */
-export function meanError(pred: { imageId: string; landmarks: { point: Point | null }[] }[], set: SyntheticSet): number {
+export function meanError(
+  pred: { imageId: string; landmarks: { point: Point | null }[] }[],
+  set: SyntheticSet,
+): number {
   let e = 0;
   let k = 0;
   for (const im of pred) {
@@ -68,7 +79,12 @@ export function meanError(pred: { imageId: string; landmarks: { point: Point | n
 }
 
 /** Training input on a fixture's images, its stand-in stage 1, and a fresh run folder (listed in `dirs`). */
-export function denseInputFor(fx: Fixture, config: DenseConfig, dirs: string[], extra: Partial<DenseTrainInput> = {}): DenseTrainInput {
+export function denseInputFor(
+  fx: Fixture,
+  config: DenseConfig,
+  dirs: string[],
+  extra: Partial<DenseTrainInput> = {},
+): DenseTrainInput {
   const runDir = tmpDir(config.method);
   dirs.push(runDir);
   return {

@@ -48,7 +48,8 @@ describe('method registry', () => {
       });
       expect(out.stopped).toBe(false);
     }
-    for (let k = 1; k <= 3; k++) expect(fs.existsSync(`${runDir}/sla-part-${k}-of-3/final.safetensors`)).toBe(true);
+    for (let k = 1; k <= 3; k++)
+      expect(fs.existsSync(`${runDir}/sla-part-${k}-of-3/final.safetensors`)).toBe(true);
     // Per-landmark progress: each part's events name its landmark.
     expect(new Set(events.map((e) => e.landmark).filter((l) => l !== undefined))).toEqual(new Set([1, 2, 3]));
     const entry = methodOfRun(runDir);

@@ -13,7 +13,8 @@ afterAll(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-const denseInput = (config: DenseConfig, extra: Partial<DenseTrainInput> = {}) => denseInputFor(fx, config, dirs, extra);
+const denseInput = (config: DenseConfig, extra: Partial<DenseTrainInput> = {}) =>
+  denseInputFor(fx, config, dirs, extra);
 
 describe('CC2D-SLA (grouped, one model per landmark)', () => {
   it('learns synthetic landmarks from noisy stage-1 labels', async () => {
@@ -26,7 +27,27 @@ describe('CC2D-SLA (grouped, one model per landmark)', () => {
     const pred = await p.predict(fx.refs);
     p.dispose();
     const err = meanError(pred.images, fx.set);
-    console.log(`sla tiny: ${((performance.now() - t0) / 1000).toFixed(1)} s, MRE ${err.toFixed(2)} px (stage-1 labels ${fx.stage1Error.toFixed(2)} px), refreshes ${JSON.stringify(r.refreshes)}`);
+    // Train-PL measured: the refreshed labels against the truth (the fixture's grid is its pixel grid).
+    const labelErr = (rows: ({ x: number; y: number } | null)[][]) => {
+      let e = 0;
+      let k = 0;
+      rows.forEach((row, i) => {
+        if (i === 0) return;
+        row.forEach((p, j) => {
+          e += Math.hypot(p!.x - fx.set.landmarks[i][j].x, p!.y - fx.set.landmarks[i][j].y);
+          k++;
+        });
+      });
+      return e / k;
+    };
+    const before = JSON.parse(fs.readFileSync(`${inp.runDir}/sla/pseudo-labels.json`, 'utf8')).points;
+    console.log(
+      `sla tiny: pseudo-label error ${labelErr(before).toFixed(2)} px before refresh, ${labelErr(r.labels).toFixed(2)} px after`,
+    );
+    expect(labelErr(r.labels)).toBeLessThan(labelErr(before));
+    console.log(
+      `sla tiny: ${((performance.now() - t0) / 1000).toFixed(1)} s, MRE ${err.toFixed(2)} px (stage-1 labels ${fx.stage1Error.toFixed(2)} px), refreshes ${JSON.stringify(r.refreshes)}`,
+    );
     expect(err).toBeLessThan(3);
   }, 120_000);
 });
@@ -59,7 +80,8 @@ function shortConfig(): DenseConfig {
 async function finalState(runDir: string, stage: string): Promise<Map<string, Float32Array>> {
   const ck = loadCheckpoint(`${runDir}/${stage}/final.safetensors`);
   const out = new Map<string, Float32Array>();
-  for (const [g, named] of Object.entries(ck.groups)) for (const [k, t] of Object.entries(named)) out.set(`${g}.${k}`, t.toFloat32Array());
+  for (const [g, named] of Object.entries(ck.groups))
+    for (const [k, t] of Object.entries(named)) out.set(`${g}.${k}`, t.toFloat32Array());
   disposeGroups(ck.groups);
   return out;
 }
@@ -81,7 +103,8 @@ describe('SLA resume', () => {
     let worst = 0;
     for (const [k, v] of sa) {
       const w = sb.get(k)!;
-      for (let i = 0; i < v.length; i++) if (!(Number.isNaN(v[i]) && Number.isNaN(w[i]))) worst = Math.max(worst, Math.abs(v[i] - w[i]));
+      for (let i = 0; i < v.length; i++)
+        if (!(Number.isNaN(v[i]) && Number.isNaN(w[i]))) worst = Math.max(worst, Math.abs(v[i] - w[i]));
     }
     expect(worst).toBe(0);
     // The refreshed labels travelled through the checkpoint too.

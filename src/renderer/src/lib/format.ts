@@ -4,7 +4,9 @@ export function formatEta(sec: number | undefined): string {
   const s = Math.round(sec);
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
-  return m < 60 ? `${m}m ${String(s % 60).padStart(2, '0')}s` : `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+  return m < 60
+    ? `${m}m ${String(s % 60).padStart(2, '0')}s`
+    : `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
 }
 
 /** SVG polyline points for a loss curve in a w×h box (log-free, min..max scaled). */

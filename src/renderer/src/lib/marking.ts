@@ -132,13 +132,12 @@ export class MarkingState {
 }
 
 /** Keyboard shortcuts of template marking, as action names (the view maps keys to them). */
-export function markingAction(e: { key: string; ctrlKey?: boolean; metaKey?: boolean; shiftKey?: boolean }):
-  | 'undo'
-  | 'redo'
-  | 'next'
-  | 'previous'
-  | 'skip'
-  | null {
+export function markingAction(e: {
+  key: string;
+  ctrlKey?: boolean;
+  metaKey?: boolean;
+  shiftKey?: boolean;
+}): 'undo' | 'redo' | 'next' | 'previous' | 'skip' | null {
   const mod = e.ctrlKey || e.metaKey;
   if (mod && (e.key === 'z' || e.key === 'Z')) return e.shiftKey ? 'redo' : 'undo';
   if (mod && (e.key === 'y' || e.key === 'Y')) return 'redo';

@@ -17,7 +17,8 @@ export function pointsForImage(
   const pred = predictions.images.find((a) => a.imageId === imageId)?.landmarks ?? [];
   const corr = corrections.images.find((a) => a.imageId === imageId)?.landmarks ?? [];
   const byId = new Map<number, ReviewPoint>();
-  for (const v of pred) if (v.point) byId.set(v.id, { id: v.id, point: v.point, kind: 'prediction', confidence: v.confidence });
+  for (const v of pred)
+    if (v.point) byId.set(v.id, { id: v.id, point: v.point, kind: 'prediction', confidence: v.confidence });
   for (const v of corr) if (v.point) byId.set(v.id, { id: v.id, point: v.point, kind: 'correction' });
   return [...byId.values()].sort((a, b) => a.id - b.id);
 }
@@ -25,12 +26,17 @@ export function pointsForImage(
 /** Lowest confidence over an image's predicted landmarks (Infinity when none has one). */
 export function minConfidence(ann: ImageAnnotation | undefined): number {
   let m = Infinity;
-  for (const v of ann?.landmarks ?? []) if (v.confidence !== undefined && v.point) m = Math.min(m, v.confidence);
+  for (const v of ann?.landmarks ?? [])
+    if (v.confidence !== undefined && v.point) m = Math.min(m, v.confidence);
   return m;
 }
 
 /** Images with predictions, least confident first; reviewed images go last. */
-export function reviewQueue(predictions: AnnotationSet, reviewed: readonly string[], exclude?: string | null): string[] {
+export function reviewQueue(
+  predictions: AnnotationSet,
+  reviewed: readonly string[],
+  exclude?: string | null,
+): string[] {
   const done = new Set(reviewed);
   return predictions.images
     .filter((a) => a.imageId !== exclude)

@@ -21,7 +21,13 @@ export function toImage(s: Point, v: View): Point {
   return { x: (s.x - v.tx) / v.scale - 0.5, y: (s.y - v.ty) / v.scale - 0.5 };
 }
 
-export function fitView(imageW: number, imageH: number, screenW: number, screenH: number, margin = 0.96): View {
+export function fitView(
+  imageW: number,
+  imageH: number,
+  screenW: number,
+  screenH: number,
+  margin = 0.96,
+): View {
   const scale = Math.max(1e-3, Math.min(screenW / imageW, screenH / imageH) * margin);
   return { scale, tx: (screenW - imageW * scale) / 2, ty: (screenH - imageH * scale) / 2 };
 }
@@ -47,7 +53,12 @@ export function windowLut(maxValue: number, center: number, width: number, inver
 }
 
 /** Nearest of `points` within `radius` screen pixels of `s`, or null. */
-export function hitTest<T extends { point: Point }>(points: readonly T[], s: Point, v: View, radius = 8): T | null {
+export function hitTest<T extends { point: Point }>(
+  points: readonly T[],
+  s: Point,
+  v: View,
+  radius = 8,
+): T | null {
   let best: T | null = null;
   let bestD = radius * radius;
   for (const p of points) {

@@ -73,7 +73,9 @@ export const useJobsStore = defineStore('jobs', () => {
     if (!N) return;
     const show = () => {
       try {
-        new N('OneMark', { body: `Training ${job.id}: ${job.state}${job.message ? ` (${job.message})` : ''}` });
+        new N('OneMark', {
+          body: `Training ${job.id}: ${job.state}${job.message ? ` (${job.message})` : ''}`,
+        });
       } catch {
         // notifications unavailable here (permission, platform): the view still shows the state
       }
@@ -85,7 +87,9 @@ export const useJobsStore = defineStore('jobs', () => {
   async function refresh(): Promise<void> {
     if (!projectPath) return;
     try {
-      jobs.value = (await getApi().listJobs(projectPath)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+      jobs.value = (await getApi().listJobs(projectPath)).sort((a, b) =>
+        b.createdAt.localeCompare(a.createdAt),
+      );
       error.value = null;
     } catch (e) {
       error.value = (e as Error).message;

@@ -20,7 +20,9 @@ export const useReviewStore = defineStore('review', () => {
     state.value ? reviewQueue(state.value.predictions, state.value.reviewed, templateId.value) : [],
   );
   const points = computed(() =>
-    state.value && selected.value ? pointsForImage(state.value.predictions, state.value.corrections, selected.value) : [],
+    state.value && selected.value
+      ? pointsForImage(state.value.predictions, state.value.corrections, selected.value)
+      : [],
   );
 
   async function guarded(work: () => Promise<void>): Promise<void> {

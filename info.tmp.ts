@@ -1,2 +1,0 @@
-import { engineInfo } from './src/engine';
-console.log(JSON.stringify(engineInfo(), null, 1));
