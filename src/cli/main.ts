@@ -9,6 +9,7 @@ import { registerBaseline } from './commands/baseline';
 import { registerConvert } from './commands/convert';
 import { registerDataset } from './commands/dataset';
 import { registerEvaluate } from './commands/evaluate';
+import { registerServe } from './commands/serve';
 import { setCommandLine } from './context';
 import { CliError, exitCodeOf, formatCliError } from './errors';
 
@@ -73,6 +74,7 @@ export async function buildProgram(args: readonly string[] = []): Promise<Comman
   registerEvaluate(program);
   registerConvert(program);
   registerBaseline(program);
+  registerServe(program);
   await registerEngineCommands(program, args);
   // Subcommands inherit exitOverride so a usage error returns here instead of exiting.
   const override = (cmd: Command) => {
