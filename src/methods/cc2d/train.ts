@@ -155,7 +155,10 @@ export async function trainCc2d(input: Cc2dTrainInput): Promise<Cc2dTrainResult>
 
     const plFile = layout.artefact(STAGE1, PSEUDO_LABELS);
     let pseudo: PseudoLabels;
-    if (fs.existsSync(plFile)) {
+    if (!config.stage2.enabled) {
+      // Stage 1 only: pseudo-labels are made when a resumed run enables stage 2.
+      pseudo = emptyPseudo(input);
+    } else if (fs.existsSync(plFile)) {
       pseudo = loadPseudoLabels(plFile);
     } else {
       const gridPts = input.templateLandmarks.map((p) =>

@@ -23,7 +23,7 @@ import { ProgressStream, StageMeter } from '../../runs/progress';
 import { seedStep } from '../../runs/seeding';
 import { toGrid } from '../cc2d/geometry';
 import { makeAdam, stepLr } from '../cc2d/nets';
-import { loadPseudoLabels, type PseudoLabels } from '../cc2d/pseudoLabels';
+import type { PseudoLabels } from '../cc2d/pseudoLabels';
 import { drawIndices } from '../cc2d/stage1/sampler';
 import { STAGE1 } from '../cc2d/stage1/train';
 import { voteLandmarks } from '../cc2d/stage2/infer';
@@ -32,6 +32,7 @@ import { PSEUDO_LABELS, trainCc2d } from '../cc2d/train';
 import { saveTemplate } from '../cc2d/template';
 import { augmentTemplate, drawWarp } from '../atd/augment';
 import { validateDense, type DenseConfig } from './config';
+import { stage1PseudoLabelsOf } from './stage1';
 import { perLandmarkLoss } from './loss';
 import { buildDenseNet, type DenseLandmarkNet } from './nets';
 import { refreshDue, refreshLabels, type RefreshStats } from './refresh';
@@ -136,18 +137,15 @@ function prepareRun(input: DenseTrainInput, layout: RunLayout, stage: string): D
 
 /** Stage 1 + Infer-PL pseudo-labels (original pixels), from CC2D's trainer or a finished CC2D run. */
 async function stage1PseudoLabels(input: DenseTrainInput, cfg: DenseConfig): Promise<PseudoLabels | null> {
-  if (input.stage1Run) {
-    const file = path.join(input.stage1Run, STAGE1, PSEUDO_LABELS);
-    if (!fs.existsSync(file))
-      throw new Error(
-        `stage-1 run ${input.stage1Run}: no ${path.join(STAGE1, PSEUDO_LABELS)} (stage 1 not finished?)`,
-      );
-    const pl = loadPseudoLabels(file);
-    if (pl.templateId !== input.templateId)
-      throw new Error(
-        `stage-1 run ${input.stage1Run} used template ${pl.templateId}, not ${input.templateId}`,
-      );
-    return pl;
+  const opts = { device: cfg.device, progress: input.progress };
+  if (input.stage1Run) return stage1PseudoLabelsOf(input.stage1Run, input, opts);
+  // Parts run as separate processes: only the first trains the shared stage 1, the others would race it.
+  const own = path.join(input.runDir, CC2D_SUBDIR, STAGE1, PSEUDO_LABELS);
+  if (input.part && input.part.count > 1 && input.part.index > 0 && !fs.existsSync(own)) {
+    throw new Error(
+      `part ${input.part.index + 1} of ${input.part.count}: stage 1 of ${input.runDir} has not finished (no ${own}); ` +
+        'train part 1 first (it trains the shared stage 1), or give a finished CC2D run as stage1Run',
+    );
   }
   const r = await trainCc2d({
     config: cfg.cc2d,
@@ -162,7 +160,10 @@ async function stage1PseudoLabels(input: DenseTrainInput, cfg: DenseConfig): Pro
     signal: input.signal,
     stopAfter: { stage1: input.stopAfter?.stage1 },
   });
-  return r.stopped ? null : r.pseudo;
+  if (r.stopped) return null;
+  return r.pseudo.ids.length
+    ? r.pseudo
+    : stage1PseudoLabelsOf(path.join(input.runDir, CC2D_SUBDIR), input, opts);
 }
 
 /** The labels as a checkpoint component: (M, n, 2) float64, NaN = missing. */

@@ -60,4 +60,23 @@ describe('method registry', () => {
     console.log(`sla in 3 parts (60 steps each): MRE ${err.toFixed(2)} px`);
     expect(err).toBeLessThan(4);
   }, 120_000);
+
+  it('refuses a later part before the first one has trained the shared stage 1', async () => {
+    const runDir = tmpDir('parts2');
+    dirs.push(runDir);
+    await expect(
+      getMethod('atd').train({
+        preset: 'tiny',
+        seed: 1,
+        device: 'cpu',
+        images: fx.refs,
+        templateId: fx.set.ids[0],
+        templateLandmarks: fx.set.landmarks[0],
+        landmarkSet: LANDMARK_SET,
+        runDir,
+        source: { images: 'synthetic', landmarks: 'synthetic' },
+        part: { index: 1, count: 3 },
+      }),
+    ).rejects.toThrow(/part 2 of 3: stage 1 of .* has not finished .* train part 1 first/);
+  });
 });
