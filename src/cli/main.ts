@@ -25,6 +25,7 @@ const ENGINE_COMMANDS = [
   { name: 'demo', module: './commands/demo', register: 'registerDemo' },
   { name: 'train', module: './commands/train', register: 'registerTrain' },
   { name: 'predict', module: './commands/predict', register: 'registerPredict' },
+  { name: 'quickstart', module: './commands/quickstart', register: 'registerQuickstart' },
 ] as const;
 
 /** The subcommand named on the command line (first word that is not an option), if any. */

@@ -116,9 +116,11 @@ function denseStage(name: PresetName, kind: 'grouped' | 'adapter'): DenseStageCo
     };
   }
   if (name === 'quick') {
-    // 2-core CPU: 19 landmark models must cost about one CC2D stage-2 network, so each is slim.
+    // 2-core CPU: 19 landmark models must cost about one CC2D stage-2 network, so each is slim; small
+    // convs are overhead-bound there, so the grid (not the width) sets the cost: 128 px (measured under
+    // a load of ~7 jobs on 2 cores: 14-15 s/step for sla, atd and adapter alike).
     return {
-      size: 192,
+      size: 128,
       net: kind === 'grouped' ? grouped(1 / 32, 4, [1, 1, 2, 2]) : adapter(1 / 4, 4, 16, 2),
       iterations: 300,
       batchPseudo: 3,

@@ -15,7 +15,7 @@ export function logSigmoid(z: Tensor): Tensor {
  * Focal-style binary cross-entropy on logits, mean over all pixels:
  * −[y·(1−p)^γ·log p + (1−y)·p^γ·log(1−p)]. γ = 1 is CC2D's choice; γ = 0 is plain BCE.
  */
-export function focalBce(logits: Tensor, target: Tensor, gamma: number): Tensor {
+export function focalBce(logits: Tensor, target: Tensor, gamma: number, norm: 'mean' | 'positives' = 'mean'): Tensor {
   const logP = logSigmoid(logits);
   const logQ = logP.sub(logits); // log(1 − σ(z)) = log σ(z) − z
   const p = logits.sigmoid();
@@ -24,7 +24,9 @@ export function focalBce(logits: Tensor, target: Tensor, gamma: number): Tensor 
   const pos = wPos ? target.mul(wPos).mul(logP) : target.mul(logP);
   const negT = target.neg().add(1);
   const neg = wNeg ? negT.mul(wNeg).mul(logQ) : negT.mul(logQ);
-  return pos.add(neg).mean().neg();
+  const all = pos.add(neg);
+  if (norm === 'mean') return all.mean().neg();
+  return all.sum().div(target.sum().clamp(1)).neg();
 }
 
 export function splitOutput(out: Tensor, n: number): { heat: Tensor; offX: Tensor; offY: Tensor } {
@@ -36,10 +38,11 @@ export function stage2Loss(
   t: Stage2Targets,
   heatmapWeight: number,
   gamma: number,
+  norm: 'mean' | 'positives' = 'mean',
 ): { total: Tensor; heat: Tensor; offset: Tensor } {
   const n = t.mask.shape[1];
   const { heat, offX, offY } = splitOutput(out.float(), n);
-  const h = focalBce(heat, t.mask, gamma);
+  const h = focalBce(heat, t.mask, gamma, norm);
   const denom = t.mask.sum().clamp(1);
   const l1 = offX.sub(t.offX).abs().add(offY.sub(t.offY).abs()).mul(t.mask).sum().div(denom);
   return { total: h.mul(heatmapWeight).add(l1), heat: h, offset: l1 };

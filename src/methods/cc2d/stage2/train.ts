@@ -85,7 +85,7 @@ export async function trainStage2(o: Stage2TrainOptions): Promise<{ net: DenseNe
           const images = applyAugment(o.stack.indexSelect(0, idx), augs);
           const t = buildTargets(points, S, R, o.stack.device);
           const out = net.forward(images);
-          const { total } = stage2Loss(out, t, c.heatmapWeight, c.focalGamma);
+          const { total } = stage2Loss(out, t, c.heatmapWeight, c.focalGamma, c.heatmapNorm);
           opt.zeroGrad();
           total.backward();
           opt.step();
