@@ -29,8 +29,13 @@ function toPng(img: GrayImage): Buffer {
 }
 
 /** Writes images/ + landmarks.csv (ground truth of all images) + template.csv (template only). */
-export async function writeSyntheticDataset(dir: string, o: Pick<QuickstartOptions, 'images' | 'size' | 'seed'>) {
-  const set = syntheticSet(o.images, o.size, { seed: o.seed });
+export async function writeSyntheticDataset(
+  dir: string,
+  o: Pick<QuickstartOptions, 'images' | 'size' | 'seed'>,
+) {
+  // Shifts of ±12 % make copying the template's positions a poor answer (~1 mm here), so the
+  // report's comparison shows what training adds.
+  const set = syntheticSet(o.images, o.size, { seed: o.seed, maxShift: 0.12 });
   const landmarkSet = createLandmarkSet('synthetic', [
     { name: 'upper left' },
     { name: 'upper right' },
@@ -52,7 +57,18 @@ export async function writeSyntheticDataset(dir: string, o: Pick<QuickstartOptio
   const template = join(dir, 'template.csv');
   await writeLandmarks(gt, annotations);
   await writeLandmarks(template, { ...annotations, images: annotations.images.slice(0, 1) });
-  return { templateId: set.ids[0], imagesDir: join(dir, 'images'), gt, template };
+  // The no-training reference: the template's positions copied onto every image.
+  const copy = join(dir, 'template-copy.csv');
+  const t = annotations.images[0].landmarks;
+  await writeLandmarks(copy, {
+    landmarkSet,
+    images: annotations.images.map((a) => ({
+      imageId: a.imageId,
+      landmarks: t.map((v) => ({ ...v, source: 'template-copy' })),
+    })),
+    meta: { method: 'template-copy', seed: o.seed },
+  });
+  return { templateId: set.ids[0], imagesDir: join(dir, 'images'), gt, template, copy };
 }
 
 export async function runQuickstart(o: QuickstartOptions): Promise<void> {
@@ -60,7 +76,9 @@ export async function runQuickstart(o: QuickstartOptions): Promise<void> {
   const { main } = await import('../main');
   const out = resolve(o.out);
   const data = await writeSyntheticDataset(join(out, 'data'), o);
-  process.stderr.write(`quickstart: ${o.images} synthetic images (${o.size} px, seed ${o.seed}) in ${data.imagesDir}\n`);
+  process.stderr.write(
+    `quickstart: ${o.images} synthetic images (${o.size} px, seed ${o.seed}) in ${data.imagesDir}\n`,
+  );
   const run = async (args: string[]) => {
     process.stderr.write(`\n$ onemark ${args.join(' ')}\n`);
     const code = await main(['node', 'onemark', ...args]);
@@ -69,11 +87,39 @@ export async function runQuickstart(o: QuickstartOptions): Promise<void> {
   const runDir = join(out, 'run');
   const pred = join(out, 'predictions.csv');
   // The folder's landmarks.csv holds every image's ground truth; training reads only the template's.
-  await run(['train', '--method', 'cc2d', '--images', data.imagesDir, '--template', data.templateId,
-    '--landmarks', data.template, '--preset', o.preset, '--seed', String(o.seed), '--out', runDir]);
+  await run([
+    'train',
+    '--method',
+    'cc2d',
+    '--images',
+    data.imagesDir,
+    '--template',
+    data.templateId,
+    '--landmarks',
+    data.template,
+    '--preset',
+    o.preset,
+    '--seed',
+    String(o.seed),
+    '--out',
+    runDir,
+  ]);
   await run(['predict', '--run', runDir, '--images', data.imagesDir, '--out', pred]);
-  await run(['evaluate', '--pred', pred, '--gt', data.gt, '--images', data.imagesDir, '--spacing', '0.1',
-    '--out', join(out, 'report')]);
+  await run([
+    'evaluate',
+    '--pred',
+    pred,
+    '--pred',
+    data.copy,
+    '--gt',
+    data.gt,
+    '--images',
+    data.imagesDir,
+    '--spacing',
+    '0.1',
+    '--out',
+    join(out, 'report'),
+  ]);
   process.stdout.write(`\nquickstart: done. Report: ${join(out, 'report', 'report.md')}\n`);
 }
 
@@ -89,7 +135,8 @@ export function registerQuickstart(program: Command): void {
     .action(async (opts: Record<string, string>) => {
       const int = (v: string, name: string, min: number) => {
         const n = Number(v);
-        if (!Number.isInteger(n) || n < min) throw new CliError(`${name}: expected an integer ≥ ${min}, got '${v}'`);
+        if (!Number.isInteger(n) || n < min)
+          throw new CliError(`${name}: expected an integer ≥ ${min}, got '${v}'`);
         return n;
       };
       await runQuickstart({

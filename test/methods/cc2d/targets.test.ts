@@ -53,6 +53,15 @@ describe('stage-2 targets', () => {
     expect(good).toBeGreaterThan(0);
   });
 
+  it("'positives' normalisation divides the summed loss by the disk pixels, not all pixels", () => {
+    const [mean, pos] = tidy(() => {
+      const y = Tensor.from(new Float32Array([1, 0, 0, 0, 0, 0, 0, 0]), [1, 1, 2, 4]);
+      const z = Tensor.from(new Float32Array([0.5, -1, 2, 0, -3, 1, 0.2, -0.7]), [1, 1, 2, 4]);
+      return [focalBce(z, y, 1, 'mean').item(), focalBce(z, y, 1, 'positives').item()];
+    });
+    expect(pos).toBeCloseTo(mean * 8, 5);
+  });
+
   it('voting on perfect targets returns the landmark', () => {
     const S = 48;
     const R = 4;
