@@ -27,19 +27,53 @@ const rows: Record<string, number[]> = {
 };
 const ext = N.benchExternalFrom(t._h);
 for (let r = 0; r < rounds; r++) {
-  rows['native no-op call (liveTensors)'].push(time(() => { for (let i = 0; i < n; i++) N.liveTensors(); }));
+  rows['native no-op call (liveTensors)'].push(
+    time(() => {
+      for (let i = 0; i < n; i++) N.liveTensors();
+    }),
+  );
   rows['C++ loop: at::add, result freed'].push(N.benchAddLoop(t._h, n) as number);
-  rows['raw handles: N.add + N.free'].push(time(() => { for (let i = 0; i < n; i++) N.free(N.add(t._h, t._h)); }));
-  rows['Tensor.add + dispose()'].push(time(() => { for (let i = 0; i < n; i++) t.add(t).dispose(); }));
-  rows['Tensor.add, tidy scope per 100 ops'].push(time(() => { for (let i = 0; i < n; i += 100) tidy(() => { for (let j = 0; j < 100; j++) t.add(t); }); }));
-  rows['Tensor.add, one tidy scope for all ops'].push(time(() => tidy(() => { for (let i = 0; i < n; i++) t.add(t); })));
-  rows['napi_external handles (freed by GC)'].push(time(() => { for (let i = 0; i < n; i++) N.benchExternalAdd(ext, ext); }));
+  rows['raw handles: N.add + N.free'].push(
+    time(() => {
+      for (let i = 0; i < n; i++) N.free(N.add(t._h, t._h));
+    }),
+  );
+  rows['Tensor.add + dispose()'].push(
+    time(() => {
+      for (let i = 0; i < n; i++) t.add(t).dispose();
+    }),
+  );
+  rows['Tensor.add, tidy scope per 100 ops'].push(
+    time(() => {
+      for (let i = 0; i < n; i += 100)
+        tidy(() => {
+          for (let j = 0; j < 100; j++) t.add(t);
+        });
+    }),
+  );
+  rows['Tensor.add, one tidy scope for all ops'].push(
+    time(() =>
+      tidy(() => {
+        for (let i = 0; i < n; i++) t.add(t);
+      }),
+    ),
+  );
+  rows['napi_external handles (freed by GC)'].push(
+    time(() => {
+      for (let i = 0; i < n; i++) N.benchExternalAdd(ext, ext);
+    }),
+  );
 }
 const cpp = median(rows['C++ loop: at::add, result freed']);
-console.log(`per-op overhead, ${n} x add of 4 floats, median of ${rounds} rounds, ${getNumThreads()} libtorch thread(s)`);
+console.log(
+  `per-op overhead, ${n} x add of 4 floats, median of ${rounds} rounds, ${getNumThreads()} libtorch thread(s)`,
+);
 for (const [name, xs] of Object.entries(rows)) {
   const m = median(xs);
-  const extra = name.startsWith('native no-op') || name.startsWith('C++') ? '' : `  (+${(m - cpp).toFixed(0)} ns over C++, x${(m / cpp).toFixed(2)})`;
+  const extra =
+    name.startsWith('native no-op') || name.startsWith('C++')
+      ? ''
+      : `  (+${(m - cpp).toFixed(0)} ns over C++, x${(m / cpp).toFixed(2)})`;
   console.log(`${name.padEnd(46)} ${m.toFixed(0).padStart(6)} ns/op${extra}`);
 }
 t.dispose();

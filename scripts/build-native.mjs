@@ -25,7 +25,13 @@ const output = path.join(buildDir, 'onemark.node');
 const stampFile = path.join(buildDir, 'onemark.stamp');
 
 function parseArgs(argv) {
-  const opts = { force: false, nodedir: process.env.ONEMARK_NODEDIR, jobs: Number(process.env.ONEMARK_JOBS) || 2, debug: false, quiet: false };
+  const opts = {
+    force: false,
+    nodedir: process.env.ONEMARK_NODEDIR,
+    jobs: Number(process.env.ONEMARK_JOBS) || 2,
+    debug: false,
+    quiet: false,
+  };
   for (const a of argv) {
     if (a === '--force') opts.force = true;
     else if (a === '--debug') opts.debug = true;
@@ -54,7 +60,10 @@ function findNodeHeaders(nodedir) {
   let npmNodedir = process.env.npm_config_nodedir;
   if (!npmNodedir) {
     try {
-      npmNodedir = execFileSync('npm', ['config', 'get', 'nodedir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      npmNodedir = execFileSync('npm', ['config', 'get', 'nodedir'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
     } catch {
       npmNodedir = undefined; // npm absent (e.g. a bare GPU machine): fall through
     }
@@ -62,7 +71,10 @@ function findNodeHeaders(nodedir) {
   const found =
     check(npmNodedir && npmNodedir !== 'undefined' && npmNodedir !== 'null' ? npmNodedir : undefined) ??
     check(path.resolve(path.dirname(process.execPath), '..'));
-  if (!found) throw new Error(`build-native: Node-API headers not found (looked in ${tried.join(', ')}); pass --nodedir=DIR or set ONEMARK_NODEDIR`);
+  if (!found)
+    throw new Error(
+      `build-native: Node-API headers not found (looked in ${tried.join(', ')}); pass --nodedir=DIR or set ONEMARK_NODEDIR`,
+    );
   return found;
 }
 
@@ -75,7 +87,9 @@ function run(cmd, args, quiet) {
       if (!quiet) process.stderr.write(d);
     });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited with ${code}\n${quiet ? err : ''}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${cmd} exited with ${code}\n${quiet ? err : ''}`)),
+    );
   });
 }
 
@@ -140,14 +154,23 @@ async function main() {
   ];
   const ldflags = ['-shared', ...torch.ldflags];
 
-  const sources = readdirSync(srcDir).filter((f) => f.endsWith('.cpp')).sort();
-  const headers = readdirSync(srcDir).filter((f) => f.endsWith('.h')).sort();
+  const sources = readdirSync(srcDir)
+    .filter((f) => f.endsWith('.cpp'))
+    .sort();
+  const headers = readdirSync(srcDir)
+    .filter((f) => f.endsWith('.h'))
+    .sort();
   if (sources.length === 0) throw new Error(`build-native: no .cpp files in ${srcDir}`);
   const headerText = headers.map((h) => h + readFileSync(path.join(srcDir, h), 'utf8')).join('\0');
   const sourceText = Object.fromEntries(sources.map((s) => [s, readFileSync(path.join(srcDir, s), 'utf8')]));
 
   const total = hash(cxx, cxxflags, ldflags, headerText, sourceText);
-  if (!opts.force && existsSync(output) && existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === total) {
+  if (
+    !opts.force &&
+    existsSync(output) &&
+    existsSync(stampFile) &&
+    readFileSync(stampFile, 'utf8').trim() === total
+  ) {
     log(`up to date: ${path.relative(repo, output)}`);
     return;
   }
@@ -161,7 +184,8 @@ async function main() {
     const objStamp = `${obj}.hash`;
     objects.push(obj);
     const h = hash(cxx, cxxflags, headerText, sourceText[s]);
-    if (!opts.force && existsSync(obj) && existsSync(objStamp) && readFileSync(objStamp, 'utf8') === h) continue;
+    if (!opts.force && existsSync(obj) && existsSync(objStamp) && readFileSync(objStamp, 'utf8') === h)
+      continue;
     tasks.push(async () => {
       const t0 = Date.now();
       rmSync(objStamp, { force: true });

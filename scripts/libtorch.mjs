@@ -102,9 +102,7 @@ function detectCxx11Abi(root, libDir, isPythonInstall) {
       // python or torch not importable here: use the symbols instead
     }
   }
-  const c10 = ['libc10.so', 'libc10.dylib']
-    .map((f) => path.join(libDir, f))
-    .find((f) => existsSync(f));
+  const c10 = ['libc10.so', 'libc10.dylib'].map((f) => path.join(libDir, f)).find((f) => existsSync(f));
   if (!c10) return undefined;
   const bytes = readFileSync(c10);
   return bytes.includes('__cxx11') ? 1 : 0;
@@ -115,10 +113,15 @@ function libraryPresent(libDir, name) {
 }
 
 function fromDir(root) {
-  const includeDirs = [path.join(root, 'include'), path.join(root, 'include', 'torch', 'csrc', 'api', 'include')];
+  const includeDirs = [
+    path.join(root, 'include'),
+    path.join(root, 'include', 'torch', 'csrc', 'api', 'include'),
+  ];
   const libDir = path.join(root, 'lib');
   if (!existsSync(path.join(includeDirs[0], 'ATen', 'ATen.h'))) {
-    throw new LibtorchNotFoundError(`LIBTORCH=${root}: no include/ATen/ATen.h there (expected a libtorch or site-packages/torch dir).`);
+    throw new LibtorchNotFoundError(
+      `LIBTORCH=${root}: no include/ATen/ATen.h there (expected a libtorch or site-packages/torch dir).`,
+    );
   }
   if (!libraryPresent(libDir, 'torch')) {
     throw new LibtorchNotFoundError(`LIBTORCH=${root}: no lib/libtorch.so there.`);
@@ -129,7 +132,11 @@ function fromDir(root) {
 
 function fromSystem() {
   const incRoots = ['/usr/include', '/usr/local/include'];
-  const incRoot = incRoots.find((d) => existsSync(path.join(d, 'torch', 'csrc', 'api', 'include')) && existsSync(path.join(d, 'ATen', 'ATen.h')));
+  const incRoot = incRoots.find(
+    (d) =>
+      existsSync(path.join(d, 'torch', 'csrc', 'api', 'include')) &&
+      existsSync(path.join(d, 'ATen', 'ATen.h')),
+  );
   if (!incRoot) return null;
   const libDir = multiarchLibDirs().find((d) => libraryPresent(d, 'torch'));
   if (!libDir) return null;
@@ -181,7 +188,20 @@ export function findLibtorch({ env = process.env } = {}) {
     '-Wl,--as-needed',
     `-Wl,-rpath,${libDir}`,
   ];
-  return { includeDirs, libDir, libs, defines, cxxflags, ldflags, version, cxxStd, cuda, source, root, cxx11Abi };
+  return {
+    includeDirs,
+    libDir,
+    libs,
+    defines,
+    cxxflags,
+    ldflags,
+    version,
+    cxxStd,
+    cuda,
+    source,
+    root,
+    cxx11Abi,
+  };
 }
 
 function main(argv) {
@@ -203,4 +223,3 @@ function main(argv) {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main(process.argv.slice(2));
 }
-

@@ -4,7 +4,18 @@
  * OOM as a catchable Error, fused Adam, and a flat live-tensor count. Prints PASS/FAIL lines and
  * exits non-zero on any failure.
  */
-import { F, Tensor, adamStep, cudaAvailable, cudaDeviceCount, cudaSynchronize, engineInfo, liveTensors, seed, tidy } from '../../src/engine';
+import {
+  F,
+  Tensor,
+  adamStep,
+  cudaAvailable,
+  cudaDeviceCount,
+  cudaSynchronize,
+  engineInfo,
+  liveTensors,
+  seed,
+  tidy,
+} from '../../src/engine';
 
 let failures = 0;
 function check(name: string, fn: () => void): void {
@@ -21,8 +32,15 @@ function assert(cond: boolean, msg: string): void {
 }
 
 const info = engineInfo();
-console.log(`engine: libtorch ${info.libtorch} (${info.libtorchSource}), cuda built ${info.cudaBuilt}, devices ${info.cudaDeviceCount}, cudnn ${info.cudnnAvailable}, abi ${info.cxx11Abi}, ${info.ops} ops`);
-check('CUDA is available', () => assert(cudaAvailable() && cudaDeviceCount() > 0, 'cudaAvailable() is false: was torch_cuda linked (--no-as-needed)?'));
+console.log(
+  `engine: libtorch ${info.libtorch} (${info.libtorchSource}), cuda built ${info.cudaBuilt}, devices ${info.cudaDeviceCount}, cudnn ${info.cudnnAvailable}, abi ${info.cxx11Abi}, ${info.ops} ops`,
+);
+check('CUDA is available', () =>
+  assert(
+    cudaAvailable() && cudaDeviceCount() > 0,
+    'cudaAvailable() is false: was torch_cuda linked (--no-as-needed)?',
+  ),
+);
 
 check('tensors round-trip through CUDA', () =>
   tidy(() => {
@@ -32,7 +50,8 @@ check('tensors round-trip through CUDA', () =>
     const back = Array.from(g.mul(2).cpu().toFloat32Array());
     assert(back.join() === '0,2,4,6,8,10', `got ${back}`);
     assert(Tensor.zeros([2], { device: 'cuda:0' }).device === 'cuda:0', 'cuda:0 factory');
-  }));
+  }),
+);
 
 check('conv2d forward/backward on CUDA matches CPU', () =>
   tidy(() => {
@@ -42,7 +61,10 @@ check('conv2d forward/backward on CUDA matches CPU', () =>
     const run = (dev: 'cpu' | 'cuda') => {
       const xd = x.to(dev);
       const wd = w.to(dev).requiresGrad_();
-      const y = F.interpolate(F.relu(F.conv2d(xd, wd, null, { padding: 1, groups: 1 })), { scaleFactor: 2, mode: 'bilinear' });
+      const y = F.interpolate(F.relu(F.conv2d(xd, wd, null, { padding: 1, groups: 1 })), {
+        scaleFactor: 2,
+        mode: 'bilinear',
+      });
       y.square().mean().backward();
       return [y.cpu(), wd.grad!.cpu()];
     };
@@ -50,17 +72,25 @@ check('conv2d forward/backward on CUDA matches CPU', () =>
     const [yg, gg] = run('cuda');
     assert(yc.allclose(yg, 1e-9, 1e-9), 'forward differs');
     assert(gc.allclose(gg, 1e-9, 1e-9), 'weight gradient differs');
-  }));
+  }),
+);
 
 check('seed(n) repeats CUDA randn and dropout', () =>
   tidy(() => {
     const draw = () => {
       seed(7);
-      return [Tensor.randn([8], { device: 'cuda' }).cpu().toFloat32Array().join(), F.dropout(Tensor.ones([64], { device: 'cuda' }), 0.5).cpu().toFloat32Array().join()];
+      return [
+        Tensor.randn([8], { device: 'cuda' }).cpu().toFloat32Array().join(),
+        F.dropout(Tensor.ones([64], { device: 'cuda' }), 0.5)
+          .cpu()
+          .toFloat32Array()
+          .join(),
+      ];
     };
     const [a, b] = [draw(), draw()];
     assert(a[0] === b[0] && a[1] === b[1], 'different draws after the same seed');
-  }));
+  }),
+);
 
 check('CUDA out of memory is a catchable Error and the process lives on', () => {
   let msg = '';

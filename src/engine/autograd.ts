@@ -42,7 +42,11 @@ export interface GradOptions {
 }
 
 /** torch.autograd.grad: gradients of outputs w.r.t. inputs, without touching .grad. */
-export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], o: GradOptions = {}): (Tensor | null)[] {
+export function grad(
+  outputs: Tensor | readonly Tensor[],
+  inputs: Tensor | readonly Tensor[],
+  o: GradOptions = {},
+): (Tensor | null)[] {
   const outs = Array.isArray(outputs) ? (outputs as readonly Tensor[]) : [outputs as Tensor];
   const ins = Array.isArray(inputs) ? (inputs as readonly Tensor[]) : [inputs as Tensor];
   const res = N.autogradGrad(

@@ -1,12 +1,27 @@
 /**
  * Element types. The numeric codes are shared with native/src/common.h (DTypeCode); keep both in step.
  */
-export type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'uint8' | 'bool' | 'int8' | 'int16';
+export type DType =
+  'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'uint8' | 'bool' | 'int8' | 'int16';
 
 /** Index = native code. */
-export const DTYPES: readonly DType[] = ['float32', 'float64', 'float16', 'bfloat16', 'int64', 'int32', 'uint8', 'bool', 'int8', 'int16'];
+export const DTYPES: readonly DType[] = [
+  'float32',
+  'float64',
+  'float16',
+  'bfloat16',
+  'int64',
+  'int32',
+  'uint8',
+  'bool',
+  'int8',
+  'int16',
+];
 
-const CODES: Record<DType, number> = Object.fromEntries(DTYPES.map((d, i) => [d, i])) as Record<DType, number>;
+const CODES: Record<DType, number> = Object.fromEntries(DTYPES.map((d, i) => [d, i])) as Record<
+  DType,
+  number
+>;
 
 export function isDType(v: unknown): v is DType {
   return typeof v === 'string' && v in CODES;
@@ -16,7 +31,8 @@ export function isDType(v: unknown): v is DType {
 export function dtypeCode(d: DType | undefined): number {
   if (d === undefined) return -1;
   const c = CODES[d];
-  if (c === undefined) throw new TypeError(`unknown dtype '${String(d)}' (expected one of ${DTYPES.join(', ')})`);
+  if (c === undefined)
+    throw new TypeError(`unknown dtype '${String(d)}' (expected one of ${DTYPES.join(', ')})`);
   return c;
 }
 

@@ -75,21 +75,53 @@ export const F = {
   linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
     return wrap(N.linear(x._h, weight._h, opt(bias)));
   },
-  conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: { stride?: number; padding?: number; dilation?: number; groups?: number } = {}): Tensor {
-    return wrap(N.conv1d(x._h, weight._h, opt(bias), o.stride ?? 1, o.padding ?? 0, o.dilation ?? 1, o.groups ?? 1));
+  conv1d(
+    x: Tensor,
+    weight: Tensor,
+    bias?: Tensor | null,
+    o: { stride?: number; padding?: number; dilation?: number; groups?: number } = {},
+  ): Tensor {
+    return wrap(
+      N.conv1d(x._h, weight._h, opt(bias), o.stride ?? 1, o.padding ?? 0, o.dilation ?? 1, o.groups ?? 1),
+    );
   },
   conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: Conv2dOptions = {}): Tensor {
-    return wrap(N.conv2d(x._h, weight._h, opt(bias), o.stride ?? 1, o.padding ?? 0, o.dilation ?? 1, o.groups ?? 1));
+    return wrap(
+      N.conv2d(x._h, weight._h, opt(bias), o.stride ?? 1, o.padding ?? 0, o.dilation ?? 1, o.groups ?? 1),
+    );
   },
   convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: ConvTranspose2dOptions = {}): Tensor {
-    return wrap(N.convTranspose2d(x._h, weight._h, opt(bias), o.stride ?? 1, o.padding ?? 0, o.outputPadding ?? 0, o.groups ?? 1, o.dilation ?? 1));
+    return wrap(
+      N.convTranspose2d(
+        x._h,
+        weight._h,
+        opt(bias),
+        o.stride ?? 1,
+        o.padding ?? 0,
+        o.outputPadding ?? 0,
+        o.groups ?? 1,
+        o.dilation ?? 1,
+      ),
+    );
   },
 
   maxPool2d(x: Tensor, kernelSize: Size2, o: MaxPool2dOptions = {}): Tensor {
-    return wrap(N.maxPool2d(x._h, kernelSize, o.stride ?? null, o.padding ?? 0, o.dilation ?? 1, o.ceilMode ?? false));
+    return wrap(
+      N.maxPool2d(x._h, kernelSize, o.stride ?? null, o.padding ?? 0, o.dilation ?? 1, o.ceilMode ?? false),
+    );
   },
   avgPool2d(x: Tensor, kernelSize: Size2, o: AvgPool2dOptions = {}): Tensor {
-    return wrap(N.avgPool2d(x._h, kernelSize, o.stride ?? null, o.padding ?? 0, o.ceilMode ?? false, o.countIncludePad ?? true, o.divisorOverride ?? null));
+    return wrap(
+      N.avgPool2d(
+        x._h,
+        kernelSize,
+        o.stride ?? null,
+        o.padding ?? 0,
+        o.ceilMode ?? false,
+        o.countIncludePad ?? true,
+        o.divisorOverride ?? null,
+      ),
+    );
   },
   adaptiveAvgPool2d(x: Tensor, outputSize: Size2): Tensor {
     return wrap(N.adaptiveAvgPool2d(x._h, outputSize));
@@ -102,7 +134,8 @@ export const F = {
   interpolate(x: Tensor, o: InterpolateOptions): Tensor {
     const mode = o.mode ?? 'nearest';
     const align = isLinearMode(mode) ? (o.alignCorners ?? false) : null;
-    if (!isLinearMode(mode) && o.alignCorners !== undefined) throw new Error(`interpolate: alignCorners only applies to linear modes, not '${mode}'`);
+    if (!isLinearMode(mode) && o.alignCorners !== undefined)
+      throw new Error(`interpolate: alignCorners only applies to linear modes, not '${mode}'`);
     return wrap(N.interpolate(x._h, o.size ?? null, o.scaleFactor ?? null, mode, align));
   },
   /** pads = [left, right, top, bottom, ...] (last dim first), as F.pad. */
@@ -111,7 +144,9 @@ export const F = {
   },
   /** Samples x (N, C, H, W) at grid (N, Ho, Wo, 2) of (x, y) in [-1, 1]. */
   gridSample(x: Tensor, grid: Tensor, o: GridSampleOptions = {}): Tensor {
-    return wrap(N.gridSample(x._h, grid._h, o.mode ?? 'bilinear', o.paddingMode ?? 'zeros', o.alignCorners ?? false));
+    return wrap(
+      N.gridSample(x._h, grid._h, o.mode ?? 'bilinear', o.paddingMode ?? 'zeros', o.alignCorners ?? false),
+    );
   },
   /** Sampling grid (N, H, W, 2) for affine matrices theta (N, 2, 3); size = [N, C, H, W]. */
   affineGrid(theta: Tensor, size: readonly number[], alignCorners = false): Tensor {
@@ -124,7 +159,11 @@ export const F = {
     return wrap(N.pixelUnshuffle(x._h, downscaleFactor));
   },
   /** F.unfold (im2col): (N, C, H, W) -> (N, C*kh*kw, L). */
-  unfold(x: Tensor, kernelSize: Size2, o: { dilation?: Size2; padding?: Size2; stride?: Size2 } = {}): Tensor {
+  unfold(
+    x: Tensor,
+    kernelSize: Size2,
+    o: { dilation?: Size2; padding?: Size2; stride?: Size2 } = {},
+  ): Tensor {
     return wrap(N.unfold(x._h, kernelSize, o.dilation ?? 1, o.padding ?? 0, o.stride ?? 1));
   },
 
@@ -142,9 +181,16 @@ export const F = {
   hardsigmoid: (x: Tensor): Tensor => wrap(N.hardsigmoid(x._h)),
   hardswish: (x: Tensor): Tensor => wrap(N.hardswish(x._h)),
   softmax: (x: Tensor, dim: number, dtype?: DType): Tensor => wrap(N.softmax(x._h, dim, dtypeCode(dtype))),
-  logSoftmax: (x: Tensor, dim: number, dtype?: DType): Tensor => wrap(N.logSoftmax(x._h, dim, dtypeCode(dtype))),
+  logSoftmax: (x: Tensor, dim: number, dtype?: DType): Tensor =>
+    wrap(N.logSoftmax(x._h, dim, dtypeCode(dtype))),
 
-  layerNorm(x: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+  layerNorm(
+    x: Tensor,
+    normalizedShape: number | readonly number[],
+    weight?: Tensor | null,
+    bias?: Tensor | null,
+    eps = 1e-5,
+  ): Tensor {
     return wrap(N.layerNorm(x._h, normalizedShape, opt(weight), opt(bias), eps));
   },
   /** Updates runningMean/runningVar in place when training (as PyTorch). */
@@ -158,7 +204,9 @@ export const F = {
     momentum = 0.1,
     eps = 1e-5,
   ): Tensor {
-    return wrap(N.batchNorm(x._h, opt(runningMean), opt(runningVar), opt(weight), opt(bias), training, momentum, eps));
+    return wrap(
+      N.batchNorm(x._h, opt(runningMean), opt(runningVar), opt(weight), opt(bias), training, momentum, eps),
+    );
   },
   groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
     return wrap(N.groupNorm(x._h, numGroups, opt(weight), opt(bias), eps));
@@ -173,7 +221,18 @@ export const F = {
     momentum = 0.1,
     eps = 1e-5,
   ): Tensor {
-    return wrap(N.instanceNorm(x._h, opt(runningMean), opt(runningVar), opt(weight), opt(bias), useInputStats, momentum, eps));
+    return wrap(
+      N.instanceNorm(
+        x._h,
+        opt(runningMean),
+        opt(runningVar),
+        opt(weight),
+        opt(bias),
+        useInputStats,
+        momentum,
+        eps,
+      ),
+    );
   },
   /** Uses libtorch's generator: repeatable after seed(n). Identity when not training. */
   dropout: (x: Tensor, p = 0.5, training = true): Tensor => wrap(N.dropout(x._h, p, training)),
@@ -183,33 +242,56 @@ export const F = {
   normalize(x: Tensor, o: { p?: number; dim?: number; eps?: number } = {}): Tensor {
     return wrap(N.normalize(x._h, o.p ?? 2, o.dim ?? 1, o.eps ?? 1e-12));
   },
-  cosineSimilarity: (a: Tensor, b: Tensor, dim = 1, eps = 1e-8): Tensor => wrap(N.cosineSimilarity(a._h, b._h, dim, eps)),
-  pairwiseDistance: (a: Tensor, b: Tensor, p = 2, eps = 1e-6, keepdim = false): Tensor => wrap(N.pairwiseDistance(a._h, b._h, p, eps, keepdim)),
+  cosineSimilarity: (a: Tensor, b: Tensor, dim = 1, eps = 1e-8): Tensor =>
+    wrap(N.cosineSimilarity(a._h, b._h, dim, eps)),
+  pairwiseDistance: (a: Tensor, b: Tensor, p = 2, eps = 1e-6, keepdim = false): Tensor =>
+    wrap(N.pairwiseDistance(a._h, b._h, p, eps, keepdim)),
   cdist: (a: Tensor, b: Tensor, p = 2): Tensor => wrap(N.cdist(a._h, b._h, p)),
   oneHot: (indices: Tensor, numClasses = -1): Tensor => wrap(N.oneHot(indices._h, numClasses)),
   embedding: (indices: Tensor, weight: Tensor): Tensor => wrap(N.embedding(weight._h, indices._h)),
 
   /** logits (N, C, ...) against class indices (N, ...) or class probabilities (N, C, ...). */
   crossEntropy(logits: Tensor, target: Tensor, o: CrossEntropyOptions = {}): Tensor {
-    return wrap(N.crossEntropy(logits._h, target._h, opt(o.weight), o.reduction ?? 'mean', o.ignoreIndex ?? -100, o.labelSmoothing ?? 0));
+    return wrap(
+      N.crossEntropy(
+        logits._h,
+        target._h,
+        opt(o.weight),
+        o.reduction ?? 'mean',
+        o.ignoreIndex ?? -100,
+        o.labelSmoothing ?? 0,
+      ),
+    );
   },
   nllLoss(logProbs: Tensor, target: Tensor, o: NllLossOptions = {}): Tensor {
-    return wrap(N.nllLoss(logProbs._h, target._h, opt(o.weight), o.reduction ?? 'mean', o.ignoreIndex ?? -100));
+    return wrap(
+      N.nllLoss(logProbs._h, target._h, opt(o.weight), o.reduction ?? 'mean', o.ignoreIndex ?? -100),
+    );
   },
   binaryCrossEntropyWithLogits(x: Tensor, y: Tensor, o: BceOptions = {}): Tensor {
     return wrap(N.bceWithLogits(x._h, y._h, opt(o.weight), opt(o.posWeight), o.reduction ?? 'mean'));
   },
-  binaryCrossEntropy(p: Tensor, y: Tensor, o: { weight?: Tensor | null; reduction?: Reduction } = {}): Tensor {
+  binaryCrossEntropy(
+    p: Tensor,
+    y: Tensor,
+    o: { weight?: Tensor | null; reduction?: Reduction } = {},
+  ): Tensor {
     return wrap(N.bce(p._h, y._h, opt(o.weight), o.reduction ?? 'mean'));
   },
-  mseLoss: (x: Tensor, y: Tensor, o: { reduction?: Reduction } = {}): Tensor => wrap(N.mseLoss(x._h, y._h, o.reduction ?? 'mean')),
-  l1Loss: (x: Tensor, y: Tensor, o: { reduction?: Reduction } = {}): Tensor => wrap(N.l1Loss(x._h, y._h, o.reduction ?? 'mean')),
+  mseLoss: (x: Tensor, y: Tensor, o: { reduction?: Reduction } = {}): Tensor =>
+    wrap(N.mseLoss(x._h, y._h, o.reduction ?? 'mean')),
+  l1Loss: (x: Tensor, y: Tensor, o: { reduction?: Reduction } = {}): Tensor =>
+    wrap(N.l1Loss(x._h, y._h, o.reduction ?? 'mean')),
   smoothL1Loss: (x: Tensor, y: Tensor, o: { reduction?: Reduction; beta?: number } = {}): Tensor =>
     wrap(N.smoothL1Loss(x._h, y._h, o.reduction ?? 'mean', o.beta ?? 1)),
   huberLoss: (x: Tensor, y: Tensor, o: { reduction?: Reduction; delta?: number } = {}): Tensor =>
     wrap(N.huberLoss(x._h, y._h, o.reduction ?? 'mean', o.delta ?? 1)),
   /** KL(target || input) with input as log-probabilities; 'batchmean' divides the sum by the batch size. */
-  klDiv(input: Tensor, target: Tensor, o: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {}): Tensor {
+  klDiv(
+    input: Tensor,
+    target: Tensor,
+    o: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {},
+  ): Tensor {
     const r = o.reduction ?? 'mean';
     if (r !== 'batchmean') return wrap(N.klDiv(input._h, target._h, r, o.logTarget ?? false));
     const s = N.klDiv(input._h, target._h, 'sum', o.logTarget ?? false) as Handle;

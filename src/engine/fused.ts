@@ -49,7 +49,11 @@ export interface SgdStepOptions {
  * the result holds the new buffers (null elsewhere): store them in place of the nulls. They are
  * ordinary tensors in the current scope, so keep() them if a tidy scope is open.
  */
-export function sgdStep(params: readonly Tensor[], momentumBuffers: readonly (Tensor | null)[], opts: SgdStepOptions): (Tensor | null)[] {
+export function sgdStep(
+  params: readonly Tensor[],
+  momentumBuffers: readonly (Tensor | null)[],
+  opts: SgdStepOptions,
+): (Tensor | null)[] {
   const created = N.sgdStep(
     hs(params),
     momentumBuffers.map((b) => (b ? b._h : null)),
@@ -62,7 +66,12 @@ export function sgdStep(params: readonly Tensor[], momentumBuffers: readonly (Te
  * Scales gradients in place so their total normType-norm is at most maxNorm (normType may be
  * Infinity); returns the total norm before clipping (torch.nn.utils.clip_grad_norm_).
  */
-export function clipGradNorm(params: readonly Tensor[], maxNorm: number, normType = 2, errorIfNonfinite = false): number {
+export function clipGradNorm(
+  params: readonly Tensor[],
+  maxNorm: number,
+  normType = 2,
+  errorIfNonfinite = false,
+): number {
   return N.clipGradNorm(hs(params), maxNorm, normType, errorIfNonfinite) as number;
 }
 

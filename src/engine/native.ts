@@ -38,7 +38,10 @@ function candidates(): string[] {
 function load(): NativeAddon {
   const tried = candidates();
   const file = tried.find((f) => existsSync(f));
-  if (!file) throw new Error(`The OneMark engine addon was not found (looked for ${tried.join(', ')}).\n${HOW_TO_BUILD}`);
+  if (!file)
+    throw new Error(
+      `The OneMark engine addon was not found (looked for ${tried.join(', ')}).\n${HOW_TO_BUILD}`,
+    );
   const require = createRequire(import.meta.url);
   try {
     return require(file) as NativeAddon;

@@ -17,7 +17,8 @@ function splitmix32(state: { s: number }): number {
 }
 
 function checkSeed(seed: number): void {
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be a non-negative safe integer, got ${seed}`);
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new RangeError(`seed must be a non-negative safe integer, got ${seed}`);
 }
 
 export class Generator {
@@ -66,7 +67,8 @@ export class Generator {
   /** Uniform integer in [low, high) (or [0, low) with one argument). Unbiased. */
   randomInt(low: number, high?: number): number {
     if (high === undefined) [low, high] = [0, low];
-    if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) throw new RangeError(`randomInt: need integers low < high, got ${low}, ${high}`);
+    if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low)
+      throw new RangeError(`randomInt: need integers low < high, got ${low}, ${high}`);
     const span = high - low;
     if (span <= 4294967296) {
       // Rejection sampling on 32 bits keeps every value equally likely.

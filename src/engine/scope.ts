@@ -58,7 +58,8 @@ function collect(v: unknown, out: Set<Tracked>, depth: number): void {
     return;
   }
   const proto = Object.getPrototypeOf(v);
-  if (proto === Object.prototype || proto === null) for (const x of Object.values(v)) collect(x, out, depth + 1);
+  if (proto === Object.prototype || proto === null)
+    for (const x of Object.values(v)) collect(x, out, depth + 1);
 }
 
 function freeFrame(frame: Tracked[], escaping: Set<Tracked> | null): void {
@@ -95,9 +96,15 @@ export function tidy<T>(fn: () => T): T {
     throw e;
   }
   frames.pop();
-  if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
+  if (
+    result !== null &&
+    typeof result === 'object' &&
+    typeof (result as { then?: unknown }).then === 'function'
+  ) {
     freeFrame(frame, null);
-    throw new Error('tidy() needs a synchronous function: tensors created after an await would escape the scope. Use tidy inside the async code instead.');
+    throw new Error(
+      'tidy() needs a synchronous function: tensors created after an await would escape the scope. Use tidy inside the async code instead.',
+    );
   }
   let escaping: Set<Tracked> | null = null;
   if (result !== null && typeof result === 'object') {

@@ -7,7 +7,15 @@
  * takes a scalar. Every op returns a new Tensor except the in-place ones (trailing `_`), which
  * return `this`.
  */
-import { BYTES_PER_ELEMENT, dtypeCode, dtypeFromCode, isDType, type AnyTypedArray, type DType, type TypedArrayFor } from './dtype';
+import {
+  BYTES_PER_ELEMENT,
+  dtypeCode,
+  dtypeFromCode,
+  isDType,
+  type AnyTypedArray,
+  type DType,
+  type TypedArrayFor,
+} from './dtype';
 import { checkDevice, type Device } from './device';
 import { native as N, type Handle } from './native';
 import { disposeOne, track, TENSOR_BRAND } from './scope';
@@ -112,7 +120,12 @@ export class Tensor {
     return new Tensor(N.randn(shapeOf(shape), dtypeCode(opts.dtype), opts.device, opts.requiresGrad));
   }
   /** Integers in [low, high), int64 unless opts.dtype says otherwise. */
-  static randint(low: number, high: number, shape: Shape | number, opts: Omit<TensorOptions, 'requiresGrad'> = {}): Tensor {
+  static randint(
+    low: number,
+    high: number,
+    shape: Shape | number,
+    opts: Omit<TensorOptions, 'requiresGrad'> = {},
+  ): Tensor {
     return new Tensor(N.randint(low, high, shapeOf(shape), dtypeCode(opts.dtype), opts.device));
   }
   /** A random permutation of 0..n-1 (int64). */
@@ -141,18 +154,33 @@ export class Tensor {
     else if (data instanceof Float64Array) [src, srcType, dflt] = [data, 'float64', 'float64'];
     else if (data instanceof Int32Array) [src, srcType, dflt] = [data, 'int32', 'int32'];
     else if (data instanceof BigInt64Array) [src, srcType, dflt] = [data, 'int64', 'int64'];
-    else if (data instanceof Uint8Array || data instanceof Uint8ClampedArray) [src, srcType, dflt] = [data, 'uint8', 'uint8'];
+    else if (data instanceof Uint8Array || data instanceof Uint8ClampedArray)
+      [src, srcType, dflt] = [data, 'uint8', 'uint8'];
     else if (data instanceof Int8Array) [src, srcType, dflt] = [data, 'int8', 'int8'];
     else if (data instanceof Int16Array) [src, srcType, dflt] = [data, 'int16', 'int16'];
     else if (data instanceof Uint16Array) [src, srcType, dflt] = [Int32Array.from(data), 'int32', 'int32'];
     else throw new TypeError(`Tensor.from: unsupported data type ${Object.prototype.toString.call(data)}`);
     const length = (data as { length: number }).length;
     const dims = shape === undefined ? [length] : shapeOf(shape);
-    return new Tensor(N.fromBuffer(src, dims, dtypeCode(srcType), dtypeCode(opts.dtype ?? dflt), opts.device, opts.requiresGrad));
+    return new Tensor(
+      N.fromBuffer(
+        src,
+        dims,
+        dtypeCode(srcType),
+        dtypeCode(opts.dtype ?? dflt),
+        opts.device,
+        opts.requiresGrad,
+      ),
+    );
   }
 
   /** Raw little-endian bytes of dtype, contiguous (safetensors). */
-  static fromBytes(bytes: Uint8Array, shape: Shape | number, dtype: DType, opts: Omit<TensorOptions, 'dtype'> = {}): Tensor {
+  static fromBytes(
+    bytes: Uint8Array,
+    shape: Shape | number,
+    dtype: DType,
+    opts: Omit<TensorOptions, 'dtype'> = {},
+  ): Tensor {
     const code = dtypeCode(dtype);
     return new Tensor(N.fromBuffer(bytes, shapeOf(shape), code, code, opts.device, opts.requiresGrad));
   }
@@ -308,7 +336,8 @@ export class Tensor {
   toList(): NestedNumbers {
     const shape = this.shape;
     const arr = this.toArray();
-    const flat: number[] = arr instanceof BigInt64Array ? Array.from(arr, Number) : Array.from(arr as ArrayLike<number>);
+    const flat: number[] =
+      arr instanceof BigInt64Array ? Array.from(arr, Number) : Array.from(arr as ArrayLike<number>);
     if (shape.length === 0) return flat[0];
     let pos = 0;
     const build = (d: number): NestedNumbers[] => {
@@ -380,10 +409,14 @@ export class Tensor {
   // Arithmetic
 
   add(other: Tensor | number, alpha?: number): Tensor {
-    return new Tensor(typeof other === 'number' ? N.addS(this._h, other, alpha) : N.add(this._h, other._h, alpha));
+    return new Tensor(
+      typeof other === 'number' ? N.addS(this._h, other, alpha) : N.add(this._h, other._h, alpha),
+    );
   }
   sub(other: Tensor | number, alpha?: number): Tensor {
-    return new Tensor(typeof other === 'number' ? N.subS(this._h, other, alpha) : N.sub(this._h, other._h, alpha));
+    return new Tensor(
+      typeof other === 'number' ? N.subS(this._h, other, alpha) : N.sub(this._h, other._h, alpha),
+    );
   }
   /** other - this */
   rsub(other: number): Tensor {
@@ -393,7 +426,11 @@ export class Tensor {
     return new Tensor(typeof other === 'number' ? N.mulS(this._h, other) : N.mul(this._h, other._h));
   }
   div(other: Tensor | number, roundingMode?: 'trunc' | 'floor'): Tensor {
-    return new Tensor(typeof other === 'number' ? N.divS(this._h, other, roundingMode) : N.div(this._h, other._h, roundingMode));
+    return new Tensor(
+      typeof other === 'number'
+        ? N.divS(this._h, other, roundingMode)
+        : N.div(this._h, other._h, roundingMode),
+    );
   }
   /** other / this */
   rdiv(other: number): Tensor {
@@ -407,7 +444,9 @@ export class Tensor {
     return new Tensor(N.rpowS(this._h, base));
   }
   remainder(other: Tensor | number): Tensor {
-    return new Tensor(typeof other === 'number' ? N.remainderS(this._h, other) : N.remainder(this._h, other._h));
+    return new Tensor(
+      typeof other === 'number' ? N.remainderS(this._h, other) : N.remainder(this._h, other._h),
+    );
   }
   fmod(other: Tensor | number): Tensor {
     return new Tensor(typeof other === 'number' ? N.fmodS(this._h, other) : N.fmod(this._h, other._h));
@@ -422,7 +461,9 @@ export class Tensor {
     return new Tensor(N.atan2(this._h, other._h));
   }
   lerp(end: Tensor, weight: Tensor | number): Tensor {
-    return new Tensor(typeof weight === 'number' ? N.lerp(this._h, end._h, weight) : N.lerpT(this._h, end._h, weight._h));
+    return new Tensor(
+      typeof weight === 'number' ? N.lerp(this._h, end._h, weight) : N.lerpT(this._h, end._h, weight._h),
+    );
   }
   /** this + value * a * b */
   addcmul(a: Tensor, b: Tensor, value = 1): Tensor {
@@ -530,7 +571,8 @@ export class Tensor {
   }
   /** Clamps to [min, max]; either bound may be omitted (null/undefined). Tensor bounds allowed. */
   clamp(min?: number | Tensor | null, max?: number | Tensor | null): Tensor {
-    if (typeof min === 'object' && min !== null) return new Tensor(N.clampT(this._h, min._h, max instanceof Tensor ? max._h : null));
+    if (typeof min === 'object' && min !== null)
+      return new Tensor(N.clampT(this._h, min._h, max instanceof Tensor ? max._h : null));
     if (max instanceof Tensor) return new Tensor(N.clampT(this._h, null, max._h));
     return new Tensor(N.clamp(this._h, min ?? null, max ?? null));
   }
@@ -750,7 +792,11 @@ export class Tensor {
     return new Tensor(N.gather(this._h, dim, index._h));
   }
   scatter(dim: number, index: Tensor, src: Tensor | number): Tensor {
-    return new Tensor(typeof src === 'number' ? N.scatterS(this._h, dim, index._h, src) : N.scatter(this._h, dim, index._h, src._h));
+    return new Tensor(
+      typeof src === 'number'
+        ? N.scatterS(this._h, dim, index._h, src)
+        : N.scatter(this._h, dim, index._h, src._h),
+    );
   }
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
     return new Tensor(N.scatterAdd(this._h, dim, index._h, src._h));

@@ -2,7 +2,8 @@
 import { native as N } from './native';
 
 export function setNumThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: expected a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new RangeError(`setNumThreads: expected a positive integer, got ${n}`);
   N.setNumThreads(n);
 }
 

@@ -103,7 +103,9 @@ export class AdapterNet extends Module {
       for (const a of this.adapters) h = a.forward(h);
       const out = this.head.forward(h);
       const [, , Hx, Wx] = x.shape;
-      return H === Hx && W === Wx ? out : F.interpolate(out, { size: [Hx, Wx], mode: 'bilinear', alignCorners: false });
+      return H === Hx && W === Wx
+        ? out
+        : F.interpolate(out, { size: [Hx, Wx], mode: 'bilinear', alignCorners: false });
     });
   }
 

@@ -13,15 +13,24 @@ const tmp = mkdtempSync(path.join(tmpdir(), 'onemark-libtorch-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** A fake libtorch layout: enough files for the finder, no real binaries. */
-function fakeLibtorch(name: string, o: { cuda?: boolean; cxx11?: boolean; version?: string; python?: boolean }): string {
+function fakeLibtorch(
+  name: string,
+  o: { cuda?: boolean; cxx11?: boolean; version?: string; python?: boolean },
+): string {
   const root = path.join(tmp, name);
   mkdirSync(path.join(root, 'include', 'ATen'), { recursive: true });
   mkdirSync(path.join(root, 'include', 'torch', 'csrc', 'api', 'include', 'torch'), { recursive: true });
   mkdirSync(path.join(root, 'lib'), { recursive: true });
   writeFileSync(path.join(root, 'include', 'ATen', 'ATen.h'), '');
-  writeFileSync(path.join(root, 'include', 'torch', 'csrc', 'api', 'include', 'torch', 'version.h'), `#define TORCH_VERSION "${o.version ?? '2.11.0'}"\n`);
+  writeFileSync(
+    path.join(root, 'include', 'torch', 'csrc', 'api', 'include', 'torch', 'version.h'),
+    `#define TORCH_VERSION "${o.version ?? '2.11.0'}"\n`,
+  );
   writeFileSync(path.join(root, 'lib', 'libtorch.so'), '');
-  writeFileSync(path.join(root, 'lib', 'libc10.so'), o.cxx11 ? 'xx_ZNSt7__cxx1112basic_stringxx' : 'no new abi here');
+  writeFileSync(
+    path.join(root, 'lib', 'libc10.so'),
+    o.cxx11 ? 'xx_ZNSt7__cxx1112basic_stringxx' : 'no new abi here',
+  );
   if (o.cuda) {
     writeFileSync(path.join(root, 'lib', 'libtorch_cuda.so'), '');
     writeFileSync(path.join(root, 'lib', 'libc10_cuda.so'), '');
@@ -62,31 +71,48 @@ describe('scripts/libtorch.mjs', () => {
 
   it('a bad LIBTORCH gives one message saying how to get libtorch; the CLI exits non-zero', () => {
     expect(() => findLibtorch({ env: { LIBTORCH: path.join(tmp, 'nope') } })).toThrow(LibtorchNotFoundError);
-    expect(() => findLibtorch({ env: { LIBTORCH: tmp } })).toThrow(/apt-get install libtorch-dev[\s\S]*LIBTORCH=/);
-    const r = spawnSync(process.execPath, [path.join(repo, 'scripts', 'libtorch.mjs')], { env: { ...process.env, LIBTORCH: tmp }, encoding: 'utf8' });
+    expect(() => findLibtorch({ env: { LIBTORCH: tmp } })).toThrow(
+      /apt-get install libtorch-dev[\s\S]*LIBTORCH=/,
+    );
+    const r = spawnSync(process.execPath, [path.join(repo, 'scripts', 'libtorch.mjs')], {
+      env: { ...process.env, LIBTORCH: tmp },
+      encoding: 'utf8',
+    });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/libtorch was not found/);
     expect(r.stderr).toMatch(/pytorch\.org/);
   });
 
   it('cxxStandardFor', () => {
-    expect(['1.13.0', '2.4.1', '2.10.0', '2.13.0', 'unknown'].map(cxxStandardFor)).toEqual(['c++17', 'c++17', 'c++20', 'c++20', 'c++17']);
+    expect(['1.13.0', '2.4.1', '2.10.0', '2.13.0', 'unknown'].map(cxxStandardFor)).toEqual([
+      'c++17',
+      'c++17',
+      'c++20',
+      'c++20',
+      'c++17',
+    ]);
   });
 });
 
 describe('scripts/build-native.mjs and the loader', () => {
   it('skips the build when sources and flags are unchanged', () => {
-    const out = execFileSync(process.execPath, [path.join(repo, 'scripts', 'build-native.mjs')], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [path.join(repo, 'scripts', 'build-native.mjs')], {
+      encoding: 'utf8',
+    });
     expect(out).toMatch(/libtorch \d+\.\d+\.\d+ \(.*\), (CUDA|CPU only)/);
     expect(out).toMatch(/up to date/);
   });
 
   it('importing the engine without the addon says how to build it', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', "await import('./src/engine/index.ts')"], {
-      cwd: repo,
-      env: { ...process.env, ONEMARK_ADDON: path.join(tmp, 'missing.node') },
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '-e', "await import('./src/engine/index.ts')"],
+      {
+        cwd: repo,
+        env: { ...process.env, ONEMARK_ADDON: path.join(tmp, 'missing.node') },
+        encoding: 'utf8',
+      },
+    );
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/engine addon was not found \(looked for .*missing\.node\)/);
     expect(r.stderr).toMatch(/npm run build:native/);

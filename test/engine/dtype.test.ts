@@ -13,7 +13,8 @@ describe('dtypes', () => {
         for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 37 + 11) & 0xff;
         // bool bytes must be 0/1, and 16-bit floats avoid NaN patterns (NaN payloads may be canonicalised)
         if (dt === 'bool') bytes.forEach((_, i) => (bytes[i] = i % 2));
-        if (dt === 'float16' || dt === 'bfloat16') bytes.set(le16(0x3c00, 0xc000, 0x3800, 0x0001, 0x7bff, 0x8000));
+        if (dt === 'float16' || dt === 'bfloat16')
+          bytes.set(le16(0x3c00, 0xc000, 0x3800, 0x0001, 0x7bff, 0x8000));
         const t = Tensor.fromBytes(bytes, [2, 3], dt);
         expect(t.dtype).toBe(dt);
         expect(t.shape).toEqual([2, 3]);
@@ -28,8 +29,12 @@ describe('dtypes', () => {
       const b = Tensor.fromBytes(le16(0x3f80, 0xc000, 0x3f00, 0x4049), [4], 'bfloat16');
       expect(Array.from(b.toArray() as Float32Array)).toEqual([1, -2, 0.5, 3.140625]);
       // and back: float32 -> bf16 bytes (round to nearest even)
-      expect(Array.from(new Uint16Array(Tensor.from([1, -2, 0.5, Math.PI]).bf16().toBytes().buffer))).toEqual([0x3f80, 0xc000, 0x3f00, 0x4049]);
-      expect(Array.from(new Uint16Array(Tensor.from([1, -2, 0.5, 65504]).half().toBytes().buffer))).toEqual([0x3c00, 0xc000, 0x3800, 0x7bff]);
+      expect(Array.from(new Uint16Array(Tensor.from([1, -2, 0.5, Math.PI]).bf16().toBytes().buffer))).toEqual(
+        [0x3f80, 0xc000, 0x3f00, 0x4049],
+      );
+      expect(Array.from(new Uint16Array(Tensor.from([1, -2, 0.5, 65504]).half().toBytes().buffer))).toEqual([
+        0x3c00, 0xc000, 0x3800, 0x7bff,
+      ]);
     }));
 
   it('typed arrays round-trip with the matching dtype', () =>
@@ -60,7 +65,9 @@ describe('dtypes', () => {
       const t = Tensor.from(u16);
       expect(t.dtype).toBe('int32');
       expect(Array.from(t.toArray() as Int32Array)).toEqual([0, 40000, 65535]);
-      expect(Array.from(Tensor.from(u16, [3], { dtype: 'float32' }).toFloat32Array())).toEqual([0, 40000, 65535]);
+      expect(Array.from(Tensor.from(u16, [3], { dtype: 'float32' }).toFloat32Array())).toEqual([
+        0, 40000, 65535,
+      ]);
       const b = Tensor.from([0, 2, 0], [3], { dtype: 'bool' });
       expect(b.dtype).toBe('bool');
       expect(Array.from(b.toArray() as Uint8Array)).toEqual([0, 1, 0]);
@@ -77,7 +84,10 @@ describe('dtypes', () => {
       expect(t.to('cpu').device).toBe('cpu');
       expect(t.bool().toList()).toEqual([1, 1, 1]);
       expect(Tensor.from([2.5]).item()).toBe(2.5);
-      expect(Tensor.from([1, 2, 3, 4], [2, 2]).toList()).toEqual([[1, 2], [3, 4]]);
+      expect(Tensor.from([1, 2, 3, 4], [2, 2]).toList()).toEqual([
+        [1, 2],
+        [3, 4],
+      ]);
       expect(Tensor.scalar(3).toList()).toBe(3);
       expect(t.toTypedArray('float32')).toBeInstanceOf(Float32Array);
       expect(() => t.toTypedArray('int32')).toThrow(/float32/);
@@ -90,6 +100,8 @@ describe('dtypes', () => {
       const tt = t.t();
       expect(tt.isContiguous).toBe(false);
       expect(Array.from(tt.toFloat32Array())).toEqual([0, 3, 1, 4, 2, 5]);
-      expect(Array.from(tt.toBytes().slice(0, 8))).toEqual(Array.from(new Uint8Array(Float32Array.of(0, 3).buffer)));
+      expect(Array.from(tt.toBytes().slice(0, 8))).toEqual(
+        Array.from(new Uint8Array(Float32Array.of(0, 3).buffer)),
+      );
     }));
 });

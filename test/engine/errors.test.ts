@@ -19,11 +19,20 @@ function fails(fn: () => unknown, re: RegExp): Error {
 describe('errors', () => {
   it('shape mismatch: libtorch message, op name, code ONEMARK_TORCH', () =>
     tidy(() => {
-      const e = fails(() => Tensor.ones([2, 3]).matmul(Tensor.ones([2, 3])), /^matmul: mat1 and mat2 shapes cannot be multiplied \(2x3 and 2x3\)/);
+      const e = fails(
+        () => Tensor.ones([2, 3]).matmul(Tensor.ones([2, 3])),
+        /^matmul: mat1 and mat2 shapes cannot be multiplied \(2x3 and 2x3\)/,
+      );
       expect((e as Error & { code?: string }).code).toBe('ONEMARK_TORCH');
       expect(e.message).not.toMatch(/Exception raised from/); // no C++ backtrace noise
-      fails(() => Tensor.ones([2]).add(Tensor.ones([3])), /size of tensor a \(2\) must match the size of tensor b \(3\)/);
-      fails(() => F.conv2d(Tensor.ones([1, 3, 4, 4]), Tensor.ones([2, 2, 3, 3])), /expected input\[1, 3, 4, 4\] to have 2 channels/);
+      fails(
+        () => Tensor.ones([2]).add(Tensor.ones([3])),
+        /size of tensor a \(2\) must match the size of tensor b \(3\)/,
+      );
+      fails(
+        () => F.conv2d(Tensor.ones([1, 3, 4, 4]), Tensor.ones([2, 2, 3, 3])),
+        /expected input\[1, 3, 4, 4\] to have 2 channels/,
+      );
       fails(() => Tensor.ones([6]).view([4]), /shape '\[4\]' is invalid for input of size 6/);
     }));
 
@@ -31,8 +40,14 @@ describe('errors', () => {
     tidy(() => {
       const e = fails(() => Tensor.zeros([2], { dtype: 'complex64' as never }), /unknown dtype 'complex64'/);
       expect(e).toBeInstanceOf(TypeError);
-      fails(() => Tensor.ones([2, 2], { dtype: 'float64' }).mm(Tensor.ones([2, 2])), /expected .*(Double|Float)|same dtype/i);
-      fails(() => Tensor.fromBytes(new Uint8Array(7), [2], 'float32'), /7 bytes but shape \[2\] of Float needs 8/);
+      fails(
+        () => Tensor.ones([2, 2], { dtype: 'float64' }).mm(Tensor.ones([2, 2])),
+        /expected .*(Double|Float)|same dtype/i,
+      );
+      fails(
+        () => Tensor.fromBytes(new Uint8Array(7), [2], 'float32'),
+        /7 bytes but shape \[2\] of Float needs 8/,
+      );
     }));
 
   it.skipIf(cudaAvailable())('CUDA requested without CUDA (skipped: this machine has CUDA)', () =>
@@ -40,12 +55,14 @@ describe('errors', () => {
       fails(() => Tensor.zeros([2], { device: 'cuda' }), /CUDA|cuda/);
       fails(() => Tensor.ones([2]).to('cuda'), /CUDA|cuda/);
       fails(() => Tensor.zeros([2], { device: 'tpu' as never }), /device|Device/);
-    }));
+    }),
+  );
 
   it.skipIf(!cudaAvailable())('CUDA out of memory is a catchable Error (needs a GPU)', () =>
     tidy(() => {
       fails(() => Tensor.empty([2 ** 40], { device: 'cuda' }), /out of memory/i);
-    }));
+    }),
+  );
 
   it('CPU allocation failure is a catchable Error', () => {
     fails(() => Tensor.empty([2 ** 44]), /alloc|memory/i);
@@ -74,9 +91,24 @@ describe('errors', () => {
       fails(() => native.add(12345678, t._h), /used after dispose \(or not a tensor handle\)/);
       fails(() => native.sum(-1), /used after dispose/);
       fails(() => (t as unknown as { add(x: unknown): Tensor }).add('1'), /must be a tensor/);
-      fails(() => F.conv2d(Tensor.ones([1, 1, 3, 3]), Tensor.ones([1, 1, 1, 1]), null, { stride: [1, 2, 3] as never }), /must have 2 values/);
-      fails(() => F.gridSample(Tensor.ones([1, 1, 2, 2]), Tensor.zeros([1, 1, 1, 2]), { mode: 'cubic' as never }), /mode must be/);
-      fails(() => F.crossEntropy(Tensor.ones([2, 3]), Tensor.zeros([2], { dtype: 'int64' }), { reduction: 'avg' as never }), /reduction must be/);
+      fails(
+        () =>
+          F.conv2d(Tensor.ones([1, 1, 3, 3]), Tensor.ones([1, 1, 1, 1]), null, {
+            stride: [1, 2, 3] as never,
+          }),
+        /must have 2 values/,
+      );
+      fails(
+        () => F.gridSample(Tensor.ones([1, 1, 2, 2]), Tensor.zeros([1, 1, 1, 2]), { mode: 'cubic' as never }),
+        /mode must be/,
+      );
+      fails(
+        () =>
+          F.crossEntropy(Tensor.ones([2, 3]), Tensor.zeros([2], { dtype: 'int64' }), {
+            reduction: 'avg' as never,
+          }),
+        /reduction must be/,
+      );
       fails(() => Tensor.ones([2]).backward(Tensor.ones([3])), /backward|shape|Mismatch/i);
       fails(() => Tensor.ones([2], { requiresGrad: true }).mul(2).backward(), /scalar/);
       fails(() => Tensor.ones([2]).item(), /one element/);

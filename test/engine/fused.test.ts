@@ -1,12 +1,28 @@
 // The fused optimiser helpers against the same formulas written with ordinary tensor ops.
 import { describe, expect, it } from 'vitest';
-import { Tensor, adamStep, clipGradNorm, clipGradValue, keep, noGrad, sgdStep, tidy, zeroGrads, type AdamStepOptions } from '../../src/engine';
+import {
+  Tensor,
+  adamStep,
+  clipGradNorm,
+  clipGradValue,
+  keep,
+  noGrad,
+  sgdStep,
+  tidy,
+  zeroGrads,
+  type AdamStepOptions,
+} from '../../src/engine';
 
-const make = (values: number[]) => Tensor.from(values, [values.length], { dtype: 'float64', requiresGrad: true });
+const make = (values: number[]) =>
+  Tensor.from(values, [values.length], { dtype: 'float64', requiresGrad: true });
 /** Gives p a gradient equal to g. */
 const setGrad = (p: Tensor, g: number[]) => (p.grad = Tensor.from(g, [g.length], { dtype: 'float64' }));
 
-function adamReference(p: number[], grads: number[][], o: Required<Omit<AdamStepOptions, 'maximize'>>): number[] {
+function adamReference(
+  p: number[],
+  grads: number[][],
+  o: Required<Omit<AdamStepOptions, 'maximize'>>,
+): number[] {
   const m = p.map(() => 0);
   const v = p.map(() => 0);
   const x = [...p];
@@ -31,7 +47,11 @@ describe('fused optimiser helpers', () => {
     it(`adamStep (${decoupled ? 'AdamW' : 'Adam + L2'}) matches the reference over 3 steps`, () =>
       tidy(() => {
         const o = { lr: 0.1, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.05, decoupled };
-        const grads = [[0.5, -1, 2], [0.1, 0.2, -0.3], [1, 1, 1]];
+        const grads = [
+          [0.5, -1, 2],
+          [0.1, 0.2, -0.3],
+          [1, 1, 1],
+        ];
         const p = make([1, -2, 3]);
         const frozen = make([7]); // no grad: must be skipped
         const m = [Tensor.zerosLike(p), Tensor.zerosLike(frozen)];
@@ -59,7 +79,7 @@ describe('fused optimiser helpers', () => {
       const [mb, vb] = st(b);
       adamStep([a, b], [ma, mb], [va, vb], [1, 5], { lr: 0.1 });
       // with bias correction the first Adam step moves by ~lr whatever the gradient scale
-      expect(Math.abs((a.item() - 1) + 0.1)).toBeLessThan(1e-6);
+      expect(Math.abs(a.item() - 1 + 0.1)).toBeLessThan(1e-6);
       expect(a.item()).not.toBe(b.item());
       expect(() => adamStep([a, b], [ma], [va, vb], 1, { lr: 0.1 })).toThrow(/same length/);
     }));
@@ -72,7 +92,11 @@ describe('fused optimiser helpers', () => {
         const bufs: (Tensor | null)[] = [null];
         const ref = [1, 2];
         let refBuf: number[] | null = null;
-        for (const g0 of [[1, -1], [0.5, 0.5], [-2, 1]]) {
+        for (const g0 of [
+          [1, -1],
+          [0.5, 0.5],
+          [-2, 1],
+        ]) {
           setGrad(p, g0);
           const created = sgdStep([p], bufs, o);
           created.forEach((b, i) => {

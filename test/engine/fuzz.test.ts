@@ -49,7 +49,9 @@ describe('native boundary fuzz', () => {
       }
     }
     setGradEnabled(true);
-    console.log(`${calls} calls over ${Object.keys(native).length} entry points, ${threw} threw a JS Error, none crashed; live tensors ${liveTensors()}`);
+    console.log(
+      `${calls} calls over ${Object.keys(native).length} entry points, ${threw} threw a JS Error, none crashed; live tensors ${liveTensors()}`,
+    );
     expect(threw).toBeGreaterThan(calls / 2);
     // still usable
     expect(Tensor.ones([2]).add(1).sum().item()).toBe(4);

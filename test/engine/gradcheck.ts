@@ -26,33 +26,55 @@ export interface GradcheckResult {
  * (copied to float64 leaves), others (e.g. int64 targets) are passed through unchanged.
  * f must be deterministic (seed inside it when it uses randomness).
  */
-export function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opts: GradcheckOptions = {}): GradcheckResult {
+export function gradcheck(
+  f: (...xs: Tensor[]) => Tensor,
+  inputs: Tensor[],
+  opts: GradcheckOptions = {},
+): GradcheckResult {
   const eps = opts.eps ?? 1e-6;
   const atol = opts.atol ?? 1e-5;
   const rtol = opts.rtol ?? 1e-3;
   return tidy(() => {
     const constants = new Set(opts.constants ?? []);
-    const isFloat = inputs.map((t, i) => (t.dtype === 'float64' || t.dtype === 'float32') && !constants.has(i));
+    const isFloat = inputs.map(
+      (t, i) => (t.dtype === 'float64' || t.dtype === 'float32') && !constants.has(i),
+    );
     const data = inputs.map((t, i) => {
       if (!isFloat[i]) return null;
-      return t.dtype === 'float64' ? Float64Array.from(t.toArray() as Float64Array) : Float64Array.from(t.toFloat32Array());
+      return t.dtype === 'float64'
+        ? Float64Array.from(t.toArray() as Float64Array)
+        : Float64Array.from(t.toFloat32Array());
     });
     const shapes = inputs.map((t) => t.shape);
-    const leaves = inputs.map((t, i) => (isFloat[i] ? Tensor.from(data[i]!, shapes[i], { dtype: 'float64', requiresGrad: true }) : t));
+    const leaves = inputs.map((t, i) =>
+      isFloat[i] ? Tensor.from(data[i]!, shapes[i], { dtype: 'float64', requiresGrad: true }) : t,
+    );
 
     // Fixed random output weights.
     const y0 = f(...leaves);
     const gen = new Generator(1234);
-    const wData = Float64Array.from({ length: y0.numel }, () => gen.uniform(0.5, 1.5) * (gen.random() < 0.5 ? -1 : 1));
+    const wData = Float64Array.from(
+      { length: y0.numel },
+      () => gen.uniform(0.5, 1.5) * (gen.random() < 0.5 ? -1 : 1),
+    );
     const w = Tensor.from(wData, y0.shape, { dtype: 'float64' });
     y0.mul(w).sum().backward();
-    const analytic = leaves.map((l, i) => (isFloat[i] ? ((l.grad?.toArray() as Float64Array | undefined) ?? new Float64Array(data[i]!.length)) : null));
+    const analytic = leaves.map((l, i) =>
+      isFloat[i]
+        ? ((l.grad?.toArray() as Float64Array | undefined) ?? new Float64Array(data[i]!.length))
+        : null,
+    );
 
     const evalAt = (): number =>
       noGrad(() =>
         tidy(() => {
-          const xs = inputs.map((t, i) => (isFloat[i] ? Tensor.from(data[i]!, shapes[i], { dtype: 'float64' }) : t));
-          return f(...xs).mul(w).sum().item();
+          const xs = inputs.map((t, i) =>
+            isFloat[i] ? Tensor.from(data[i]!, shapes[i], { dtype: 'float64' }) : t,
+          );
+          return f(...xs)
+            .mul(w)
+            .sum()
+            .item();
         }),
       );
 
@@ -72,7 +94,8 @@ export function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opts
         const got = analytic[i]![j];
         const err = Math.abs(got - numeric) - rtol * Math.abs(numeric);
         worst = Math.max(worst, err);
-        if (!(err <= atol) && mismatches.length < 5) mismatches.push(`input ${i}[${j}]: analytic ${got}, numeric ${numeric}`);
+        if (!(err <= atol) && mismatches.length < 5)
+          mismatches.push(`input ${i}[${j}]: analytic ${got}, numeric ${numeric}`);
       }
     }
     return { ok: mismatches.length === 0, worst, mismatches };

@@ -9,20 +9,34 @@ const i64 = (...v: number[]) => Tensor.from(BigInt64Array.from(v.map(BigInt)));
 describe('factories', () => {
   it('zeros/ones/full/eye/linspace/arange/scalar/*Like and requiresGrad', () =>
     tidy(() => {
-      expect(list(Tensor.zeros([2, 2]))).toEqual([[0, 0], [0, 0]]);
+      expect(list(Tensor.zeros([2, 2]))).toEqual([
+        [0, 0],
+        [0, 0],
+      ]);
       expect(list(Tensor.ones(3, { dtype: 'int32' }))).toEqual([1, 1, 1]);
       expect(Tensor.full([2], 7).dtype).toBe('float32');
       expect(list(Tensor.full([2], 7, { dtype: 'int64' }))).toEqual([7, 7]);
-      expect(list(Tensor.eye(2, 3))).toEqual([[1, 0, 0], [0, 1, 0]]);
+      expect(list(Tensor.eye(2, 3))).toEqual([
+        [1, 0, 0],
+        [0, 1, 0],
+      ]);
       expect(list(Tensor.linspace(0, 1, 5))).toEqual([0, 0.25, 0.5, 0.75, 1]);
       expect(list(Tensor.arange(2, 8, 2))).toEqual([2, 4, 6]);
       expect(Tensor.arange(3, undefined, 1, { dtype: 'float32' }).dtype).toBe('float32');
       expect(Tensor.scalar(2).shape).toEqual([]);
       const r = Tensor.rand([3, 2], { dtype: 'float64', requiresGrad: true });
       expect([r.requiresGrad, r.isLeaf, r.dtype]).toEqual([true, true, 'float64']);
-      expect(list(Tensor.onesLike(r))).toEqual([[1, 1], [1, 1], [1, 1]]);
+      expect(list(Tensor.onesLike(r))).toEqual([
+        [1, 1],
+        [1, 1],
+        [1, 1],
+      ]);
       expect(Tensor.zerosLike(r, 'int32').dtype).toBe('int32');
-      expect(Tensor.fullLike(r, 3).toList()).toEqual([[3, 3], [3, 3], [3, 3]]);
+      expect(Tensor.fullLike(r, 3).toList()).toEqual([
+        [3, 3],
+        [3, 3],
+        [3, 3],
+      ]);
       expect(Tensor.randnLike(r).shape).toEqual([3, 2]);
       expect(Tensor.emptyLike(r).shape).toEqual([3, 2]);
       const ri = Tensor.randint(3, 6, [1000]);
@@ -41,11 +55,21 @@ describe('comparisons, logic, selection', () => {
       const b = Tensor.from([3, 2, 1]);
       expect(a.eq(b).dtype).toBe('bool');
       expect([a.eq(b), a.ne(b), a.lt(b), a.le(2), a.gt(2), a.ge(b)].map(list)).toEqual([
-        [0, 1, 0], [1, 0, 1], [1, 0, 0], [1, 1, 0], [0, 0, 1], [0, 1, 1],
+        [0, 1, 0],
+        [1, 0, 1],
+        [1, 0, 0],
+        [1, 1, 0],
+        [0, 0, 1],
+        [0, 1, 1],
       ]);
       const p = a.gt(1);
       const q = a.lt(3);
-      expect([p.logicalAnd(q), p.logicalOr(q), p.logicalXor(q), p.logicalNot()].map(list)).toEqual([[0, 1, 0], [1, 1, 1], [1, 0, 1], [1, 0, 0]]);
+      expect([p.logicalAnd(q), p.logicalOr(q), p.logicalXor(q), p.logicalNot()].map(list)).toEqual([
+        [0, 1, 0],
+        [1, 1, 1],
+        [1, 0, 1],
+        [1, 0, 0],
+      ]);
       expect(a.where(p, -1).toList()).toEqual([-1, 2, 3]);
       expect(Tensor.where(p, 1, 0).toList()).toEqual([0, 1, 1]);
       expect(a.allclose(a.add(1e-7))).toBe(true);
@@ -65,7 +89,10 @@ describe('comparisons, logic, selection', () => {
       const t = Tensor.from([3, 9, 1, 4, 0, 8], [2, 3]);
       expect(list(t.argmax(1))).toEqual([1, 2]);
       expect(t.argmin().item()).toBe(4);
-      expect(list(t.argsort(1, true))).toEqual([[1, 0, 2], [2, 0, 1]]);
+      expect(list(t.argsort(1, true))).toEqual([
+        [1, 0, 2],
+        [2, 0, 1],
+      ]);
       expect(list(t.topk(1, 0).indices)).toEqual([[1, 0, 1]]);
       expect(list(Tensor.from([7, -7]).div(2, 'floor'))).toEqual([3, -4]);
       expect(list(Tensor.from([7, -7]).div(2, 'trunc'))).toEqual([3, -3]);
@@ -85,7 +112,16 @@ describe('shape ops, views and copies', () => {
   it('views share storage; clone/contiguous/reshape of non-contiguous copy', () =>
     tidy(() => {
       const t = Tensor.arange(0, 6, 1, { dtype: 'float32' }).reshape([2, 3]);
-      for (const v of [t.view([3, 2]), t.transpose(0, 1), t.slice(1, 1), t.narrow(0, 0, 1), t.select(0, 1), t.unsqueeze(0), t.expand([2, 2, 3]), t.detach()])
+      for (const v of [
+        t.view([3, 2]),
+        t.transpose(0, 1),
+        t.slice(1, 1),
+        t.narrow(0, 0, 1),
+        t.select(0, 1),
+        t.unsqueeze(0),
+        t.expand([2, 2, 3]),
+        t.detach(),
+      ])
         expect(native.sameStorage(v._h, t._h)).toBe(true);
       expect(native.sameStorage(t.clone()._h, t._h)).toBe(false);
       expect(native.sameStorage(t.t().contiguous()._h, t._h)).toBe(false);
@@ -97,19 +133,42 @@ describe('shape ops, views and copies', () => {
   it('split/chunk/unbind/flatten/repeat/roll/flip/tril/diag/meshgrid values', () =>
     tidy(() => {
       const t = Tensor.arange(0, 6, 1, { dtype: 'float32' });
-      expect(t.split([2, 4]).map(list)).toEqual([[0, 1], [2, 3, 4, 5]]);
-      expect(t.chunk(3).map(list)).toEqual([[0, 1], [2, 3], [4, 5]]);
-      expect(t.reshape([2, 3]).unbind(1).map(list)).toEqual([[0, 3], [1, 4], [2, 5]]);
+      expect(t.split([2, 4]).map(list)).toEqual([
+        [0, 1],
+        [2, 3, 4, 5],
+      ]);
+      expect(t.chunk(3).map(list)).toEqual([
+        [0, 1],
+        [2, 3],
+        [4, 5],
+      ]);
+      expect(t.reshape([2, 3]).unbind(1).map(list)).toEqual([
+        [0, 3],
+        [1, 4],
+        [2, 5],
+      ]);
       expect(list(t.reshape([1, 2, 3]).flatten())).toEqual([0, 1, 2, 3, 4, 5]);
       expect(list(Tensor.from([1, 2]).repeat([2]))).toEqual([1, 2, 1, 2]);
       expect(list(Tensor.from([1, 2]).repeatInterleave(2))).toEqual([1, 1, 2, 2]);
       expect(list(t.roll(2))).toEqual([4, 5, 0, 1, 2, 3]);
       expect(list(t.flip(0))).toEqual([5, 4, 3, 2, 1, 0]);
-      expect(list(Tensor.ones([2, 2]).tril())).toEqual([[1, 0], [1, 1]]);
-      expect(list(Tensor.from([1, 2]).diag())).toEqual([[1, 0], [0, 2]]);
+      expect(list(Tensor.ones([2, 2]).tril())).toEqual([
+        [1, 0],
+        [1, 1],
+      ]);
+      expect(list(Tensor.from([1, 2]).diag())).toEqual([
+        [1, 0],
+        [0, 2],
+      ]);
       const [gy, gx] = Tensor.meshgrid([Tensor.from([0, 1]), Tensor.from([5, 6, 7])], 'ij');
-      expect([gy.shape, list(gx.select(0, 1))]).toEqual([[2, 3], [5, 6, 7]]);
-      expect(list(Tensor.from([1, 2]).broadcastTo([2, 2]))).toEqual([[1, 2], [1, 2]]);
+      expect([gy.shape, list(gx.select(0, 1))]).toEqual([
+        [2, 3],
+        [5, 6, 7],
+      ]);
+      expect(list(Tensor.from([1, 2]).broadcastTo([2, 2]))).toEqual([
+        [1, 2],
+        [1, 2],
+      ]);
       expect(Tensor.zeros([2, 1, 3]).squeeze().shape).toEqual([2, 3]);
       expect(Tensor.zeros([2, 1, 3]).squeeze(1).shape).toEqual([2, 3]);
       expect(Tensor.zeros([2, 3, 4]).permute([2, 0, 1]).shape).toEqual([4, 2, 3]);
@@ -122,13 +181,19 @@ describe('in-place ops return this and mutate', () => {
     tidy(() => {
       const t = Tensor.from([1, 2, 3]);
       expect(t.add_(1)).toBe(t);
-      t.mul_(Tensor.from([2, 2, 2])).sub_(1, 2).div_(2).pow_(2);
+      t.mul_(Tensor.from([2, 2, 2]))
+        .sub_(1, 2)
+        .div_(2)
+        .pow_(2);
       expect(list(t)).toEqual([1, 4, 9]);
       expect(list(t.clamp_(2, 5))).toEqual([2, 4, 5]);
       t.copy_(Tensor.from([1, 1, 1]));
       t.lerp_(Tensor.from([3, 3, 3]), 0.5);
       expect(list(t)).toEqual([2, 2, 2]);
-      t.addcmul_(Tensor.from([1, 2, 3]), Tensor.from([2, 2, 2]), 0.5).addcdiv_(Tensor.from([4, 4, 4]), Tensor.from([2, 4, 8]));
+      t.addcmul_(Tensor.from([1, 2, 3]), Tensor.from([2, 2, 2]), 0.5).addcdiv_(
+        Tensor.from([4, 4, 4]),
+        Tensor.from([2, 4, 8]),
+      );
       expect(list(t)).toEqual([5, 5, 5.5]);
       t.maskedFill_(t.gt(5), 0);
       expect(list(t)).toEqual([5, 5, 0]);

@@ -1,6 +1,19 @@
 // Process-wide settings: threads, grad mode, build info, CUDA queries.
 import { describe, expect, it } from 'vitest';
-import { Tensor, cudaAvailable, cudaDeviceCount, cudaSynchronize, enableGrad, engineInfo, getNumThreads, grad, isGradEnabled, noGrad, setNumThreads, tidy } from '../../src/engine';
+import {
+  Tensor,
+  cudaAvailable,
+  cudaDeviceCount,
+  cudaSynchronize,
+  enableGrad,
+  engineInfo,
+  getNumThreads,
+  grad,
+  isGradEnabled,
+  noGrad,
+  setNumThreads,
+  tidy,
+} from '../../src/engine';
 
 describe('threads', () => {
   it('setNumThreads / getNumThreads round-trip and reject bad values', () => {
@@ -22,7 +35,11 @@ describe('grad mode', () => {
       expect(isGradEnabled()).toBe(true);
       expect(noGrad(() => w.mul(2)).requiresGrad).toBe(false);
       expect(noGrad(() => enableGrad(() => w.mul(2)).requiresGrad)).toBe(true);
-      expect(() => noGrad(() => { throw new Error('x'); })).toThrow('x');
+      expect(() =>
+        noGrad(() => {
+          throw new Error('x');
+        }),
+      ).toThrow('x');
       expect(isGradEnabled()).toBe(true);
     }));
 
@@ -60,7 +77,9 @@ describe('build info and CUDA queries', () => {
     expect(info.napiVersion).toBe(8);
     expect(info.ops).toBeGreaterThan(250);
     expect(typeof info.parallel).toBe('string');
-    console.log(`libtorch ${info.libtorch} (${info.libtorchSource}), CUDA available: ${info.cudaAvailable}, ${info.ops} ops`);
+    console.log(
+      `libtorch ${info.libtorch} (${info.libtorchSource}), CUDA available: ${info.cudaAvailable}, ${info.ops} ops`,
+    );
   });
 
   it('CUDA queries agree with each other and never throw without a GPU', () => {
@@ -75,5 +94,6 @@ describe('build info and CUDA queries', () => {
       expect(g.device).toMatch(/^cuda/);
       expect(Array.from(g.mul(2).cpu().toFloat32Array())).toEqual([0, 2, 4, 6, 8, 10]);
       cudaSynchronize();
-    }));
+    }),
+  );
 });

@@ -148,7 +148,9 @@ describe('a 1000-step training loop', () => {
       last = l;
     }
     const growth = process.memoryUsage().rss - rss0;
-    console.log(`1000 steps: loss ${first.toFixed(4)} -> ${last.toFixed(4)}, RSS growth ${(growth / 2 ** 20).toFixed(1)} MiB, live ${live0} -> ${liveTensors()}`);
+    console.log(
+      `1000 steps: loss ${first.toFixed(4)} -> ${last.toFixed(4)}, RSS growth ${(growth / 2 ** 20).toFixed(1)} MiB, live ${live0} -> ${liveTensors()}`,
+    );
     expect(liveTensors()).toBe(live0);
     expect(last).toBeLessThan(first);
     expect(growth).toBeLessThan(64 * 2 ** 20);

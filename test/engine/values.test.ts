@@ -4,7 +4,10 @@ import { F, Tensor, tidy } from '../../src/engine';
 
 const close = (got: ArrayLike<number>, want: number[], tol = 1e-5) => {
   expect(got.length).toBe(want.length);
-  for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i]), `element ${i}: got ${got[i]}, want ${want[i]}`).toBeLessThanOrEqual(tol);
+  for (let i = 0; i < want.length; i++)
+    expect(Math.abs(got[i] - want[i]), `element ${i}: got ${got[i]}, want ${want[i]}`).toBeLessThanOrEqual(
+      tol,
+    );
 };
 const vals = (t: Tensor) => Array.from(t.toFloat32Array());
 const grid = (rows: number[][]) => Tensor.from(rows.flat(), [1, 1, rows.length, rows[0].length]);
@@ -12,7 +15,11 @@ const grid = (rows: number[][]) => Tensor.from(rows.flat(), [1, 1, rows.length, 
 describe('conv2d', () => {
   it('2x2 kernel [[1,0],[0,-1]] on 1..9 gives x[i,j] - x[i+1,j+1] = -4', () =>
     tidy(() => {
-      const x = grid([[1, 2, 3], [4, 5, 6], [7, 8, 9]]);
+      const x = grid([
+        [1, 2, 3],
+        [4, 5, 6],
+        [7, 8, 9],
+      ]);
       const w = Tensor.from([1, 0, 0, -1], [1, 1, 2, 2]);
       const y = F.conv2d(x, w);
       expect(y.shape).toEqual([1, 1, 2, 2]);
@@ -21,7 +28,11 @@ describe('conv2d', () => {
 
   it('3x3 ones kernel, padding 1, stride 2, bias 0.5: neighbourhood sums', () =>
     tidy(() => {
-      const x = grid([[1, 2, 3], [4, 5, 6], [7, 8, 9]]);
+      const x = grid([
+        [1, 2, 3],
+        [4, 5, 6],
+        [7, 8, 9],
+      ]);
       const w = Tensor.ones([1, 1, 3, 3]);
       const y = F.conv2d(x, w, Tensor.from([0.5]), { padding: 1, stride: 2 });
       // corners: 1+2+4+5, 2+3+5+6, 4+5+7+8, 5+6+8+9
@@ -51,7 +62,10 @@ describe('conv2d', () => {
 
   it('convTranspose2d stride 2 scatters each input pixel into a 2x2 block', () =>
     tidy(() => {
-      const x = grid([[1, 2], [3, 4]]);
+      const x = grid([
+        [1, 2],
+        [3, 4],
+      ]);
       const w = Tensor.ones([1, 1, 2, 2]);
       const y = F.convTranspose2d(x, w, null, { stride: 2 });
       close(vals(y), [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]);
@@ -59,14 +73,25 @@ describe('conv2d', () => {
 });
 
 describe('interpolate', () => {
-  const x = () => grid([[1, 2], [3, 4]]);
+  const x = () =>
+    grid([
+      [1, 2],
+      [3, 4],
+    ]);
   it('bilinear alignCorners=true, 2x2 -> 3x3', () =>
-    tidy(() => close(vals(F.interpolate(x(), { size: [3, 3], mode: 'bilinear', alignCorners: true })), [1, 1.5, 2, 2, 2.5, 3, 3, 3.5, 4])));
+    tidy(() =>
+      close(
+        vals(F.interpolate(x(), { size: [3, 3], mode: 'bilinear', alignCorners: true })),
+        [1, 1.5, 2, 2, 2.5, 3, 3, 3.5, 4],
+      ),
+    ));
   it('bilinear alignCorners=false, 2x2 -> 4x4 (half-pixel centres, edge clamp)', () =>
     tidy(() =>
-      close(vals(F.interpolate(x(), { size: [4, 4], mode: 'bilinear', alignCorners: false })), [
-        1, 1.25, 1.75, 2, 1.5, 1.75, 2.25, 2.5, 2.5, 2.75, 3.25, 3.5, 3, 3.25, 3.75, 4,
-      ])));
+      close(
+        vals(F.interpolate(x(), { size: [4, 4], mode: 'bilinear', alignCorners: false })),
+        [1, 1.25, 1.75, 2, 1.5, 1.75, 2.25, 2.5, 2.5, 2.75, 3.25, 3.5, 3, 3.25, 3.75, 4],
+      ),
+    ));
   it('bilinear by scaleFactor equals by size', () =>
     tidy(() => {
       const a = F.interpolate(x(), { scaleFactor: 2, mode: 'bilinear' });
@@ -74,30 +99,90 @@ describe('interpolate', () => {
       expect(a.equal(b)).toBe(true);
     }));
   it('nearest 2x2 -> 4x4 repeats pixels', () =>
-    tidy(() => close(vals(F.interpolate(x(), { scaleFactor: 2 })), [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])));
+    tidy(() =>
+      close(vals(F.interpolate(x(), { scaleFactor: 2 })), [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]),
+    ));
   it('bicubic alignCorners=true keeps sample points and is exact on a ramp where all 4 taps are inside', () =>
     tidy(() => {
-      const ramp = Tensor.arange(0, 4, 1, { dtype: 'float64' }).reshape([1, 1, 1, 4]).expand([1, 1, 4, 4]).contiguous();
+      const ramp = Tensor.arange(0, 4, 1, { dtype: 'float64' })
+        .reshape([1, 1, 1, 4])
+        .expand([1, 1, 4, 4])
+        .contiguous();
       const y = F.interpolate(ramp, { size: [4, 7], mode: 'bicubic', alignCorners: true });
       const row = y.select(2, 0).flatten().toArray() as Float64Array;
       // source x = i * 0.5; i = 1 and 5 need a clamped tap outside the image, so they bend
-      close([0, 2, 3, 4, 6].map((i) => row[i]), [0, 1, 1.5, 2, 3], 1e-9);
+      close(
+        [0, 2, 3, 4, 6].map((i) => row[i]),
+        [0, 1, 1.5, 2, 3],
+        1e-9,
+      );
       expect(Math.abs(row[1] - 0.5)).toBeGreaterThan(0.01);
     }));
   it('alignCorners with nearest is rejected', () =>
-    tidy(() => expect(() => F.interpolate(x(), { size: 4, mode: 'nearest', alignCorners: true })).toThrow(/alignCorners/)));
+    tidy(() =>
+      expect(() => F.interpolate(x(), { size: 4, mode: 'nearest', alignCorners: true })).toThrow(
+        /alignCorners/,
+      ),
+    ));
 });
 
 describe('gridSample / affineGrid', () => {
-  const x = () => grid([[1, 2], [3, 4]]);
+  const x = () =>
+    grid([
+      [1, 2],
+      [3, 4],
+    ]);
   const pts = (p: number[][]) => Tensor.from(p.flat(), [1, 1, p.length, 2]);
   it('alignCorners=true: -1/+1 are pixel centres of the corners', () =>
-    tidy(() => close(vals(F.gridSample(x(), pts([[-1, -1], [1, 1], [1, -1], [0, 0]]), { alignCorners: true })), [1, 4, 2, 2.5])));
+    tidy(() =>
+      close(
+        vals(
+          F.gridSample(
+            x(),
+            pts([
+              [-1, -1],
+              [1, 1],
+              [1, -1],
+              [0, 0],
+            ]),
+            { alignCorners: true },
+          ),
+        ),
+        [1, 4, 2, 2.5],
+      ),
+    ));
   it('alignCorners=false: -1 is the outer edge, zeros padding blends in 0', () =>
-    tidy(() => close(vals(F.gridSample(x(), pts([[-1, -1], [0, 0], [-0.5, -0.5]]), { alignCorners: false })), [0.25, 2.5, 1])));
+    tidy(() =>
+      close(
+        vals(
+          F.gridSample(
+            x(),
+            pts([
+              [-1, -1],
+              [0, 0],
+              [-0.5, -0.5],
+            ]),
+            { alignCorners: false },
+          ),
+        ),
+        [0.25, 2.5, 1],
+      ),
+    ));
   it('border padding clamps, nearest picks a pixel', () =>
     tidy(() => {
-      close(vals(F.gridSample(x(), pts([[-3, -3], [3, 3]]), { paddingMode: 'border', alignCorners: true })), [1, 4]);
+      close(
+        vals(
+          F.gridSample(
+            x(),
+            pts([
+              [-3, -3],
+              [3, 3],
+            ]),
+            { paddingMode: 'border', alignCorners: true },
+          ),
+        ),
+        [1, 4],
+      );
       close(vals(F.gridSample(x(), pts([[0.6, -0.6]]), { mode: 'nearest', alignCorners: true })), [2]);
     }));
   it('identity affine grid reproduces the image', () =>
@@ -115,9 +200,17 @@ describe('gridSample / affineGrid', () => {
 describe('losses', () => {
   it('crossEntropy: uniform logits give ln 2; a 3-class case by hand', () =>
     tidy(() => {
-      close([F.crossEntropy(Tensor.zeros([1, 2]), Tensor.from(BigInt64Array.of(0n))).item()], [Math.LN2], 1e-6);
+      close(
+        [F.crossEntropy(Tensor.zeros([1, 2]), Tensor.from(BigInt64Array.of(0n))).item()],
+        [Math.LN2],
+        1e-6,
+      );
       const want = Math.log(1 + Math.exp(-1) + Math.exp(-2));
-      close([F.crossEntropy(Tensor.from([1, 2, 3], [1, 3]), Tensor.from(BigInt64Array.of(2n))).item()], [want], 1e-6);
+      close(
+        [F.crossEntropy(Tensor.from([1, 2, 3], [1, 3]), Tensor.from(BigInt64Array.of(2n))).item()],
+        [want],
+        1e-6,
+      );
     }));
   it('crossEntropy weight, ignoreIndex and labelSmoothing', () =>
     tidy(() => {
@@ -149,18 +242,30 @@ describe('losses', () => {
       const bce = (Math.log(2) + Math.log(1 + Math.exp(2))) / 2;
       close([F.binaryCrossEntropyWithLogits(x, y).item()], [bce], 1e-6);
       // posWeight 3 scales the positive term
-      close([F.binaryCrossEntropyWithLogits(x, y, { posWeight: Tensor.from([3, 3]) }).item()], [(3 * Math.log(2) + Math.log(1 + Math.exp(2))) / 2], 1e-6);
+      close(
+        [F.binaryCrossEntropyWithLogits(x, y, { posWeight: Tensor.from([3, 3]) }).item()],
+        [(3 * Math.log(2) + Math.log(1 + Math.exp(2))) / 2],
+        1e-6,
+      );
       close([F.mseLoss(x, y).item()], [(1 + 4) / 2]);
       close([F.l1Loss(x, y, { reduction: 'sum' }).item()], [3]);
       // smoothL1 beta 1: |d|<1 -> 0.5 d^2, else |d| - 0.5
-      close(vals(F.smoothL1Loss(Tensor.from([0.5, 3]), Tensor.from([0, 0]), { reduction: 'none' })), [0.125, 2.5]);
+      close(
+        vals(F.smoothL1Loss(Tensor.from([0.5, 3]), Tensor.from([0, 0]), { reduction: 'none' })),
+        [0.125, 2.5],
+      );
     }));
 });
 
 describe('other ops by hand', () => {
   it('pools, pads, norms, softmax', () =>
     tidy(() => {
-      const x = grid([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12], [13, 14, 15, 16]]);
+      const x = grid([
+        [1, 2, 3, 4],
+        [5, 6, 7, 8],
+        [9, 10, 11, 12],
+        [13, 14, 15, 16],
+      ]);
       close(vals(F.maxPool2d(x, 2)), [6, 8, 14, 16]);
       close(vals(F.avgPool2d(x, 2)), [3.5, 5.5, 11.5, 13.5]);
       close(vals(F.adaptiveAvgPool2d(x, 1)), [8.5]);
@@ -171,7 +276,10 @@ describe('other ops by hand', () => {
       close(vals(F.softmax(Tensor.from([0, Math.log(3)]), 0)), [0.25, 0.75]);
       close(vals(F.layerNorm(Tensor.from([1, 3]), [2])), [-1 + 5e-6, 1 - 5e-6], 1e-5);
       close(vals(F.normalize(Tensor.from([3, 4], [1, 2]))), [0.6, 0.8]);
-      close([F.cosineSimilarity(Tensor.from([1, 0], [1, 2]), Tensor.from([1, 1], [1, 2])).item()], [Math.SQRT1_2]);
+      close(
+        [F.cosineSimilarity(Tensor.from([1, 0], [1, 2]), Tensor.from([1, 1], [1, 2])).item()],
+        [Math.SQRT1_2],
+      );
     }));
   it('reductions and indexing', () =>
     tidy(() => {
@@ -186,11 +294,16 @@ describe('other ops by hand', () => {
       close(vals(t.cumsum(1)), [3, 4, 6, 9, 16, 24]);
       close([t.norm(Infinity).item()], [9]);
       close(vals(t.slice(1, 0, null, 2)), [3, 2, 9, 8]);
-      close(vals(t.index([Tensor.from(BigInt64Array.of(1n, 0n)), Tensor.from(BigInt64Array.of(2n, 2n))])), [8, 2]);
+      close(
+        vals(t.index([Tensor.from(BigInt64Array.of(1n, 0n)), Tensor.from(BigInt64Array.of(2n, 2n))])),
+        [8, 2],
+      );
       expect(Tensor.arange(5).dtype).toBe('int64');
       expect(Tensor.arange(0, 1, 0.25).toList()).toEqual([0, 0.25, 0.5, 0.75]);
       expect(Tensor.from([1, 2, 3], [3], { dtype: 'int32' }).add(2).dtype).toBe('int32');
       expect(Tensor.from([1, 2, 3], [3], { dtype: 'int32' }).add(2.5).dtype).toBe('float32');
-      expect(Tensor.where(Tensor.from([1, 0, 1]).gt(0), Tensor.from([1, 2, 3]), -1).toList()).toEqual([1, -1, 3]);
+      expect(Tensor.where(Tensor.from([1, 0, 1]).gt(0), Tensor.from([1, 2, 3]), -1).toList()).toEqual([
+        1, -1, 3,
+      ]);
     }));
 });

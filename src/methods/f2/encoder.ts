@@ -64,7 +64,10 @@ export function vitEncoder(weightsFile: string, layer: number, stride: number, d
   });
   // Extra keys (a classifier head) are ignored; a missing one means the file is not this model.
   const { missingKeys } = vit.loadStateDict(tensors, { strict: false });
-  if (missingKeys.length) throw new Error(`${weightsFile}: ViT weights lack ${missingKeys.slice(0, 5).join(', ')}${missingKeys.length > 5 ? ', …' : ''}`);
+  if (missingKeys.length)
+    throw new Error(
+      `${weightsFile}: ViT weights lack ${missingKeys.slice(0, 5).join(', ')}${missingKeys.length > 5 ? ', …' : ''}`,
+    );
   for (const t of tensors.values()) t.dispose();
   if (device !== 'cpu') vit.to(device as any);
   vit.train(false);

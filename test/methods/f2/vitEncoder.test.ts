@@ -15,7 +15,16 @@ describe('C-F2 ViT encoder', () => {
   it("loads a user's DINO-layout safetensors and gives unit-length key features at stride 4", async () => {
     seed(8);
     // A small ViT with DINO's names and patch 8 (dim 64 = one head of 64, like ViT-S's heads).
-    const vit = new VisionTransformer({ inChannels: 3, patch: 8, stride: 8, dim: 64, depth: 3, heads: 1, mlpRatio: 2, posGrid: 4 });
+    const vit = new VisionTransformer({
+      inChannels: 3,
+      patch: 8,
+      stride: 8,
+      dim: 64,
+      depth: 3,
+      heads: 1,
+      mlpRatio: 2,
+      posGrid: 4,
+    });
     const file = path.join(dir, 'dino_tiny.safetensors');
     await saveSafetensors(file, vit.stateDict());
     vit.dispose();
