@@ -22,6 +22,10 @@ export const SLICER_MARKUPS_SCHEMA =
 
 export const SLICER_EXTENSION = '.mrk.json';
 
+function snapPx(v: number): number {
+  return Math.round(v * 1e9) / 1e9;
+}
+
 function mmPerPixel(spacing: Spacing | undefined): { sx: number; sy: number } {
   return hasKnownSpacing(spacing) ? { sx: spacing.x, sy: spacing.y } : { sx: 1, sy: 1 };
 }
@@ -200,7 +204,9 @@ export function parseSlicerMarkups(
       if (!py.ok) return bad(py.why);
       const lx = cs === 'RAS' ? -px.value : px.value;
       const ly = cs === 'RAS' ? -py.value : py.value;
-      v.point = { x: lx / sx, y: ly / sy };
+      // mm → px divides by a decimal spacing (2.9 / 0.1 = 28.999…); snap to 1e-9 px so a
+      // written-then-read file gives back the coordinates it was written from.
+      v.point = { x: snapPx(lx / sx), y: snapPx(ly / sy) };
     }
     const desc = typeof cp.description === 'string' ? cp.description : '';
     const conf = /(?:^|;\s*)confidence=([^;]+)/.exec(desc);
