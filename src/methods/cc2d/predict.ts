@@ -17,7 +17,7 @@ import { fromGrid, toGrid } from './geometry';
 import { buildStage1Net, buildStage2Net, type DenseNet, type EmbeddingNet } from './nets';
 import { cascadeInfer, templateEmbeddings } from './stage1/infer';
 import { STAGE1 } from './stage1/train';
-import { voteLandmarks } from './stage2/infer';
+import { voteLandmarks, type VotePrior } from './stage2/infer';
 import { STAGE2, stage2Radius } from './stage2/train';
 import { loadTemplate, type TemplateRecord } from './template';
 
@@ -107,6 +107,7 @@ export class Cc2dPredictor {
         const s1 = await Promise.all(refs.map((r) => loadSquare(r, S1)));
         const s2 =
           stage === 2 ? (S2 === S1 ? s1 : await Promise.all(refs.map((r) => loadSquare(r, S2)))) : null;
+        // s1 is also needed for stage 2 when it votes near stage 1's answers.
         return { s1, s2 };
       },
       0,
@@ -128,10 +129,11 @@ export class Cc2dPredictor {
         ({ points: pts, confidence: conf } = r);
         used = b.s1;
       } else {
+        const prior = this.stage1Prior(b.s1, b.s2!);
         const x = this.stackOf(b.s2!, S2);
         const r = tidy(() => this.net2!.forward(x));
         x.dispose();
-        const v = voteLandmarks(r, this.template.landmarks.length, stage2Radius(this.config));
+        const v = voteLandmarks(r, this.template.landmarks.length, stage2Radius(this.config), prior);
         r.dispose();
         ({ points: pts, confidence: conf } = v);
         used = b.s2!;
@@ -162,10 +164,28 @@ export class Cc2dPredictor {
         preset: this.config.preset,
         template: this.template.id,
         stage,
+        ...(stage === 2 && this.config.stage2.priorRadiusFrac > 0
+          ? { stage2VotesWithin: `${this.config.stage2.priorRadiusFrac} × grid of stage 1's answer` }
+          : {}),
         init: 'see run config.json',
         createdAt: new Date().toISOString(),
       },
     };
+  }
+
+  /** Stage 1's answers on the stage-2 grid, when the config asks stage 2 to vote near them. */
+  private stage1Prior(s1: SquareImage[], s2: SquareImage[]): VotePrior | undefined {
+    const frac = this.config.stage2.priorRadiusFrac ?? 0;
+    if (!(frac > 0)) return undefined;
+    const S1 = this.config.stage1.size;
+    const S2 = this.config.stage2.size;
+    const x = this.stackOf(s1, S1);
+    const r = cascadeInfer((t) => this.net1.embed(t), this.templ, x);
+    x.dispose();
+    const points = r.points.map((row, i) =>
+      row.map((p) => toGrid(fromGrid(p, s1[i].width, s1[i].height, S1), s2[i].width, s2[i].height, S2)),
+    );
+    return { points, radius: frac * S2 };
   }
 
   private stackOf(sq: SquareImage[], size: number): Tensor {

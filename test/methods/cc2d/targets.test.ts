@@ -76,4 +76,25 @@ describe('stage-2 targets', () => {
     expect(v.points[0][0].y).toBeCloseTo(lm.y, 1);
     expect(v.confidence[0][0]).toBeGreaterThan(0.9);
   });
+
+  it('a stage-1 prior keeps a stray peak far away from winning the vote', () => {
+    const S = 48;
+    const R = 4;
+    const lm = { x: 12, y: 12 };
+    const stray = { x: 36, y: 36 };
+    const run = (prior: boolean) =>
+      tidy(() => {
+        const good = buildTargets([[lm]], S, R);
+        const bad = buildTargets([[stray]], S, R);
+        // The stray disk is more confident than the true one.
+        const heat = good.mask.mul(8).add(bad.mask.mul(12)).sub(10);
+        const out = Tensor.cat([heat, good.offX.add(bad.offX), good.offY.add(bad.offY)], 1);
+        return voteLandmarks(out, 1, R, prior ? { points: [[{ x: 13, y: 11 }]], radius: 8 } : undefined)
+          .points[0][0];
+      });
+    const plain = run(false);
+    expect(Math.hypot(plain.x - stray.x, plain.y - stray.y)).toBeLessThan(1);
+    const guided = run(true);
+    expect(Math.hypot(guided.x - lm.x, guided.y - lm.y)).toBeLessThan(1);
+  });
 });

@@ -7,24 +7,44 @@ import { Tensor, noGrad, tidy } from '../../../engine';
 import type { Point } from '../../../data/types';
 import { vote } from '../geometry';
 import { splitOutput } from './loss';
+import { buildTargets } from './targets';
 
 export interface VoteResult {
   points: Point[][];
   confidence: number[][];
 }
 
+/**
+ * An optional prior: only pixels within `radius` (grid pixels) of `points[b][n]` may vote, e.g.
+ * around stage 1's answer, so a stray heatmap peak far away cannot win.
+ */
+export interface VotePrior {
+  points: Point[][];
+  radius: number;
+}
+
 /** Votes on a network output (B, 3N, S, S). */
-export function voteLandmarks(out: Tensor, n: number, radius: number): VoteResult {
+export function voteLandmarks(out: Tensor, n: number, radius: number, prior?: VotePrior): VoteResult {
   const [B, , S] = out.shape;
   const k = Math.max(1, Math.min(S * S, Math.floor(Math.PI * radius * radius)));
   const [vals, idx, ox, oy] = noGrad(() =>
     tidy(() => {
       const { heat, offX, offY } = splitOutput(out.float(), n);
-      const flat = heat.reshape([B, n, S * S]);
+      let h = heat;
+      if (prior) {
+        // Outside the prior disk the logits drop by 1e4: those pixels only vote when fewer than
+        // k pixels lie inside, and then with their (tiny) probabilities.
+        const inside = buildTargets(prior.points, S, prior.radius, out.device).mask;
+        h = heat.add(inside.sub(1).mul(1e4));
+      }
+      const flat = h.reshape([B, n, S * S]);
       const top = flat.topk(k, 2, true);
       const ix = top.indices;
       return [
-        top.values.sigmoid(),
+        heat
+          .reshape([B, n, S * S])
+          .gather(2, ix)
+          .sigmoid(),
         ix,
         offX.reshape([B, n, S * S]).gather(2, ix),
         offY.reshape([B, n, S * S]).gather(2, ix),

@@ -15,7 +15,12 @@ export function logSigmoid(z: Tensor): Tensor {
  * Focal-style binary cross-entropy on logits, mean over all pixels:
  * −[y·(1−p)^γ·log p + (1−y)·p^γ·log(1−p)]. γ = 1 is CC2D's choice; γ = 0 is plain BCE.
  */
-export function focalBce(logits: Tensor, target: Tensor, gamma: number, norm: 'mean' | 'positives' = 'mean'): Tensor {
+export function focalBce(
+  logits: Tensor,
+  target: Tensor,
+  gamma: number,
+  norm: 'mean' | 'positives' = 'mean',
+): Tensor {
   const logP = logSigmoid(logits);
   const logQ = logP.sub(logits); // log(1 − σ(z)) = log σ(z) − z
   const p = logits.sigmoid();

@@ -47,12 +47,25 @@ export async function trainStage2(o: Stage2TrainOptions): Promise<{ net: DenseNe
   seedStep(o.config.seed, `${STAGE2}-init`, 0);
   const net = buildStage2Net(o.config, n);
   if (o.init) initFrom(net.module, o.init);
-  const opt = makeAdam(net, c.lr, c.weightDecay);
+  // A frozen encoder keeps its weights and BatchNorm statistics; only the rest is optimised.
+  const frozen = c.freezeEncoder;
+  const trainable = frozen
+    ? net.module
+        .namedParameters()
+        .filter(([k, p]) => {
+          const isEncoder = k.startsWith('encoder.');
+          if (isEncoder) p.requiresGrad_(false);
+          return !isEncoder;
+        })
+        .map(([, p]) => p)
+    : net.parameters();
+  const opt = makeAdam({ parameters: () => trainable }, c.lr, c.weightDecay);
   const R = stage2Radius(o.config);
   const M = o.stack.shape[0];
   const pseudo = Array.from({ length: M }, (_, i) => i).filter((i) => i !== o.templateIndex);
   const S = c.size;
   net.train(true);
+  if (frozen) net.module.encoder.train(false);
   let result: StageResult;
   try {
     result = await runStage({
