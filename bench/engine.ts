@@ -13,21 +13,15 @@
  * ratios. Before timing, the twin's state-dict names and shapes are checked against the TS model's:
  * the two must be the same network.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Tensor, engineInfo, getNumThreads, seed, setNumThreads, tidy, type Device } from '../src/engine';
 import { Adam } from '../src/engine/optim';
 import { UNetVgg } from '../src/models/unetVgg';
-
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SRC = path.join(repo, 'bench', 'engine', 'unet_step.cpp');
-const OUT_DIR = path.join(repo, 'bench', 'out');
-const BIN = path.join(OUT_DIR, 'unet_step');
+import { buildTwin } from './engine/twin';
 
 interface Opts {
   size: number;
@@ -85,35 +79,6 @@ function parseArgs(argv: string[]): Opts {
   if (o.size % 2 ** o.levels !== 0)
     throw new Error(`bench:engine: --size must be a multiple of ${2 ** o.levels} for ${o.levels} levels`);
   return o;
-}
-
-interface LibtorchInfo {
-  cxxflags: string[];
-  ldflags: string[];
-  version: string;
-}
-
-/** Compiles the twin with scripts/libtorch.mjs's flags (the addon's), reusing it while source and flags are unchanged. */
-async function buildTwin(): Promise<{ bin: string; libtorch: LibtorchInfo }> {
-  const { findLibtorch } = (await import(pathToFileURL(path.join(repo, 'scripts', 'libtorch.mjs')).href)) as {
-    findLibtorch: () => LibtorchInfo;
-  };
-  const lt = findLibtorch();
-  const args = ['-O2', '-std=c++17', ...lt.cxxflags, SRC, '-o', BIN, ...lt.ldflags];
-  const stamp = createHash('sha256').update(readFileSync(SRC)).update(JSON.stringify(args)).digest('hex');
-  const stampFile = `${BIN}.stamp`;
-  if (existsSync(BIN) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp)
-    return { bin: BIN, libtorch: lt };
-  mkdirSync(OUT_DIR, { recursive: true });
-  process.stderr.write(
-    `bench:engine: compiling ${path.relative(repo, SRC)} against libtorch ${lt.version} (about a minute)...\n`,
-  );
-  const cxx = process.env.CXX ?? 'g++';
-  const r = spawnSync(cxx, args, { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
-  if (r.status !== 0)
-    throw new Error(`bench:engine: building the C++ twin failed (${cxx} exit ${r.status}):\n${r.stderr}`);
-  writeFileSync(stampFile, stamp);
-  return { bin: BIN, libtorch: lt };
 }
 
 function twinArgs(o: Opts): string[] {
