@@ -10,6 +10,7 @@
 #   at the training grid plus template 125's landmarks).
 # On the GPU machine (device tool; carry ".gpu" and "node_modules/node-addon-api"):
 #   bash native/gpu/check.sh run [budgetSec=540]
+# Env: SKIP_CC2D=1 stops after the benchmarks; BENCH_SIZES (default "192 384").
 # Results go to $OUT (default .gpu/out): device.log, bench192.json, bench384.json, summary.json,
 # test1-stage1.csv. Evaluate the predictions here:
 #   npx onemark evaluate --pred <files_at>/test1-stage1.csv --gt ../shared/isbi2015:test1 --out <dir>
@@ -50,11 +51,12 @@ case "${1:-}" in
     echo "[$SECONDS s] addon built"
     node .gpu/smoke.mjs; echo "[$SECONDS s] smoke rc=$?"
     wait $TWIN; echo "twin rc=$?"; cat .gpu/twin.log
-    for s in 192 384; do
+    for s in ${BENCH_SIZES:-192 384}; do
       timeout 120 node .gpu/bench-engine.mjs --device cuda --size $s --batch 8 --steps 40 --warmup 10 --json > "$OUT/bench$s.json"
       echo "[$SECONDS s] bench $s rc=$?"; tail -c 1500 "$OUT/bench$s.json"; echo
     done
     wait $UNXZ  # (a bare wait would also wait for the tee above, forever)
+    [ "${SKIP_CC2D:-0}" = 1 ] && { echo "[$SECONDS s] done (SKIP_CC2D=1)"; exit 0; }
     LEFT=$((BUDGET - SECONDS - 45))
     echo "[$SECONDS s] cc2d stage 1, training deadline ${LEFT}s"
     [ "$LEFT" -gt 30 ] && timeout $((LEFT + 40)) node .gpu/cc2d-isbi.mjs .gpu/isbi384.bin "$OUT" "${CC2D_ITERATIONS:-5600}" "$LEFT" "${CC2D_PRESET:-full}" /tmp/onemark-cc2d-run

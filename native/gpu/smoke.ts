@@ -60,7 +60,8 @@ check('conv2d forward/backward on CUDA matches CPU', () =>
     const w = Tensor.randn([4, 3, 3, 3], { dtype: 'float64' });
     const run = (dev: 'cpu' | 'cuda') => {
       const xd = x.to(dev);
-      const wd = w.to(dev).requiresGrad_();
+      // detach first: on the CPU, to('cpu') returns w itself, and a w that requires grad would make the CUDA copy a non-leaf.
+      const wd = w.detach().to(dev).requiresGrad_();
       const y = F.interpolate(F.relu(F.conv2d(xd, wd, null, { padding: 1, groups: 1 })), {
         scaleFactor: 2,
         mode: 'bilinear',
