@@ -15,8 +15,11 @@ export interface FineConfig {
   /** Original pixels per crop pixel (1 = original resolution). */
   scale: number;
   encoder: 'stage1' | 'vit';
-  /** ViT: safetensors file with DINO ViT-S/8 weights (required for encoder 'vit'), the block read and the patch stride. */
-  vit: { weights?: string; layer: number; stride: number };
+  /**
+   * ViT: safetensors file with DINO ViT-S/8 weights (required for encoder 'vit'), the block read, the
+   * patch stride, and the log-binning hierarchy of the keys (2 = FM-OSD's 6528-d descriptor; 0 = raw keys).
+   */
+  vit: { weights?: string; layer: number; stride: number; logBin: number };
   /** Output feature channels of the decoder. */
   features: number;
   iterations: number;
@@ -53,7 +56,7 @@ export function f2Preset(name: PresetName, overrides: { seed?: number; device?: 
           crop: 224,
           scale: 1,
           encoder: 'stage1',
-          vit: { layer: 8, stride: 4 },
+          vit: { layer: 8, stride: 4, logBin: 2 },
           features: 64,
           iterations: 3000,
           batch: 8,
@@ -73,7 +76,7 @@ export function f2Preset(name: PresetName, overrides: { seed?: number; device?: 
             crop: 96,
             scale: 2,
             encoder: 'stage1',
-            vit: { layer: 8, stride: 4 },
+            vit: { layer: 8, stride: 4, logBin: 2 },
             features: 32,
             iterations: 200,
             batch: 4,
@@ -92,7 +95,7 @@ export function f2Preset(name: PresetName, overrides: { seed?: number; device?: 
             crop: 32,
             scale: 1,
             encoder: 'stage1',
-            vit: { layer: 8, stride: 4 },
+            vit: { layer: 8, stride: 4, logBin: 2 },
             features: 16,
             iterations: 60,
             batch: 4,
@@ -118,6 +121,8 @@ export function validateFine(f: FineConfig): void {
   if (!(f.scale > 0)) bad(`scale must be > 0`);
   if (!(f.maxMove >= 0) || f.maxMove > (f.crop - 1) / 2)
     bad(`maxMove ${f.maxMove} must be within the crop's half side ${(f.crop - 1) / 2}`);
+  if (!Number.isInteger(f.vit.logBin) || f.vit.logBin < 0 || f.vit.logBin > 4)
+    bad(`vit.logBin ${f.vit.logBin}: expected an integer 0..4 (2 = FM-OSD)`);
   if (f.encoder === 'vit' && !f.vit.weights)
     bad('vit.weights: the ViT encoder needs a safetensors file (DINO ViT-S/8)');
 }

@@ -3,13 +3,14 @@
  * (B, C, P/r, P/r) at a fixed stride r; the decoder upsamples back to the crop grid.
  *  - 'stage1': CC2D's stage-1 network on the crop (its two finest embedding scales, strides 4 and
  *    2, concatenated at stride 2). Trained without labels; here it sees higher-resolution input.
- *  - 'vit': DINO ViT-S/8 keys of one block at patch stride 4 (FM-OSD), gray replicated to RGB with
- *    ImageNet normalisation, weights from the user's safetensors.
+ *  - 'vit': DINO ViT-S/8 keys of one block at patch stride 4 (FM-OSD), log-binned (logBin.ts), gray
+ *    replicated to RGB with ImageNet normalisation, weights from the user's safetensors.
  */
 import { F, Tensor, noGrad, tidy } from '../../engine';
 import { loadSafetensors } from '../../engine/io/safetensors';
 import { VisionTransformer, DINO_VITS8 } from '../../models/vit';
 import type { EmbeddingNet } from '../cc2d/nets';
+import { logBin, logBinChannels } from './logBin';
 
 export interface FineEncoder {
   readonly channels: number;
@@ -41,7 +42,14 @@ export function stage1Encoder(net: EmbeddingNet, embedDim: number): FineEncoder 
 const MEAN = [0.485, 0.456, 0.406];
 const STD = [0.229, 0.224, 0.225];
 
-export function vitEncoder(weightsFile: string, layer: number, stride: number, device: string): FineEncoder {
+/** `logBinHierarchy` > 0: log-binned keys (FM-OSD: 2, 384 → 6528 channels); 0: the raw keys. */
+export function vitEncoder(
+  weightsFile: string,
+  layer: number,
+  stride: number,
+  device: string,
+  logBinHierarchy = 0,
+): FineEncoder {
   const { tensors } = loadSafetensors(weightsFile);
   const pos = tensors.get('pos_embed');
   const proj = tensors.get('patch_embed.proj.weight');
@@ -74,7 +82,7 @@ export function vitEncoder(weightsFile: string, layer: number, stride: number, d
   const mean = Tensor.from(MEAN, [1, 3, 1, 1], { device: device as any });
   const std = Tensor.from(STD, [1, 3, 1, 1], { device: device as any });
   return {
-    channels: dim,
+    channels: logBinHierarchy > 0 ? logBinChannels(dim, logBinHierarchy) : dim,
     stride,
     encode: (crops) =>
       noGrad(() =>
@@ -85,7 +93,8 @@ export function vitEncoder(weightsFile: string, layer: number, stride: number, d
           const padded = F.pad(rgb, [0, vit.config.patch - stride, 0, vit.config.patch - stride], {
             mode: 'replicate',
           });
-          return F.normalize(vit.keyFeatures(padded, layer), { dim: 1 });
+          const keys = vit.keyFeatures(padded, layer);
+          return F.normalize(logBinHierarchy > 0 ? logBin(keys, logBinHierarchy) : keys, { dim: 1 });
         }),
       ),
     dispose: () => {

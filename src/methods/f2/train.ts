@@ -49,12 +49,13 @@ export function buildFineEncoder(
   device: string,
 ): { encoder: FineEncoder; dispose(): void } {
   if (fine.encoder === 'vit') {
-    const enc = vitEncoder(fine.vit.weights!, fine.vit.layer, fine.vit.stride, device);
+    const enc = vitEncoder(fine.vit.weights!, fine.vit.layer, fine.vit.stride, device, fine.vit.logBin ?? 0);
     return { encoder: enc, dispose: () => enc.dispose() };
   }
   const dir = stage1Dir(runDir);
   const run = readRunConfig<Cc2dConfig>(new RunLayout(dir));
-  const cfg: Cc2dConfig = { ...run.method_config, device };
+  // The checkpoint replaces any backbone init: do not read the backbone file again.
+  const cfg: Cc2dConfig = { ...run.method_config, device, backboneWeights: undefined };
   const net: EmbeddingNet = buildStage1Net(cfg);
   const file = new RunLayout(dir).finalCheckpoint(STAGE1);
   const ck = loadCheckpoint(file, device as any);
@@ -101,10 +102,10 @@ export async function trainF2(input: DenseTrainInput & { config: F2Config }): Pr
   if (dense.stopped)
     return { dense, fine: null, stopped: true, trainSeconds: (performance.now() - t0) / 1000 };
   const layout = new RunLayout(input.runDir);
-  if (input.stage1Run)
+  if (dense.stage1Run)
     fs.writeFileSync(
       path.join(input.runDir, F2_SOURCES),
-      JSON.stringify({ stage1Run: path.resolve(input.stage1Run) }) + '\n',
+      JSON.stringify({ stage1Run: dense.stage1Run }) + '\n',
     );
   // The saved config wins on resume.
   const config = dense.config as F2Config;

@@ -43,6 +43,16 @@ describe('C-F2 ViT encoder', () => {
     for (const t of [crops, f, out]) t.dispose();
     dec.dispose();
     enc.dispose();
+    // FM-OSD's descriptor: the same keys log-binned, 17 bins of 64 channels, still unit length.
+    const binned = vitEncoder(file, 1, 4, 'cpu', 2);
+    expect(binned.channels).toBe(64 * 17);
+    const c2 = Tensor.rand([1, 1, 32, 32]);
+    const fb = binned.encode(c2);
+    expect(fb.shape).toEqual([1, 64 * 17, 8, 8]);
+    for (const n of tidy(() => fb.norm(2, [1]).toFloat32Array())) expect(n).toBeCloseTo(1, 4);
+    c2.dispose();
+    fb.dispose();
+    binned.dispose();
   });
 
   it('names the file when it is not a ViT state dict', async () => {
