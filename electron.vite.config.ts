@@ -44,8 +44,15 @@ export default defineConfig({
   renderer: {
     root: resolve(root, 'src/renderer'),
     plugins: [vue(), devCsp()],
+    // dicom-image-loader starts its decoder as a module worker and finds its WebAssembly codecs with
+    // new URL(..., import.meta.url): the build emits both into assets/ (workers as ES modules, since
+    // the decoder imports its codecs lazily); pre-bundling in dev would break those paths.
+    optimizeDeps: { exclude: ['@cornerstonejs/dicom-image-loader'], include: ['dicom-parser'] },
+    worker: { format: 'es' },
     build: {
       rollupOptions: { input: resolve(root, 'src/renderer/index.html') },
+      // Cornerstone3D (vtk.js included) is one large chunk by nature.
+      chunkSizeWarningLimit: 12_000,
     },
   },
 });

@@ -32,6 +32,8 @@ export const INVOKE_CHANNELS = {
   importImages: 'onemark:images:import',
   setTemplate: 'onemark:images:template',
   imagePixels: 'onemark:images:pixels',
+  dicomFile: 'onemark:images:dicom-file',
+  listMethods: 'onemark:methods:list',
   startTraining: 'onemark:jobs:train',
   cancelJob: 'onemark:jobs:cancel',
   jobLog: 'onemark:jobs:log',

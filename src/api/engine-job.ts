@@ -1,20 +1,21 @@
 /**
- * What the engine process does for one training job: train CC2D on the project's images from
- * its template, then predict every image. Runs in its own process (src/api/engine-worker.ts)
- * because it loads libtorch: a crash or a long run never touches the window or the server.
+ * What the engine process does for one training job: train the requested method (any entry of
+ * src/methods/registry.ts) on the project's images from its template, then predict every image.
+ * Runs in its own process (src/api/engine-worker.ts) because it loads libtorch: a crash or a long
+ * run never touches the window or the server.
  *
  * Progress goes to PROJECT/runs/<id>/progress.jsonl (and stdout) as JSON lines; the state to
  * status.json. Resuming is the method's own: a run folder with a config continues from its
  * newest checkpoint, so a killed process restarted on the same folder picks up where it was.
+ * Methods other than cc2d train their CC2D stage 1 inside the run folder (model/cc2d).
  */
 import { existsSync, appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadScaledImage, pointsInSetOrder } from '../data';
 import type { AnnotationSet } from '../data/types';
 import { setNumThreads } from '../engine';
-import { presetConfig, type PresetName } from '../methods/cc2d/config';
-import { Cc2dPredictor } from '../methods/cc2d/predict';
-import { trainCc2d } from '../methods/cc2d/train';
+import type { PresetName } from '../methods/cc2d/config';
+import { configureFor, getMethod, trainingStages, type TrainSettings } from '../methods/registry';
 import type { ImageRef } from '../runs/imageStack';
 import { ProgressStream, type ProgressEvent } from '../runs/progress';
 import {
@@ -36,16 +37,31 @@ import {
 } from './project-file';
 import { validateAnnotationSet } from './validate';
 
-/** Maps stage events to one 0..1 figure for the whole job, never going backwards. */
-export function overallProgress(s1: number, s2: number): (e: ProgressEvent) => number {
-  const train = Math.max(1, s1 + s2);
+/**
+ * Maps stage events to one 0..1 figure for the whole job, never going backwards: image caching
+ * 0–5 %, the training stages (e.g. stage1, sla, fine: as trainingStages lists them) 5–90 % in
+ * proportion to their steps, prediction 90–100 %.
+ */
+export function overallProgress(stages: { stage: string; steps: number }[]): (e: ProgressEvent) => number {
+  const train = Math.max(
+    1,
+    ...stages.map((s) => s.steps),
+    stages.reduce((a, s) => a + s.steps, 0),
+  );
+  const before = new Map<string, number>();
+  let acc = 0;
+  for (const s of stages) {
+    before.set(s.stage, acc);
+    acc += s.steps;
+  }
+  const steps = new Map(stages.map((s) => [s.stage, s.steps]));
   let last = 0;
   return (e) => {
     const f = e.total > 0 ? Math.min(1, e.step / e.total) : 0;
     let v: number;
     if (e.stage.startsWith('cache')) v = 0.05 * f;
-    else if (e.stage === 'stage1') v = 0.05 + (0.85 * s1 * f) / train;
-    else if (e.stage === 'stage2') v = 0.05 + (0.85 * (s1 + s2 * f)) / train;
+    else if (before.has(e.stage))
+      v = 0.05 + (0.85 * (before.get(e.stage)! + steps.get(e.stage)! * f)) / train;
     else if (e.stage === 'predict') v = 0.9 + 0.1 * f;
     else v = last; // pseudo-labels and notes: hold
     last = Math.max(last, v);
@@ -58,7 +74,8 @@ export async function runTrainingJob(dir: string, signal: AbortSignal): Promise<
   const projectPath = path.dirname(path.dirname(dir));
   const project = await readProject(projectPath);
   const req = job.request;
-  if (req.method !== 'cc2d') throw new Error(`method ${req.method} is not available (available: cc2d)`);
+  // Throws "unknown method 'x' (available: ...)" for a method this engine does not have.
+  const entry = getMethod(req.method);
   if (!project.templateImageId) throw new Error(`project ${projectPath}: no template image chosen`);
   const annotations = validateAnnotationSet(
     await readJson(path.join(projectPath, ANNOTATIONS_FILE), `project ${projectPath} has no annotations`),
@@ -74,9 +91,16 @@ export async function runTrainingJob(dir: string, signal: AbortSignal): Promise<
   const threads = Number(process.env.ONEMARK_THREADS ?? 0);
   if (Number.isInteger(threads) && threads > 0) setNumThreads(threads);
 
-  const config = presetConfig(req.preset as PresetName, { seed: req.seed ?? 1, device: req.device });
-  if (req.stage1Iterations !== undefined) config.stage1.iterations = req.stage1Iterations;
-  if (req.stage2Iterations !== undefined) config.stage2.iterations = req.stage2Iterations;
+  const settings: TrainSettings = {
+    stage1Iterations: req.stage1Iterations,
+    stage2Iterations: req.stage2Iterations,
+    fineIterations: req.fineIterations,
+  };
+  const configure = configureFor(entry.name, settings);
+  const seed = req.seed ?? 1;
+  // The config the run will train with (a resumed run keeps its saved one: same request, same config).
+  const config = entry.config(req.preset as PresetName, { seed, device: req.device });
+  configure(config);
 
   const cacheDir = path.join(projectPath, CACHE_DIR);
   const refs: ImageRef[] = project.images.map((im) => {
@@ -85,10 +109,7 @@ export async function runTrainingJob(dir: string, signal: AbortSignal): Promise<
   });
 
   const progressFile = path.join(dir, PROGRESS_FILE);
-  const toOverall = overallProgress(
-    config.stage1.iterations,
-    config.stage2.enabled ? config.stage2.iterations : 0,
-  );
+  const toOverall = overallProgress(trainingStages(entry.name, config));
   const stream = new ProgressStream();
   let lastWrite = 0;
   stream.on((e) => {
@@ -125,8 +146,11 @@ export async function runTrainingJob(dir: string, signal: AbortSignal): Promise<
       etaSec: 0,
       message: 'resuming from the last checkpoint',
     });
-  const result = await trainCc2d({
-    config,
+  const result = await entry.train({
+    preset: req.preset as PresetName,
+    seed,
+    device: req.device,
+    configure,
     images: refs,
     templateId: project.templateImageId,
     templateLandmarks: templatePoints,
@@ -137,7 +161,7 @@ export async function runTrainingJob(dir: string, signal: AbortSignal): Promise<
     progress: stream,
     signal,
   });
-  if (result.stopped || result.stage1.aborted) {
+  if (result.stopped) {
     const cancelled = existsSync(path.join(dir, CANCEL_FILE));
     await writeStatus(
       dir,
@@ -147,14 +171,14 @@ export async function runTrainingJob(dir: string, signal: AbortSignal): Promise<
     return;
   }
 
-  const predictor = Cc2dPredictor.load(modelDir);
-  let set: AnnotationSet;
-  try {
-    set = await predictor.predict(refs, { progress: stream });
-  } finally {
-    predictor.dispose();
-  }
-  set.meta = { ...set.meta, job: job.id, method: 'cc2d', preset: req.preset, seed: config.seed };
+  const set: AnnotationSet = await entry.predict(modelDir, refs, { progress: stream });
+  set.meta = {
+    ...set.meta,
+    job: job.id,
+    method: entry.name,
+    preset: result.preset,
+    seed: result.seed,
+  };
   for (const img of set.images) for (const v of img.landmarks) v.source = 'prediction';
   await writeJsonAtomic(path.join(dir, PREDICTIONS_FILE), set);
   stream.emit({ stage: 'done', step: 1, total: 1, itPerSec: 0, etaSec: 0, message: 'predictions written' });

@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { isImageFileName, loadScaledImage, readImage, resizeToLongSide } from '../data';
+import { detectImageFormat, isImageFileName, loadScaledImage, readImage, resizeToLongSide } from '../data';
 import type { GrayImage } from '../data/types';
 import { CACHE_DIR, IMAGES_DIR, imageAbsolutePath } from './project-file';
 
@@ -165,4 +165,28 @@ export async function readImagePixels(
   // Only ever shrink: small images are shown at their own resolution.
   const shown = Math.max(img.width, img.height) > side ? resizeToLongSide(img, side) : img;
   return toDisplayPixels(shown, image.id, { width: img.width, height: img.height });
+}
+
+/** Larger DICOM files are refused rather than sent whole to the renderer. */
+const DICOM_FILE_MAX = 512 * 1024 * 1024;
+
+/** The stored bytes of a DICOM image of the project (the viewer decodes DICOM itself). */
+export async function readDicomFile(project: Project, imageId: unknown): Promise<Uint8Array> {
+  const image = findImage(project, imageId, 'dicomFile(imageId)');
+  const file = imageAbsolutePath(project.path, image.file);
+  let size: number;
+  try {
+    size = (await fs.stat(file)).size;
+  } catch {
+    throw new ApiInputError(`dicomFile: ${file} (image "${image.id}") does not exist`);
+  }
+  if (size > DICOM_FILE_MAX) {
+    throw new ApiInputError(`dicomFile: ${file} is larger than ${DICOM_FILE_MAX} bytes`);
+  }
+  const bytes = await fs.readFile(file);
+  if (detectImageFormat(bytes.subarray(0, 132), file) !== 'dicom') {
+    throw new ApiInputError(`dicomFile: image "${image.id}" (${file}) is not a DICOM file`);
+  }
+  // A plain Uint8Array of exactly the file: IPC clones the whole underlying buffer of a view.
+  return new Uint8Array(bytes);
 }

@@ -7,9 +7,10 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { AnnotationSet } from '../data/types';
 import { addonFileProbe, type EngineProbe } from './engine-probe';
-import { findImage, importImagesInto, readImagePixels } from './images';
+import { findImage, importImagesInto, readDicomFile, readImagePixels } from './images';
 import { JobRunner, type SpawnEngine } from './job-runner';
 import { JobRegistry } from './jobs';
+import { methodSummaries, trainingJobRequest } from './methods';
 import {
   evaluateProject,
   exportLandmarks,
@@ -251,30 +252,21 @@ export function createApiService(options: ApiServiceOptions): OneMarkApi {
       return readImagePixels(project, imageId, maxSide);
     },
 
+    async dicomFile(dirArg, imageId) {
+      const project = await requireProject(dirArg, 'dicomFile(projectPath)');
+      return readDicomFile(project, imageId);
+    },
+
+    async listMethods() {
+      return methodSummaries();
+    },
+
     async startTraining(request: TrainingRequest) {
       if (typeof request !== 'object' || request === null) {
         throw new ApiInputError('startTraining(request): expected {projectPath, method, preset, device}');
       }
       const project = await requireProject(request.projectPath, 'startTraining(request.projectPath)');
-      if (request.method !== 'cc2d') {
-        throw new ApiInputError(
-          `startTraining: method '${String(request.method)}' is not available (available: cc2d)`,
-        );
-      }
-      if (!['tiny', 'quick', 'full'].includes(request.preset)) {
-        throw new ApiInputError(
-          `startTraining: preset '${String(request.preset)}' is unknown (tiny, quick, full)`,
-        );
-      }
-      if (typeof request.device !== 'string' || !/^(cpu|cuda(:\d+)?)$/.test(request.device)) {
-        throw new ApiInputError(`startTraining: device '${String(request.device)}' is unknown (cpu, cuda)`);
-      }
-      for (const k of ['seed', 'stage1Iterations', 'stage2Iterations'] as const) {
-        const v = request[k];
-        if (v !== undefined && !(Number.isInteger(v) && v >= 0)) {
-          throw new ApiInputError(`startTraining: ${k} must be a non-negative integer`);
-        }
-      }
+      const jobRequest = trainingJobRequest(request);
       if (!project.templateImageId)
         throw new ApiInputError('startTraining: choose and mark a template image first');
       const annotations = await service.loadAnnotations(project.path);
@@ -289,15 +281,7 @@ export function createApiService(options: ApiServiceOptions): OneMarkApi {
       const active = jobs.list(project.path).find((j) => j.state === 'running' || j.state === 'queued');
       if (active) throw new ApiInputError(`startTraining: job ${active.id} is still running in this project`);
       await attach(project.path);
-      const { projectPath: _p, ...rest } = request;
-      return runner.start(project.path, {
-        method: rest.method,
-        preset: rest.preset,
-        device: rest.device,
-        ...(rest.seed !== undefined ? { seed: rest.seed } : {}),
-        ...(rest.stage1Iterations !== undefined ? { stage1Iterations: rest.stage1Iterations } : {}),
-        ...(rest.stage2Iterations !== undefined ? { stage2Iterations: rest.stage2Iterations } : {}),
-      });
+      return runner.start(project.path, jobRequest);
     },
 
     async cancelJob(jobId) {

@@ -11,6 +11,7 @@
  * (src/api/wire.ts), so both transports carry the same values.
  */
 import type { AnnotationSet, LandmarkSet, Point } from '../data/types';
+import type { MethodName } from '../methods/catalog';
 
 export type { AnnotationSet, ImageAnnotation, LandmarkSet, LandmarkValue, Point } from '../data/types';
 
@@ -98,8 +99,26 @@ export interface ImportImagesRequest {
   mode: 'reference' | 'copy';
 }
 
-export type TrainingMethod = 'cc2d';
+/** A detection method's name; `listMethods()` lists them (src/methods/catalog.ts is the one list). */
+export type TrainingMethod = MethodName;
 export type BudgetPreset = 'tiny' | 'quick' | 'full';
+
+/** The TrainingRequest fields beyond method/preset/device/seed that a method may take. */
+export type TrainingSetting = 'stage1Iterations' | 'stage2Iterations' | 'fineIterations';
+
+/** One detection method, for a method picker. */
+export interface MethodSummary {
+  name: TrainingMethod;
+  /** The paper's name, e.g. 'C-Adapter'. */
+  title: string;
+  /** One line. */
+  describe: string;
+  presets: BudgetPreset[];
+  /** Models in the paper's sense (Table 1's model count): a number, or one per landmark. */
+  modelCount: number | 'per-landmark';
+  /** Which optional TrainingRequest fields it reads; startTraining refuses the others. */
+  settings: TrainingSetting[];
+}
 
 export interface TrainingRequest {
   projectPath: string;
@@ -108,9 +127,14 @@ export interface TrainingRequest {
   /** 'cpu' or 'cuda'; see engineInfo().engine.cuda. */
   device: string;
   seed?: number;
-  /** Override the preset's iteration counts (tests, quick looks). */
+  /**
+   * Override the preset's iteration counts (tests, quick looks). stage1: CC2D's stage 1 (every
+   * method trains one); stage2: the stage trained on its pseudo-labels (CC2D's stage 2, the
+   * sla/atd/adapter network, f2's coarse adapter); fine: f2's fine stage only.
+   */
   stage1Iterations?: number;
   stage2Iterations?: number;
+  fineIterations?: number;
 }
 
 /** Landmarks of the latest finished run, the user's corrections, and which images were reviewed. */
@@ -205,6 +229,13 @@ export interface OneMarkApi {
   setTemplate(projectPath: string, imageId: string): Promise<Project>;
   /** Decoded pixels of one image, long side at most `maxSide` (default 1024). */
   imagePixels(projectPath: string, imageId: string, maxSide?: number): Promise<ImagePixels>;
+  /**
+   * The stored bytes of a DICOM project image, for the viewer's DICOM loader (Cornerstone's
+   * dicom-image-loader decodes them in the renderer); refuses images that are not DICOM.
+   */
+  dicomFile(projectPath: string, imageId: string): Promise<Uint8Array>;
+  /** The detection methods startTraining accepts, in the order to offer them (cc2d first). */
+  listMethods(): Promise<MethodSummary[]>;
   startTraining(request: TrainingRequest): Promise<JobSummary>;
   cancelJob(jobId: string): Promise<void>;
   /** The job's log lines (engine process output and runner notes), last `limit` lines. */

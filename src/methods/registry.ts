@@ -6,25 +6,42 @@
  *   adapter  C-Adapter: one network, shared backbone + landmark-specific adapters
  *   f2       C-F2: C-Adapter's coarse point + a fine stage at original resolution
  * Each entry trains into a run folder and predicts from one; `methodOfRun` picks the entry from a
- * run's config.json, so `predict` needs only the run.
+ * run's config.json, so `predict` needs only the run. Names, descriptions and the settings each
+ * method takes live in catalog.ts (engine-free, for the API service); this file adds the trainers
+ * and predictors, and turns settings into config changes (`configureFor`).
  */
 import type { AnnotationSet, LandmarkSet, Point } from '../data/types';
 import { readRunConfig } from '../runs/config';
 import type { ImageRef } from '../runs/imageStack';
 import { RunLayout } from '../runs/layout';
 import type { ProgressStream } from '../runs/progress';
-import { PRESETS, presetConfig, type PresetName } from './cc2d/config';
+import {
+  METHOD_INFO,
+  METHOD_NAMES,
+  settingProblems,
+  type MethodInfo,
+  type MethodName,
+  type TrainSettings,
+} from './catalog';
+import { presetConfig, type Cc2dConfig, type PresetName } from './cc2d/config';
 import { Cc2dPredictor } from './cc2d/predict';
 import { trainCc2d } from './cc2d/train';
 import { densePreset, type DenseConfig, type DenseMethod } from './common/config';
 import { DensePredictor } from './common/predict';
-import { trainDense, type Part } from './common/train';
+import { stageName, trainDense, type Part } from './common/train';
 import { f2Preset, type F2Config } from './f2/config';
 import { F2Predictor } from './f2/predict';
 import { trainF2 } from './f2/train';
 
-export type MethodName = 'cc2d' | 'sla' | 'atd' | 'adapter' | 'f2';
-export const METHOD_NAMES: MethodName[] = ['cc2d', 'sla', 'atd', 'adapter', 'f2'];
+export {
+  METHOD_INFO,
+  METHOD_NAMES,
+  settingProblems,
+  type MethodInfo,
+  type MethodName,
+  type TrainSetting,
+  type TrainSettings,
+} from './catalog';
 
 export interface TrainRequest {
   preset: PresetName;
@@ -51,6 +68,9 @@ export interface TrainOutcome {
   method: MethodName;
   runDir: string;
   stopped: boolean;
+  /** Preset and seed the run trained with (a resumed run's saved ones). */
+  preset: string;
+  seed: number;
   /** Models in the paper's sense (Table 1's "model count"). */
   modelCount: number;
   /** One line for the CLI. */
@@ -65,31 +85,17 @@ export interface PredictRequest {
   stage?: 1 | 2;
 }
 
-export interface MethodEntry {
-  name: MethodName;
-  title: string;
-  describe: string;
-  presets: readonly PresetName[];
+export interface MethodEntry extends MethodInfo {
   /** The preset's full configuration (what config.json will hold). */
   config(preset: PresetName, o: { seed?: number; device?: string }): unknown;
-  modelCount(landmarks: number): number;
   train(req: TrainRequest): Promise<TrainOutcome>;
   predict(runDir: string, images: readonly ImageRef[], o?: PredictRequest): Promise<AnnotationSet>;
 }
 
-function denseEntry(
-  name: Exclude<DenseMethod, 'f2'>,
-  title: string,
-  describe: string,
-  models: (n: number) => number,
-): MethodEntry {
+function denseEntry(name: Exclude<DenseMethod, 'f2'>): MethodEntry {
   return {
-    name,
-    title,
-    describe,
-    presets: PRESETS,
+    ...METHOD_INFO[name],
     config: (p, o) => densePreset(name, p, o),
-    modelCount: models,
     async train(req) {
       const config: DenseConfig = densePreset(name, req.preset, { seed: req.seed, device: req.device });
       req.configure?.(config);
@@ -99,10 +105,12 @@ function denseEntry(
         method: name,
         runDir: req.runDir,
         stopped: r.stopped,
-        modelCount: models(n),
+        preset: r.config.preset,
+        seed: r.config.seed,
+        modelCount: METHOD_INFO[name].modelCount(n),
         summary: r.stopped
           ? `${name}: stopped; resume with --resume`
-          : `${name} ${config.preset}: ${r.landmarks.length} landmark(s) in ${r.stage}, ${r.numParameters} parameters, ${r.refreshes.length} pseudo-label refresh(es), seed ${config.seed}`,
+          : `${name} ${r.config.preset} (${r.landmarks.length} landmark(s) in ${r.stage}, ${r.numParameters} parameters, ${r.refreshes.length} pseudo-label refresh(es))`,
       };
     },
     async predict(runDir, images, o = {}) {
@@ -118,13 +126,8 @@ function denseEntry(
 
 export const METHODS: Record<MethodName, MethodEntry> = {
   cc2d: {
-    name: 'cc2d',
-    title: 'CC2D',
-    describe:
-      'Self-supervised cascade comparing (stage 1) + heatmap/offset network on its pseudo-labels (stage 2).',
-    presets: PRESETS,
+    ...METHOD_INFO.cc2d,
     config: (p, o) => presetConfig(p, o),
-    modelCount: () => 1,
     async train(req) {
       const config = presetConfig(req.preset, { seed: req.seed, device: req.device });
       req.configure?.(config);
@@ -133,8 +136,10 @@ export const METHODS: Record<MethodName, MethodEntry> = {
         method: 'cc2d',
         runDir: req.runDir,
         stopped: r.stopped || r.stage1.aborted,
+        preset: r.config.preset,
+        seed: r.config.seed,
         modelCount: 1,
-        summary: `cc2d ${config.preset} (${r.stage2 ? 'stage 1 + stage 2' : 'stage 1'}), seed ${config.seed}`,
+        summary: `cc2d ${r.config.preset} (${r.stage2 ? 'stage 1 + stage 2' : 'stage 1'})`,
       };
     },
     async predict(runDir, images, o = {}) {
@@ -146,44 +151,27 @@ export const METHODS: Record<MethodName, MethodEntry> = {
       }
     },
   },
-  sla: denseEntry(
-    'sla',
-    'CC2D-SLA',
-    'One model per landmark on stage-1 pseudo-labels (refreshed from its own predictions), trained together as one grouped network.',
-    (n) => n,
-  ),
-  atd: denseEntry(
-    'atd',
-    'C-ATD',
-    'CC2D-SLA + template augmentation (shift, scale, rotation, intensity, optional elastic) on the device.',
-    (n) => n,
-  ),
-  adapter: denseEntry(
-    'adapter',
-    'C-Adapter',
-    'One network: shared U-Net backbone + per-landmark depthwise/BN adapters with shared pointwise convs, per-landmark heads.',
-    () => 1,
-  ),
+  sla: denseEntry('sla'),
+  atd: denseEntry('atd'),
+  adapter: denseEntry('adapter'),
   f2: {
-    name: 'f2',
-    title: 'C-F2',
-    describe:
-      "C-Adapter's coarse landmark refined on an original-resolution crop by a decoder on a frozen encoder (stage 1, or DINO ViT-S/8).",
-    presets: PRESETS,
+    ...METHOD_INFO.f2,
     config: (p, o) => f2Preset(p, o),
-    modelCount: () => 3,
     async train(req) {
       const config: F2Config = f2Preset(req.preset, { seed: req.seed, device: req.device });
       req.configure?.(config);
       const r = await trainF2({ ...req, config });
+      const saved = r.dense.config as F2Config;
       return {
         method: 'f2',
         runDir: req.runDir,
         stopped: r.stopped,
+        preset: saved.preset,
+        seed: saved.seed,
         modelCount: 3,
         summary: r.stopped
           ? 'f2: stopped; resume with --resume'
-          : `f2 ${config.preset}: coarse adapter + fine (${config.fine.encoder} encoder), seed ${config.seed}`,
+          : `f2 ${saved.preset} (coarse adapter + fine stage, ${saved.fine.encoder} encoder)`,
       };
     },
     async predict(runDir, images, o = {}) {
@@ -206,4 +194,54 @@ export function getMethod(name: string): MethodEntry {
 /** The entry that trained a run (from RUN/config.json). */
 export function methodOfRun(runDir: string): MethodEntry {
   return getMethod(readRunConfig(new RunLayout(runDir)).method);
+}
+
+/**
+ * The `configure` hook (TrainRequest.configure) that applies settings to a method's preset config.
+ * Throws on a setting the method does not take (see settingProblems, which callers check first to
+ * name their own flag or field). `stage1Run` and `part` are not config: pass them in the request.
+ */
+export function configureFor(method: MethodName, s: TrainSettings): (config: unknown) => void {
+  const problems = settingProblems(method, s);
+  if (problems.length) throw new Error(problems.map((p) => `${p.setting} ${p.reason}`).join('\n'));
+  return (config) => {
+    if (method === 'cc2d') {
+      const c = config as Cc2dConfig;
+      if (s.stage1Iterations !== undefined) c.stage1.iterations = s.stage1Iterations;
+      if (s.stage2Iterations !== undefined) c.stage2.iterations = s.stage2Iterations;
+      if (s.stage2 === false) c.stage2.enabled = false;
+      if (s.backbone !== undefined) c.backboneWeights = s.backbone;
+      return;
+    }
+    const c = config as DenseConfig;
+    if (s.stage1Iterations !== undefined) c.cc2d.stage1.iterations = s.stage1Iterations;
+    if (s.backbone !== undefined) c.cc2d.backboneWeights = s.backbone;
+    if (s.stage2Iterations !== undefined) c.dense.iterations = s.stage2Iterations;
+    if (method === 'f2' && s.fineIterations !== undefined) (c as F2Config).fine.iterations = s.fineIterations;
+  };
+}
+
+/**
+ * The stages a run trains, in order, with their step counts (0 for a stage it reuses), as its
+ * progress events name them: e.g. stage1, sla (or sla-part-2-of-3), fine.
+ */
+export function trainingStages(
+  method: MethodName,
+  config: unknown,
+  o: { stage1Run?: string; part?: Part } = {},
+): { stage: string; steps: number }[] {
+  if (method === 'cc2d') {
+    const c = config as Cc2dConfig;
+    return [
+      { stage: 'stage1', steps: c.stage1.iterations },
+      { stage: 'stage2', steps: c.stage2.enabled ? c.stage2.iterations : 0 },
+    ];
+  }
+  const c = config as DenseConfig;
+  const out = [
+    { stage: 'stage1', steps: o.stage1Run ? 0 : c.cc2d.stage1.iterations },
+    { stage: stageName(method, o.part), steps: c.dense.iterations },
+  ];
+  if (method === 'f2') out.push({ stage: 'fine', steps: (c as F2Config).fine.iterations });
+  return out;
 }

@@ -35,6 +35,11 @@ export interface RunConfig<M = unknown> {
   /** Backbone initialisation: 'scratch' or the weights file given. */
   init: string;
   data: RunData;
+  /**
+   * sla/atd/adapter/f2: the CC2D run (absolute path) whose stage 1 and pseudo-labels this run
+   * reused; absent when the run trained its own stage 1 (in RUN/cc2d).
+   */
+  stage1Run?: string;
   /** The method's own configuration (e.g. Cc2dConfig). */
   method_config: M;
 }
@@ -64,13 +69,15 @@ export function writeRunConfig(layout: RunLayout, cfg: RunConfig, stages: string
 
 export function readRunConfig<M = unknown>(layout: RunLayout): RunConfig<M> {
   const file = layout.config;
-  if (!fs.existsSync(file)) throw new Error(`run ${layout.root}: no ${path.basename(file)} (not a run directory?)`);
+  if (!fs.existsSync(file))
+    throw new Error(`run ${layout.root}: no ${path.basename(file)} (not a run directory?)`);
   let cfg: RunConfig<M>;
   try {
     cfg = JSON.parse(fs.readFileSync(file, 'utf8')) as RunConfig<M>;
   } catch (e) {
     throw new Error(`run config ${file}: not valid JSON (${(e as Error).message})`);
   }
-  if (cfg.format !== RUN_FORMAT) throw new Error(`run config ${file}: format "${String(cfg.format)}", expected "${RUN_FORMAT}"`);
+  if (cfg.format !== RUN_FORMAT)
+    throw new Error(`run config ${file}: format "${String(cfg.format)}", expected "${RUN_FORMAT}"`);
   return cfg;
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiService } from '../../src/api/service';
 import type { OneMarkApi } from '../../src/api/types';
+import { TS, le16, writeDicom } from '../data/helpers/dicomWriter';
 
 let tmp: string;
 let api: OneMarkApi;
@@ -75,5 +76,27 @@ describe('project images', () => {
       { id: 'x-2', file: path.join(tmp, 'b', 'x.png') },
     ]);
     expect((await api.imagePixels(dir, 'x-2')).pixels).toBeInstanceOf(Uint8Array);
+  });
+
+  it('hands DICOM files to the viewer as their stored bytes, and refuses other formats', async () => {
+    const dicom = writeDicom({
+      transferSyntax: TS.explicitLE,
+      rows: 4,
+      columns: 6,
+      pixelData: le16(Array.from({ length: 24 }, (_, i) => i * 100)),
+    });
+    await mkdir(path.join(tmp, 'dcm'));
+    await writeFile(path.join(tmp, 'dcm', 'ceph.dcm'), dicom);
+    const png = encode({ width: 4, height: 4, data: new Uint8Array(16), channels: 1, depth: 8 });
+    await writeFile(path.join(tmp, 'dcm', 'plain.png'), png);
+    const dir = path.join(tmp, 'pdcm');
+    await api.createProject({ path: dir, name: 'dicom' });
+    await api.importImages(dir, { paths: [path.join(tmp, 'dcm')], mode: 'reference' });
+    const bytes = await api.dicomFile(dir, 'ceph');
+    expect(bytes).toBeInstanceOf(Uint8Array);
+    expect(bytes.constructor).toBe(Uint8Array);
+    expect(Buffer.from(bytes).equals(Buffer.from(dicom))).toBe(true);
+    await expect(api.dicomFile(dir, 'plain')).rejects.toThrow(/"plain" .* is not a DICOM file/);
+    await expect(api.dicomFile(dir, 'nope')).rejects.toThrow(/has no image "nope"/);
   });
 });

@@ -90,7 +90,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}, 90_000);
+}, 240_000);
 
 afterAll(async () => {
   await new Promise((r) => (server ? server.close(r) : r(null)));

@@ -120,21 +120,26 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return file;
 }
 
-/** Screen position (page coordinates) of an original-pixel point on the viewer canvas. */
+/**
+ * Screen position (page coordinates) of an original-pixel point in the viewer. The Cornerstone
+ * viewport element carries its current mapping (data-scale/-scale-y: screen pixels per original
+ * pixel, data-tx/-ty: where pixel (0,0)'s outer corner is), refreshed on every render.
+ */
 export async function canvasPoint(
   page: Page,
   p: { x: number; y: number },
-  selector = 'canvas.image-canvas',
+  selector = '.image-viewport',
 ): Promise<{ x: number; y: number }> {
-  const canvas = page.locator(selector).first();
-  const box = await canvas.boundingBox();
-  if (!box) throw new Error('viewer canvas not visible');
-  const d = await canvas.evaluate((el) => ({
+  const viewport = page.locator(selector).first();
+  const box = await viewport.boundingBox();
+  if (!box) throw new Error('viewer viewport not visible');
+  const d = await viewport.evaluate((el: HTMLElement) => ({
     scale: Number(el.dataset.scale),
+    scaleY: Number(el.dataset.scaleY ?? el.dataset.scale),
     tx: Number(el.dataset.tx),
     ty: Number(el.dataset.ty),
   }));
-  return { x: box.x + d.tx + (p.x + 0.5) * d.scale, y: box.y + d.ty + (p.y + 0.5) * d.scale };
+  return { x: box.x + d.tx + (p.x + 0.5) * d.scale, y: box.y + d.ty + (p.y + 0.5) * d.scaleY };
 }
 
 export async function writeText(file: string, text: string): Promise<void> {

@@ -6,6 +6,7 @@
 import { encode } from 'fast-png';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { TS, writeDicom } from '../data/helpers/dicomWriter';
 
 export const SYNTH_SIZE = 128;
 export const SYNTH_LANDMARKS = ['Disk', 'Square', 'Cross'] as const;
@@ -57,14 +58,33 @@ export function drawSynthetic(index: number): { data: Uint8Array; points: { x: n
   return { data, points };
 }
 
-export async function writeSyntheticImages(dir: string, count: number): Promise<SyntheticImage[]> {
+/**
+ * Writes `count` images as 8-bit PNG, except the indices in `dicom`: those become DICOM files
+ * (Explicit VR Little Endian, 8-bit MONOCHROME2, 0.1 mm pixels) with the same pixels.
+ */
+export async function writeSyntheticImages(
+  dir: string,
+  count: number,
+  opts: { dicom?: number[] } = {},
+): Promise<SyntheticImage[]> {
   await mkdir(dir, { recursive: true });
   const out: SyntheticImage[] = [];
   for (let i = 0; i < count; i++) {
     const { data, points } = drawSynthetic(i);
     const id = `img${String(i + 1).padStart(2, '0')}`;
-    const file = path.join(dir, `${id}.png`);
-    await writeFile(file, encode({ width: SYNTH_SIZE, height: SYNTH_SIZE, data, channels: 1, depth: 8 }));
+    const dicom = opts.dicom?.includes(i) ?? false;
+    const file = path.join(dir, `${id}.${dicom ? 'dcm' : 'png'}`);
+    const bytes = dicom
+      ? writeDicom({
+          transferSyntax: TS.explicitLE,
+          rows: SYNTH_SIZE,
+          columns: SYNTH_SIZE,
+          bitsAllocated: 8,
+          pixelSpacing: [0.1, 0.1],
+          pixelData: data,
+        })
+      : encode({ width: SYNTH_SIZE, height: SYNTH_SIZE, data, channels: 1, depth: 8 });
+    await writeFile(file, bytes);
     out.push({ file, id, points });
   }
   return out;

@@ -1,8 +1,11 @@
 /**
  * The researcher's path end to end, in Chromium against `onemark serve`: create a project, import
- * synthetic images, mark the template by clicking in the viewer, train a tiny CC2D run, watch it
- * reach 100 %, review predictions, correct one landmark by dragging, export CSV and check it.
+ * synthetic images (five PNG, one DICOM), mark the template by clicking in the Cornerstone viewer,
+ * check that Cornerstone draws it and that zoom and window/level change the view, train a tiny CC2D
+ * run, watch it reach 100 %, review predictions, correct one landmark by dragging, show the DICOM
+ * image through dicom-image-loader, export CSV and check it.
  */
+import { decode } from 'fast-png';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,10 +34,19 @@ let page: Page;
 let images: SyntheticImage[];
 let pageLog: { errors: string[] };
 
+/** Grey level on screen at an original-pixel point of the viewer (0 where it is not grey). */
+async function greyAt(p: Page, at: { x: number; y: number }): Promise<number> {
+  const s = await canvasPoint(p, at);
+  const shot = decode(await p.screenshot({ clip: { x: s.x - 1, y: s.y - 1, width: 3, height: 3 } }));
+  const i = (shot.width + 1) * shot.channels;
+  const [r, g, b] = [shot.data[i], shot.data[i + 1], shot.data[i + 2]];
+  return Math.max(r, g, b) - Math.min(r, g, b) > 12 ? 0 : Math.min(r, g, b);
+}
+
 describe.skipIf(!!reason)(`workstation end to end${reason ? ` (skipped: ${reason})` : ''}`, () => {
   beforeAll(async () => {
     tmp = await mkdtemp(path.join(tmpdir(), 'onemark-e2e-'));
-    images = await writeSyntheticImages(path.join(tmp, 'scans'), 6);
+    images = await writeSyntheticImages(path.join(tmp, 'scans'), 6, { dicom: [5] });
     const renderer = await builtRenderer();
     served = await startServe(path.join(tmp, 'state'), renderer);
     browser = await launchBrowser();
@@ -67,7 +79,7 @@ describe.skipIf(!!reason)(`workstation end to end${reason ? ` (skipped: ${reason
     await page.click('button[name=apply-names]');
     await expect.poll(() => page.locator('.muted:has-text("(3)")').count()).toBeGreaterThan(0);
     await page.click(`tr[data-image=${images[0].id}] button.use-template`);
-    await page.waitForSelector(`canvas.image-canvas[data-image=${images[0].id}]`);
+    await page.waitForSelector(`.image-viewport[data-image=${images[0].id}]`);
   });
 
   it('marks every template landmark by clicking in the viewer', async () => {
@@ -107,8 +119,75 @@ describe.skipIf(!!reason)(`workstation end to end${reason ? ` (skipped: ${reason
     }
   });
 
+  it('draws the template with a Cornerstone StackViewport; zoom and window/level change the view', async () => {
+    const vp = page.locator('.image-viewport');
+    // Cornerstone enabled the element (its canvas inside) and shows the template through the
+    // onemark: image loader.
+    expect(await vp.getAttribute('data-viewport-id')).toMatch(/^onemark-viewport-/);
+    expect(await vp.locator('canvas.cornerstone-canvas').count()).toBe(1);
+    expect(await vp.getAttribute('data-cs-image-id')).toBe(
+      `onemark:${encodeURIComponent(projectDir())}/${images[0].id}`,
+    );
+    expect(await vp.getAttribute('data-loader')).toBe('onemark');
+    // What is on screen is the image: the disk is bright, the background dark.
+    const disk = images[0].points[0];
+    const inDisk = { x: disk.x, y: disk.y + 4 }; // beside the landmark's marker, inside the disk
+    const outside = { x: 10, y: 110 };
+    const grey = (p: { x: number; y: number }) => greyAt(page, p);
+    const diskGrey = await grey(inDisk);
+    expect(diskGrey).toBeGreaterThan(150);
+    expect(await grey(outside)).toBeLessThan(110);
+    // Wheel zoom (Cornerstone's ZoomTool) enlarges the image about the cursor.
+    const scale = Number(await vp.getAttribute('data-scale'));
+    const c = await canvasPoint(page, disk);
+    await page.mouse.move(c.x, c.y);
+    for (let i = 0; i < 6; i++) await page.mouse.wheel(0, -200);
+    await expect.poll(async () => Number(await vp.getAttribute('data-scale'))).toBeGreaterThan(scale * 1.1);
+    // ... about the cursor: the disk's centre stays under it.
+    const c2 = await canvasPoint(page, disk);
+    expect(Math.hypot(c2.x - c.x, c2.y - c.y)).toBeLessThan(3);
+    expect(await grey(inDisk)).toBeGreaterThan(150);
+    await screenshot(page, 'viewer-zoomed');
+    await page.click('button[name=fit]');
+    await expect.poll(async () => Number(await vp.getAttribute('data-scale'))).toBeCloseTo(scale, 3);
+    // Window/level from the sliders: a higher level darkens the disk.
+    const voi = await vp.getAttribute('data-voi');
+    await page.locator('input[name=window-level]').fill('200');
+    await expect.poll(() => vp.getAttribute('data-voi')).not.toBe(voi);
+    await expect.poll(() => grey(inDisk)).toBeLessThan(diskGrey - 30);
+    // ... and from Cornerstone's WindowLevelTool (ctrl + drag).
+    const afterSlider = await vp.getAttribute('data-voi');
+    const o = await canvasPoint(page, outside);
+    await page.mouse.move(o.x, o.y);
+    await page.keyboard.down('Control');
+    await page.mouse.down();
+    await page.mouse.move(o.x + 40, o.y + 30, { steps: 5 });
+    await page.mouse.up();
+    await page.keyboard.up('Control');
+    await expect.poll(() => vp.getAttribute('data-voi')).not.toBe(afterSlider);
+    // Invert flips it.
+    await page.selectOption('select[name=window-preset]', '0');
+    await expect.poll(() => grey(inDisk)).toBeGreaterThan(150);
+    await page.check('input[name=invert]');
+    await expect.poll(() => grey(inDisk)).toBeLessThan(100);
+    await page.uncheck('input[name=invert]');
+    await expect.poll(() => grey(inDisk)).toBeGreaterThan(150);
+    // Nothing of this touched the landmarks.
+    const doc = JSON.parse(await readFile(path.join(projectDir(), 'annotations.json'), 'utf8'));
+    expect(doc.images[0].landmarks[0].point.x).toBeCloseTo(disk.x, 0);
+  });
+
   it('trains a tiny CC2D run and shows progress reaching 100 %', async () => {
     await page.click('button[name=tab-training]');
+    // The method selector offers every TrainingMethod, CC2D first.
+    await expect
+      .poll(() =>
+        page
+          .locator('select[name=method] option')
+          .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)),
+      )
+      .toEqual(['cc2d', 'sla', 'atd', 'adapter', 'f2']);
+    await page.selectOption('select[name=method]', 'cc2d');
     await page.selectOption('select[name=preset]', 'tiny');
     await page.fill('input[name=stage1-iterations]', '60');
     await page.fill('input[name=stage2-iterations]', '60');
@@ -132,7 +211,7 @@ describe.skipIf(!!reason)(`workstation end to end${reason ? ` (skipped: ${reason
     );
     const first = (await page.locator('button.queue-item').first().getAttribute('data-image'))!;
     await page.click(`button.queue-item[data-image=${first}]`);
-    await page.waitForSelector(`canvas.image-canvas[data-image=${first}]`);
+    await page.waitForSelector(`.image-viewport[data-image=${first}]`);
     const pred = preds.images.find((a: { imageId: string }) => a.imageId === first).landmarks[0].point;
     const truth = images.find((im) => im.id === first)!.points[0];
     // Drag the prediction to a point that is surely different from it.
@@ -189,6 +268,21 @@ describe.skipIf(!!reason)(`workstation end to end${reason ? ` (skipped: ${reason
     await page.click('button[name=mark-reviewed]');
     await expect.poll(() => page.locator(`button.queue-item.reviewed`).count()).toBe(1);
     await screenshot(page, 'review');
+    // The DICOM image goes through Cornerstone's dicom-image-loader (its file's bytes from the API).
+    const dicom = images[5];
+    await page.click(`button.thumb[data-image=${dicom.id}]`);
+    await page.waitForSelector(`.image-viewport[data-image=${dicom.id}]`);
+    const vp = page.locator('.image-viewport');
+    expect(await vp.getAttribute('data-loader')).toBe('dicom');
+    expect(await vp.getAttribute('data-cs-image-id')).toMatch(/^dicomfile:\d+$/);
+    // Its predictions sit where the image's shapes are, as for the PNG images.
+    // (Two points inside the disk: a predicted marker may cover one of them.)
+    const [a, b] = [
+      { x: dicom.points[0].x - 4, y: dicom.points[0].y },
+      { x: dicom.points[0].x, y: dicom.points[0].y + 4 },
+    ];
+    expect(Math.max(await greyAt(page, a), await greyAt(page, b))).toBeGreaterThan(150);
+    await screenshot(page, 'review-dicom');
   });
 
   it('exports CSV with the corrected value', async () => {

@@ -1,22 +1,24 @@
 /**
  * `onemark predict --run RUN --images DIR|DATASET[:split] --out pred.csv [--stage 1|2]`
- * Landmarks on new images from a trained run, in original pixels with a confidence per landmark,
- * written as a OneMark landmark file (csv/json/slicer/isbi-txt) that `onemark evaluate` reads.
+ * Landmarks on new images from a trained run of any method (the run's config.json names it, see
+ * src/methods/registry.ts), in original pixels with a confidence per landmark, written as a
+ * OneMark landmark file (csv/json/slicer/isbi-txt) that `onemark evaluate` reads. The file's meta
+ * records the run, its method, preset and seed.
  */
 import '../../runs/ompEnv'; // before the engine loads: see the file
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { openDataset } from '../../data/datasets/open';
 import { writeLandmarks } from '../../data/formats';
-import { Cc2dPredictor } from '../../methods/cc2d/predict';
-import { readRunConfig } from '../../runs/config';
+import { methodOfRun, type MethodEntry } from '../../methods/registry';
+import { readRunConfig, type RunConfig } from '../../runs/config';
 import { RunLayout } from '../../runs/layout';
 import { datasetRef } from '../../runs/oneShot';
 import { ProgressStream } from '../../runs/progress';
 import { commandLine } from '../context';
 import { CliError } from '../errors';
 import { checkSplits, parseDatasetSpec, parseFormat } from '../inputs';
-import { applyThreads, attachProgressBars } from './train';
+import { applyThreads, attachProgressBars, methodLines } from './train';
 
 interface PredictCliOptions {
   run: string;
@@ -28,6 +30,16 @@ interface PredictCliOptions {
   batch?: string;
   format?: string;
   quiet?: boolean;
+}
+
+/** The run's config and its method's entry; a folder that is no run is a user error. */
+function openRun(dir: string, given: string): { run: RunConfig; entry: MethodEntry } {
+  try {
+    const run = readRunConfig(new RunLayout(dir));
+    return { run, entry: methodOfRun(dir) };
+  } catch (e) {
+    throw new CliError(`--run ${given}: ${(e as Error).message}`);
+  }
 }
 
 export function registerPredict(program: Command): void {
@@ -43,19 +55,25 @@ export function registerPredict(program: Command): void {
       '-o, --out <file>',
       'landmark file to write (.csv or .json; a folder for slicer/isbi-txt)',
     )
-    .option('--stage <n>', '1 (cascade) or 2 (heatmap voting; default when the run has it)')
+    .option('--stage <n>', 'cc2d only: 1 (cascade) or 2 (heatmap voting; default when the run has it)')
     .option('--device <device>', "cpu or cuda (default: the run's device)")
     .option('--threads <n>', 'CPU threads for libtorch (default: all cores)')
-    .option('--batch <n>', 'images per forward pass', '4')
+    .option('--batch <n>', 'images per forward pass (default: 4; not for f2, which goes one image at a time)')
     .option('--format <fmt>', 'csv, json, slicer or isbi-txt (default: from the extension)')
     .option('--quiet', 'no progress bar')
+    .addHelpText('after', ['', "Methods (read from the run's config.json):", ...methodLines()].join('\n'))
     .action(async (o: PredictCliOptions) => {
-      const run = readRunConfig(new RunLayout(resolve(o.run)));
-      if (run.method !== 'cc2d')
-        throw new CliError(`${o.run}: method '${run.method}' cannot predict in this version`);
+      const runDir = resolve(o.run);
+      const { run, entry } = openRun(runDir, o.run);
       const stage = o.stage === undefined ? undefined : Number(o.stage);
+      if (stage !== undefined && entry.name !== 'cc2d')
+        throw new CliError(
+          `--stage does not apply to method ${entry.name}: only cc2d runs have stages 1 and 2 to choose from`,
+        );
       if (stage !== undefined && stage !== 1 && stage !== 2)
         throw new CliError(`--stage: expected 1 or 2, got '${o.stage}'`);
+      if (o.batch !== undefined && entry.name === 'f2')
+        throw new CliError('--batch does not apply to method f2: it predicts one image at a time');
       const batch = Number(o.batch ?? 4);
       if (!Number.isInteger(batch) || batch < 1)
         throw new CliError(`--batch: expected a positive integer, got '${o.batch}'`);
@@ -65,15 +83,25 @@ export function registerPredict(program: Command): void {
       checkSplits(ds, splits);
       const items = splits.length ? ds.split(...splits) : ds.items;
       if (items.length === 0) throw new CliError(`${o.images}: no images`);
-      const predictor = Cc2dPredictor.load(resolve(o.run), { device: o.device });
       const progress = new ProgressStream();
       const detach = attachProgressBars(progress, !o.quiet);
       try {
-        const set = await predictor.predict(
+        const set = await entry.predict(
+          runDir,
           items.map((it) => datasetRef(ds, it)),
-          { stage: stage as 1 | 2 | undefined, batch, progress },
+          { stage: stage as 1 | 2 | undefined, batch, progress, device: o.device },
         );
-        set.meta = { ...set.meta, command: commandLine(), init: run.init };
+        // Every method's file names its run, seed and preset, whatever its predictor wrote.
+        set.meta = {
+          ...set.meta,
+          run: set.meta?.run ?? runDir,
+          seed: set.meta?.seed ?? run.seed,
+          preset: set.meta?.preset ?? run.preset,
+          runMethod: entry.name,
+          ...(run.stage1Run ? { stage1Run: run.stage1Run } : {}),
+          command: commandLine(),
+          init: run.init,
+        };
         const files = await writeLandmarks(resolve(o.out), set, {
           format: parseFormat(o.format, '--format'),
         });
@@ -83,7 +111,6 @@ export function registerPredict(program: Command): void {
         );
       } finally {
         detach();
-        predictor.dispose();
       }
     });
 }

@@ -1,11 +1,15 @@
 /**
- * `onemark train --method cc2d --images DIR|DATASET[:split] --template ID [--landmarks FILE]
- *                --preset tiny|quick|full --out RUN [--resume] [--seed N] [--device D] [--threads N]`
- * Trains a one-shot detector from one labelled template and unlabelled images. The run folder
- * holds config.json, checkpoints, pseudo-labels and progress events; `--resume` continues a
- * killed run from its newest checkpoint.
+ * `onemark train --method cc2d|sla|atd|adapter|f2 --images DIR|DATASET[:split] --template ID
+ *                [--landmarks FILE] --preset tiny|quick|full --out RUN [--resume] [--seed N]
+ *                [--device D] [--threads N] [--stage1-run RUN] [--stage1-iterations N] ...`
+ * Trains a one-shot detector from one labelled template and unlabelled images, with any method of
+ * the registry (src/methods/registry.ts). The run folder holds config.json, checkpoints,
+ * pseudo-labels and progress events; `--resume` continues a killed run from its newest checkpoint.
+ * sla/atd/adapter/f2 build on a CC2D stage 1: `--stage1-run` reuses a CC2D run's, else they train
+ * one inside their own run folder (RUN/cc2d).
  */
 import '../../runs/ompEnv'; // before the engine loads: see the file
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -14,8 +18,19 @@ import type { Dataset, DatasetItem } from '../../data/datasets/types';
 import { readLandmarks } from '../../data/formats';
 import type { LandmarkSet, LandmarkValue } from '../../data/types';
 import { cudaAvailable, setNumThreads } from '../../engine';
-import { PRESETS, presetConfig, type PresetName } from '../../methods/cc2d/config';
-import { trainCc2d } from '../../methods/cc2d/train';
+import type { PresetName } from '../../methods/cc2d/config';
+import {
+  METHOD_INFO,
+  METHOD_NAMES,
+  configureFor,
+  getMethod,
+  settingProblems,
+  type MethodEntry,
+  type TrainSetting,
+  type TrainSettings,
+} from '../../methods/registry';
+import { readRunConfig } from '../../runs/config';
+import { RunLayout } from '../../runs/layout';
 import { oneShotFromDataset } from '../../runs/oneShot';
 import { ProgressStream, type ProgressEvent } from '../../runs/progress';
 import { CliError } from '../errors';
@@ -23,7 +38,7 @@ import { checkSplits, parseDatasetSpec } from '../inputs';
 import { createProgress, type Progress } from '../progress';
 
 interface TrainCliOptions {
-  method: string;
+  method?: string;
   images: string;
   template: string;
   landmarks?: string;
@@ -33,29 +48,69 @@ interface TrainCliOptions {
   device?: string;
   threads?: string;
   resume?: boolean;
+  stage1Run?: string;
   stage1Iterations?: string;
   stage2Iterations?: string;
+  fineIterations?: string;
   stage2?: boolean;
   backbone?: string;
+  part?: string;
   quiet?: boolean;
 }
 
-/** Draws one progress bar per stage from a run's event stream (stderr). */
-export function attachProgressBars(stream: ProgressStream, enabled = true): () => void {
+/** The flag of each training setting, for messages. */
+export const SETTING_FLAGS: Record<TrainSetting, string> = {
+  stage1Iterations: '--stage1-iterations',
+  stage2Iterations: '--stage2-iterations',
+  fineIterations: '--fine-iterations',
+  stage2: '--no-stage2',
+  backbone: '--backbone',
+  stage1Run: '--stage1-run',
+  part: '--part',
+};
+
+export interface ProgressBarOptions {
+  enabled?: boolean;
+  /** Where bars and notes go (default: stderr). */
+  stream?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Name of landmark `n` (1-based, ProgressEvent.landmark) for per-landmark stages. */
+  landmarkName?: (n: number) => string | undefined;
+}
+
+/** "sla landmark 3 (Gonion)": the stage, and the landmark when the event names one. */
+export function progressLabel(e: ProgressEvent, landmarkName?: (n: number) => string | undefined): string {
+  if (e.landmark === undefined) return e.stage;
+  const name = landmarkName?.(e.landmark);
+  return `${e.stage} landmark ${e.landmark}${name ? ` (${name})` : ''}`;
+}
+
+/**
+ * Draws one progress bar per stage (and per landmark, for stages that report one) from a run's
+ * event stream, on stderr unless told.
+ */
+export function attachProgressBars(
+  stream: ProgressStream,
+  enabledOrOptions: boolean | ProgressBarOptions = true,
+): () => void {
+  const o: ProgressBarOptions =
+    typeof enabledOrOptions === 'boolean' ? { enabled: enabledOrOptions } : enabledOrOptions;
+  const enabled = o.enabled ?? true;
+  const out = o.stream ?? process.stderr;
   let bar: Progress | null = null;
-  let stage = '';
+  let label = '';
   const finish = () => {
     bar?.done();
     bar = null;
   };
   const off = stream.on((e: ProgressEvent) => {
-    if (e.stage !== stage) {
+    const l = progressLabel(e, o.landmarkName);
+    if (l !== label) {
       finish();
-      stage = e.stage;
-      bar = createProgress({ total: e.total, label: e.stage, enabled });
+      label = l;
+      bar = createProgress({ total: e.total, label: l, enabled, stream: out });
     }
     if (e.message) {
-      if (enabled) process.stderr.write(`${e.stage}: ${e.message}\n`);
+      if (enabled) out.write(`${l}: ${e.message}\n`);
       return;
     }
     const note = [
@@ -101,6 +156,62 @@ export function findItemId(items: readonly DatasetItem[], id: string): string | 
   return undefined;
 }
 
+/** `--part K/N` (1-based K) as the registry's 0-based part. */
+export function parsePart(text: string | undefined): { index: number; count: number } | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const k = m ? Number(m[1]) : NaN;
+  const n = m ? Number(m[2]) : NaN;
+  if (!(k >= 1 && n >= 1 && k <= n))
+    throw new CliError(`--part: expected K/N with 1 <= K <= N (e.g. 2/19), got '${text}'`);
+  return { index: k - 1, count: n };
+}
+
+/** The methods, one line each: "  sla      CC2D-SLA: One model per landmark ...". */
+export function methodLines(): string[] {
+  const w = Math.max(...METHOD_NAMES.map((n) => n.length)) + 2;
+  return METHOD_NAMES.map((n) => `  ${n.padEnd(w)}${METHOD_INFO[n].title}: ${METHOD_INFO[n].describe}`);
+}
+
+/** The methods, one line each, and how their flags apply, for train --help. */
+export function methodsHelp(): string {
+  return [
+    'Methods (--method):',
+    ...methodLines(),
+    '',
+    "sla, atd, adapter and f2 build on a CC2D stage 1: --stage1-run RUN reuses a CC2D run's (trained",
+    'on the same images and template); without it they train one inside --out (RUN/cc2d).',
+    "--stage2-iterations sets the stage trained on the pseudo-labels: CC2D's stage 2, the",
+    "sla/atd/adapter network, f2's coarse adapter. A flag a method cannot use is refused.",
+  ].join('\n');
+}
+
+/** The entry for --method, or for the run being resumed when --method is not given. */
+function chooseMethod(o: TrainCliOptions, existing: string | undefined): MethodEntry {
+  const name = o.method ?? (o.resume && existing ? existing : 'cc2d');
+  if (!(METHOD_NAMES as string[]).includes(name))
+    throw new CliError(`--method: unknown method '${name}' (available: ${METHOD_NAMES.join(', ')})`);
+  if (o.resume && existing && existing !== name)
+    throw new CliError(
+      `--method ${name}: run ${o.out} is a ${existing} run; resume it with --method ${existing} (or without --method)`,
+    );
+  return getMethod(name);
+}
+
+/** A CC2D run to reuse, checked before any image loads. */
+function checkStage1Run(dir: string, flagValue: string): void {
+  let method: string;
+  try {
+    method = readRunConfig(new RunLayout(dir)).method;
+  } catch (e) {
+    throw new CliError(`--stage1-run: ${(e as Error).message}`);
+  }
+  if (method !== 'cc2d')
+    throw new CliError(
+      `--stage1-run: ${flagValue} is a ${method} run; it must be a CC2D run (onemark train --method cc2d)`,
+    );
+}
+
 /** The template's landmarks from a file, and the landmark set to train on (the dataset's, else the file's). */
 async function templateLandmarksFromFile(
   file: string,
@@ -128,7 +239,10 @@ export function registerTrain(program: Command): void {
   program
     .command('train')
     .description('Train a one-shot landmark detector from one labelled template and unlabelled images')
-    .option('--method <name>', 'detection method (cc2d)', 'cc2d')
+    .option(
+      '--method <name>',
+      `${METHOD_NAMES.join(' | ')} (default: cc2d, or the resumed run's; see Methods below)`,
+    )
     .requiredOption(
       '--images <path>',
       'training images: a dataset folder (ISBI 2015 layout or a folder of images), optionally PATH:split (ISBI default: train)',
@@ -140,7 +254,7 @@ export function registerTrain(program: Command): void {
     )
     .option(
       '--preset <name>',
-      `${PRESETS.join(' | ')} (quick: about an hour on a 2-core CPU; full: the paper's budget, for a GPU)`,
+      `${METHOD_INFO.cc2d.presets.join(' | ')} (quick: about an hour on a 2-core CPU; full: the paper's budget, for a GPU)`,
       'quick',
     )
     .requiredOption('-o, --out <dir>', 'run folder to create (or continue with --resume)')
@@ -148,28 +262,51 @@ export function registerTrain(program: Command): void {
     .option('--device <device>', 'cpu or cuda (default: cuda when available)')
     .option('--threads <n>', 'CPU threads for libtorch (default: all cores)')
     .option('--resume', 'continue the run in --out from its newest checkpoint')
-    .option('--stage1-iterations <n>', 'override the preset')
-    .option('--stage2-iterations <n>', 'override the preset')
-    .option('--no-stage2', 'train stage 1 only')
+    .option(
+      '--stage1-run <dir>',
+      "sla/atd/adapter/f2: reuse this CC2D run's stage 1 and pseudo-labels (default: train one in --out)",
+    )
+    .option('--stage1-iterations <n>', 'override the preset: CC2D stage 1 steps')
+    .option(
+      '--stage2-iterations <n>',
+      "override the preset: cc2d stage 2, the sla/atd/adapter network, or f2's coarse adapter",
+    )
+    .option('--fine-iterations <n>', "f2: override the preset's fine-stage steps")
+    .option('--no-stage2', 'cc2d: train stage 1 only')
     .option(
       '--backbone <file>',
-      'initialise the encoder from torchvision vgg19_bn weights (safetensors; full width only)',
+      "initialise CC2D's encoder from torchvision vgg19_bn weights (safetensors; full width only)",
     )
+    .option('--part <k/n>', 'sla/atd: train only landmarks j with j mod n = k-1 (one process per part)')
     .option('--quiet', 'no progress bars')
+    .addHelpText('after', `\n${methodsHelp()}`)
     .action(async (o: TrainCliOptions) => {
-      if (o.method !== 'cc2d') throw new CliError(`--method: unknown method '${o.method}' (available: cc2d)`);
-      if (!(PRESETS as readonly string[]).includes(o.preset)) {
-        throw new CliError(`--preset: unknown preset '${o.preset}' (available: ${PRESETS.join(', ')})`);
+      const out = resolve(o.out);
+      const layout = new RunLayout(out);
+      const existing = fs.existsSync(layout.config) ? readRunConfig(layout) : undefined;
+      const entry = chooseMethod(o, existing?.method);
+      if (!(entry.presets as readonly string[]).includes(o.preset)) {
+        throw new CliError(`--preset: unknown preset '${o.preset}' (available: ${entry.presets.join(', ')})`);
       }
       const seed = parseCount(o.seed, '--seed') ?? 1;
+      const settings: TrainSettings = {
+        stage1Iterations: parseCount(o.stage1Iterations, '--stage1-iterations'),
+        stage2Iterations: parseCount(o.stage2Iterations, '--stage2-iterations'),
+        fineIterations: parseCount(o.fineIterations, '--fine-iterations'),
+        stage2: o.stage2,
+        backbone: o.backbone === undefined ? undefined : resolve(o.backbone),
+        stage1Run: o.stage1Run === undefined ? undefined : resolve(o.stage1Run),
+        part: parsePart(o.part),
+      };
+      const problems = settingProblems(entry.name, settings);
+      if (problems.length)
+        throw new CliError(problems.map((p) => `${SETTING_FLAGS[p.setting]} ${p.reason}`).join('\n'));
+      if (existing && !o.resume && !settings.part)
+        throw new CliError(
+          `run ${o.out} already exists; pass --resume to continue it or choose another --out`,
+        );
+      if (settings.stage1Run) checkStage1Run(settings.stage1Run, o.stage1Run!);
       const threads = applyThreads(o.threads);
-      const config = presetConfig(o.preset as PresetName, { seed, device: o.device ?? defaultDevice() });
-      const it1 = parseCount(o.stage1Iterations, '--stage1-iterations');
-      const it2 = parseCount(o.stage2Iterations, '--stage2-iterations');
-      if (it1 !== undefined) config.stage1.iterations = it1;
-      if (it2 !== undefined) config.stage2.iterations = it2;
-      if (o.stage2 === false) config.stage2.enabled = false;
-      if (o.backbone) config.backboneWeights = resolve(o.backbone);
 
       const { path, splits } = await parseDatasetSpec(o.images);
       const ds = await openDataset(path);
@@ -183,11 +320,22 @@ export function registerTrain(program: Command): void {
       const templateId = findItemId(items, o.template);
       if (!templateId)
         throw new CliError(`${path}: no image with id '${o.template}' among the training images`);
+      if (settings.stage1Run) {
+        const s1 = readRunConfig(new RunLayout(settings.stage1Run));
+        if (s1.data.templateId !== templateId)
+          throw new CliError(
+            `--stage1-run: ${o.stage1Run} was trained with template ${s1.data.templateId}, not ${templateId}`,
+          );
+      }
       const lms = o.landmarks ? await templateLandmarksFromFile(o.landmarks, ds, templateId) : undefined;
       const input = oneShotFromDataset(ds, items, templateId, lms?.values, lms?.landmarkSet);
 
       const progress = new ProgressStream();
-      const detach = attachProgressBars(progress, !o.quiet);
+      const names = input.landmarkSet.landmarks.map((l) => l.name);
+      const detach = attachProgressBars(progress, {
+        enabled: !o.quiet,
+        landmarkName: (n) => names[n - 1],
+      });
       const controller = new AbortController();
       const onSigint = () => {
         process.stderr.write('\nstopping after this step (checkpoint follows); resume with --resume\n');
@@ -195,10 +343,12 @@ export function registerTrain(program: Command): void {
       };
       process.once('SIGINT', onSigint);
       try {
-        const r = await trainCc2d({
-          config,
+        const r = await entry.train({
+          preset: o.preset as PresetName,
+          seed,
+          device: o.device ?? defaultDevice(),
           ...input,
-          runDir: resolve(o.out),
+          runDir: out,
           source: {
             images: o.images,
             landmarks: o.landmarks ?? `${path} (label of ${templateId} only)`,
@@ -207,13 +357,16 @@ export function registerTrain(program: Command): void {
           resume: !!o.resume,
           progress,
           signal: controller.signal,
+          configure: configureFor(entry.name, settings),
+          stage1Run: settings.stage1Run,
+          part: settings.part,
         });
         detach();
-        const stages = r.stage2 ? 'stage 1 + stage 2' : 'stage 1';
+        const reused = fs.existsSync(layout.config) ? readRunConfig(layout).stage1Run : undefined;
         process.stdout.write(
-          r.stopped || r.stage1.aborted
+          r.stopped
             ? `train: stopped; resume with: onemark train … --out ${o.out} --resume\n`
-            : `train: cc2d ${r.config.preset} (${stages}) on ${items.length} images, template ${templateId}, seed ${r.config.seed}, ${threads} thread(s) -> ${resolve(o.out)}\n`,
+            : `train: ${r.summary} on ${items.length} images, template ${templateId}, seed ${r.seed}, ${threads} thread(s)${reused ? `, stage 1 of ${reused}` : ''} -> ${out}\n`,
         );
       } finally {
         process.off('SIGINT', onSigint);

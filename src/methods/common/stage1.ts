@@ -49,7 +49,8 @@ export async function stage1PseudoLabelsOf(
   if (!fs.existsSync(ckFile))
     throw new Error(`stage-1 run ${cc2dDir}: stage 1 has not finished (no ${ckFile})`);
   const device = opts.device ?? run.method_config.device;
-  const cfg: Cc2dConfig = { ...run.method_config, device };
+  // The checkpoint replaces any backbone init: do not read the backbone file again.
+  const cfg: Cc2dConfig = { ...run.method_config, device, backboneWeights: undefined };
   const net = buildStage1Net(cfg);
   const ck = loadCheckpoint(ckFile, device as any);
   try {

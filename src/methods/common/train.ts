@@ -76,6 +76,8 @@ export interface DenseTrainResult {
   numParameters: number;
   stopped: boolean;
   trainSeconds: number;
+  /** The CC2D run whose stage 1 was reused (absolute), or undefined for the run's own RUN/cc2d. */
+  stage1Run?: string;
 }
 
 /** The dense stage's folder: the method's name (C-F2's coarse stage is its C-Adapter, 'adapter'). */
@@ -96,7 +98,13 @@ export function partLandmarks(n: number, part?: Part): number[] {
   return all.filter((j) => j % part.count === part.index);
 }
 
-function prepareRun(input: DenseTrainInput, layout: RunLayout, stage: string): DenseConfig {
+/** The run's config and the stage-1 run it reuses (the saved ones when the run exists). */
+function prepareRun(
+  input: DenseTrainInput,
+  layout: RunLayout,
+  stage: string,
+): { config: DenseConfig; stage1Run?: string } {
+  const given = input.stage1Run ? path.resolve(input.stage1Run) : undefined;
   const m = input.config.method;
   if (fs.existsSync(layout.config)) {
     const saved = readRunConfig<DenseConfig>(layout);
@@ -110,7 +118,14 @@ function prepareRun(input: DenseTrainInput, layout: RunLayout, stage: string): D
       throw new Error(
         `run ${layout.root} already has ${stage} checkpoints; pass --resume to continue it or choose another --out`,
       );
-    return saved.method_config;
+    // A resumed run keeps the stage 1 it started with (runs from before this field: as given).
+    if (saved.stage1Run && given && given !== saved.stage1Run)
+      throw new Error(`run ${layout.root} reuses the stage 1 of ${saved.stage1Run}, not ${given}`);
+    if (!saved.stage1Run && given && fs.existsSync(path.join(layout.root, CC2D_SUBDIR)))
+      throw new Error(
+        `run ${layout.root} trains its own stage 1 (in ${CC2D_SUBDIR}/); resume it without a stage-1 run`,
+      );
+    return { config: saved.method_config, stage1Run: saved.stage1Run ?? given };
   }
   if (fs.existsSync(layout.root) && fs.readdirSync(layout.root).length > 0)
     throw new Error(`run directory ${layout.root} is not empty and holds no run; choose another --out`);
@@ -129,10 +144,11 @@ function prepareRun(input: DenseTrainInput, layout: RunLayout, stage: string): D
         landmarkSet: input.landmarkSet,
         imageIds: input.images.map((r) => r.id),
       },
+      ...(given ? { stage1Run: given } : {}),
       method_config: input.config,
     }),
   );
-  return input.config;
+  return { config: input.config, stage1Run: given };
 }
 
 /** Stage 1 + Infer-PL pseudo-labels (original pixels), from CC2D's trainer or a finished CC2D run. */
@@ -226,7 +242,9 @@ export async function trainDense(input: DenseTrainInput): Promise<DenseTrainResu
   const t0 = performance.now();
   const layout = new RunLayout(input.runDir);
   const stage = stageName(input.config.method, input.part);
-  const config = prepareRun(input, layout, stage);
+  const prepared = prepareRun(input, layout, stage);
+  const config = prepared.config;
+  const stage1Run = prepared.stage1Run;
   validateDense(config);
   const progress = input.progress ?? new ProgressStream();
   const off = progress.on((e) => {
@@ -245,6 +263,7 @@ export async function trainDense(input: DenseTrainInput): Promise<DenseTrainResu
     numParameters: 0,
     stopped,
     trainSeconds: (performance.now() - t0) / 1000,
+    stage1Run,
   });
   if (input.templateLandmarks.length !== N)
     throw new Error(`template has ${input.templateLandmarks.length} landmarks, the landmark set ${N}`);
@@ -254,7 +273,7 @@ export async function trainDense(input: DenseTrainInput): Promise<DenseTrainResu
 
   let stack: ImageStack | null = null;
   try {
-    const pseudo = await stage1PseudoLabels(input, config);
+    const pseudo = await stage1PseudoLabels({ ...input, stage1Run }, config);
     if (!pseudo) return empty(true);
     const c = config.dense;
     const S = c.size;
@@ -413,6 +432,7 @@ export async function trainDense(input: DenseTrainInput): Promise<DenseTrainResu
         numParameters,
         stopped: result.aborted,
         trainSeconds: (performance.now() - t0) / 1000,
+        stage1Run,
       };
     } finally {
       templateImage.dispose();
