@@ -54,14 +54,16 @@ export interface Stage1Config {
   scaleJitter: number;
 }
 
-export interface Stage2Config {
-  enabled: boolean;
+/**
+ * A heatmap + offset stage trained on pseudo-labelled images plus the template: CC2D's stage 2,
+ * and the per-landmark / adapter networks of SLA, ATD and C-Adapter (methods/common/config.ts).
+ */
+export interface HeatmapStageConfig {
   size: number;
-  net: NetConfig;
   iterations: number;
   /** Pseudo-labelled images per batch; the template is added to every batch. */
   batchPseudo: number;
-  /** Copies of the (augmented) template per batch. */
+  /** Copies of the template per batch. */
   templateCopies: number;
   lr: number;
   weightDecay: number;
@@ -72,14 +74,19 @@ export interface Stage2Config {
   heatmapWeight: number;
   /** Exponent of the focal-style BCE modulating factor. */
   focalGamma: number;
+  /** Geometric + intensity augmentation of the pseudo-labelled images (labels transformed exactly). */
+  augment: { rotationDeg: number; scale: number; shift: number; brightness: number; contrast: number };
+}
+
+export interface Stage2Config extends HeatmapStageConfig {
+  enabled: boolean;
+  net: NetConfig;
   /**
    * 'mean': the heatmap loss averages over all pixels (CC2D). 'positives': it sums and divides by
    * the number of disk pixels (as detection focal losses do), so the ~1% of pixels inside disks
    * are not drowned out; converges in far fewer steps.
    */
   heatmapNorm: 'mean' | 'positives';
-  /** Geometric + intensity augmentation of every stage-2 image (labels transformed exactly). */
-  augment: { rotationDeg: number; scale: number; shift: number; brightness: number; contrast: number };
   /** Start stage 2 from stage 1's encoder and decoder weights (same net shape only). */
   initFromStage1: boolean;
   /**

@@ -4,7 +4,12 @@
  * output triple per landmark is trained on them plus the template's true labels; the pseudo-labels
  * are refreshed from the network's own predictions during training (Train-PL).
  */
-import { presetConfig as cc2dPreset, type Cc2dConfig, type PresetName } from '../cc2d/config';
+import {
+  presetConfig as cc2dPreset,
+  type Cc2dConfig,
+  type HeatmapStageConfig,
+  type PresetName,
+} from '../cc2d/config';
 import type { TemplateAugConfig } from '../atd/augment';
 
 export type DenseMethod = 'sla' | 'atd' | 'adapter' | 'f2';
@@ -47,22 +52,10 @@ export interface RefreshConfig {
   maxMove: number;
 }
 
-export interface DenseStageConfig {
-  size: number;
+export interface DenseStageConfig extends HeatmapStageConfig {
   net: GroupedNetConfig | AdapterNetConfig;
-  iterations: number;
-  batchPseudo: number;
   /** Unaugmented copies of the template in every batch (besides templateAug's copies). */
   templateCopies: number;
-  lr: number;
-  weightDecay: number;
-  lrStep: number;
-  lrGamma: number;
-  radiusFrac: number;
-  heatmapWeight: number;
-  focalGamma: number;
-  /** Whole-batch augmentation of pseudo-labelled images (as CC2D stage 2). */
-  augment: { rotationDeg: number; scale: number; shift: number; brightness: number; contrast: number };
   refresh: RefreshConfig | null;
 }
 

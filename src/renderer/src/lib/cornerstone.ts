@@ -56,7 +56,7 @@ async function setUp(): Promise<void> {
     const caps = getRenderingCapabilities();
     // Headless Chromium with --disable-gpu (tests) has no WebGL, or only a software rasteriser:
     // Cornerstone's CPU path draws straight into a 2D canvas and is quick enough for 2D X-rays.
-    const cpu = !caps.webgl;
+    const cpu = !caps.webgl || caps.softwareRasterizer === true;
     const config = getConfiguration();
     coreInit({ ...config, rendering: { ...config.rendering, useCPURendering: cpu } });
     if (cpu) setUseCPURendering(true, false);
