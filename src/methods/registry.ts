@@ -10,9 +10,10 @@
  * method takes live in catalog.ts (engine-free, for the API service); this file adds the trainers
  * and predictors, and turns settings into config changes (`configureFor`).
  */
-import type { AnnotationSet, LandmarkSet, Point } from '../data/types';
+import type { AnnotationSet } from '../data/types';
 import { readRunConfig } from '../runs/config';
 import type { ImageRef } from '../runs/imageStack';
+import type { OneShotRunInput } from '../runs/oneShot';
 import { RunLayout } from '../runs/layout';
 import type { ProgressStream } from '../runs/progress';
 import {
@@ -43,19 +44,10 @@ export {
   type TrainSettings,
 } from './catalog';
 
-export interface TrainRequest {
+export interface TrainRequest extends OneShotRunInput {
   preset: PresetName;
   seed: number;
   device: string;
-  images: ImageRef[];
-  templateId: string;
-  templateLandmarks: (Point | null)[];
-  landmarkSet: LandmarkSet;
-  runDir: string;
-  source: { images: string; landmarks: string; init?: string };
-  resume?: boolean;
-  progress?: ProgressStream;
-  signal?: AbortSignal;
   /** Change the preset's config before training (iteration overrides, encoder choice...). */
   configure?: (config: any) => void;
   /** sla/atd/adapter/f2: reuse a finished CC2D run's stage 1 and pseudo-labels. */

@@ -19,7 +19,9 @@ export interface ImageRef {
    * The image, optionally already downscaled so its long side is about `longSide`
    * (`original` then gives the full-resolution size the landmarks refer to).
    */
-  load(longSide: number): Promise<GrayImage & { original?: { width: number; height: number; spacing?: Spacing } }>;
+  load(
+    longSide: number,
+  ): Promise<GrayImage & { original?: { width: number; height: number; spacing?: Spacing } }>;
 }
 
 export interface SquareImage {

@@ -81,7 +81,11 @@ function stateOf(components: Record<string, Checkpointable>): {
 }
 
 /** Restores components from the stage's resume point, if any; returns the step to continue at. */
-export function restoreStage(layout: RunLayout | undefined, stage: string, components: Record<string, Checkpointable>): { step: number; final: boolean } {
+export function restoreStage(
+  layout: RunLayout | undefined,
+  stage: string,
+  components: Record<string, Checkpointable>,
+): { step: number; final: boolean } {
   if (!layout) return { step: 0, final: false };
   const file = resumePoint(layout, stage);
   if (!file) return { step: 0, final: false };
@@ -131,7 +135,9 @@ export async function runStage(o: StageOptions): Promise<StageResult> {
     seedStep(o.seed, o.stage, s);
     lastLoss = o.step(s);
     if (!Number.isFinite(lastLoss)) {
-      throw new Error(`${o.stage}: loss is ${lastLoss} at step ${s + 1}; lower the learning rate or check the inputs`);
+      throw new Error(
+        `${o.stage}: loss is ${lastLoss} at step ${s + 1}; lower the learning rate or check the inputs`,
+      );
     }
     s++;
     o.onLive?.(s, liveTensors());

@@ -7,6 +7,7 @@ import type { Dataset, DatasetItem } from '../data/datasets/types';
 import type { LandmarkSet, LandmarkValue, Point } from '../data/types';
 import { pointsInSetOrder } from '../data/annotations';
 import type { ImageRef } from './imageStack';
+import type { ProgressStream } from './progress';
 
 export interface OneShotInput {
   images: ImageRef[];
@@ -16,9 +17,26 @@ export interface OneShotInput {
   landmarkSet: LandmarkSet;
 }
 
+/** What every trainer takes besides its config: the one-shot input, where to write, how to stop. */
+export interface OneShotRunInput extends OneShotInput {
+  runDir: string;
+  /** Provenance strings for config.json (paths as the user gave them). */
+  source: { images: string; landmarks: string; init?: string };
+  /** Continue a run whose directory already exists (its saved config wins). */
+  resume?: boolean;
+  progress?: ProgressStream;
+  signal?: AbortSignal;
+}
+
 /** A dataset item reduced to what loading needs: no labels travel with it. */
 export function unlabelled(item: DatasetItem): DatasetItem {
-  return { id: item.id, split: item.split, imagePath: item.imagePath, spacing: { ...item.spacing }, landmarks: null };
+  return {
+    id: item.id,
+    split: item.split,
+    imagePath: item.imagePath,
+    spacing: { ...item.spacing },
+    landmarks: null,
+  };
 }
 
 export function datasetRef(ds: Dataset, item: DatasetItem): ImageRef {

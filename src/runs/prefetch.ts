@@ -10,7 +10,11 @@
  * A failed load rejects when its turn comes (not earlier), naming nothing itself: `load`'s errors
  * should name their file.
  */
-export async function* prefetch<T>(count: number, load: (i: number) => Promise<T>, depth = 2): AsyncGenerator<T> {
+export async function* prefetch<T>(
+  count: number,
+  load: (i: number) => Promise<T>,
+  depth = 2,
+): AsyncGenerator<T> {
   const inflight: Promise<T>[] = [];
   let next = 0;
   const fill = () => {

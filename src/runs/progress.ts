@@ -66,7 +66,8 @@ export class StageMeter {
     this.steps++;
     this.secPerStep = this.steps === 1 ? dt : this.secPerStep + this.smoothing * (dt - this.secPerStep);
     if (loss !== undefined && Number.isFinite(loss)) {
-      this.lossAvg = this.lossAvg === undefined ? loss : this.lossAvg + this.smoothing * (loss - this.lossAvg);
+      this.lossAvg =
+        this.lossAvg === undefined ? loss : this.lossAvg + this.smoothing * (loss - this.lossAvg);
     }
     const e: ProgressEvent = {
       stage: this.stage,

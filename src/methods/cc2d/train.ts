@@ -8,9 +8,9 @@
  */
 import * as fs from 'node:fs';
 import { tidy, type Tensor } from '../../engine';
-import type { LandmarkSet, Point } from '../../data/types';
 import { makeRunConfig, readRunConfig, writeRunConfig, type RunConfig } from '../../runs/config';
 import { buildStack, type ImageRef, type ImageStack } from '../../runs/imageStack';
+import type { OneShotRunInput } from '../../runs/oneShot';
 import { RunLayout } from '../../runs/layout';
 import type { StageResult } from '../../runs/loop';
 import { ProgressStream, StageMeter } from '../../runs/progress';
@@ -24,21 +24,9 @@ import { saveTemplate } from './template';
 
 export const PSEUDO_LABELS = 'pseudo-labels.json';
 
-export interface Cc2dTrainInput {
+/** Training images (template included) come unlabelled; the template's landmarks are the only labels. */
+export interface Cc2dTrainInput extends OneShotRunInput {
   config: Cc2dConfig;
-  /** Training images, template included; unlabelled. */
-  images: ImageRef[];
-  templateId: string;
-  /** Template landmarks in original pixels, in landmarkSet order (null = missing). */
-  templateLandmarks: (Point | null)[];
-  landmarkSet: LandmarkSet;
-  runDir: string;
-  /** Provenance strings for config.json (paths as the user gave them). */
-  source: { images: string; landmarks: string; init?: string };
-  /** Continue a run whose directory already exists (its saved config wins). */
-  resume?: boolean;
-  progress?: ProgressStream;
-  signal?: AbortSignal;
   /** Tests: stop a stage after this many steps, as a kill would. */
   stopAfter?: { stage1?: number; stage2?: number };
 }

@@ -14,9 +14,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Tensor, noGrad, tidy } from '../../engine';
-import type { LandmarkSet, Point } from '../../data/types';
+import type { Point } from '../../data/types';
 import { makeRunConfig, readRunConfig, writeRunConfig } from '../../runs/config';
-import { buildStack, type ImageRef, type ImageStack } from '../../runs/imageStack';
+import { buildStack, type ImageStack } from '../../runs/imageStack';
+import type { OneShotRunInput } from '../../runs/oneShot';
 import { RunLayout } from '../../runs/layout';
 import { runStage, type Checkpointable, type StageResult } from '../../runs/loop';
 import { ProgressStream, StageMeter } from '../../runs/progress';
@@ -47,17 +48,8 @@ export interface Part {
   count: number;
 }
 
-export interface DenseTrainInput {
+export interface DenseTrainInput extends OneShotRunInput {
   config: DenseConfig;
-  images: ImageRef[];
-  templateId: string;
-  templateLandmarks: (Point | null)[];
-  landmarkSet: LandmarkSet;
-  runDir: string;
-  source: { images: string; landmarks: string; init?: string };
-  resume?: boolean;
-  progress?: ProgressStream;
-  signal?: AbortSignal;
   stopAfter?: { stage1?: number; dense?: number };
   /** A CC2D run directory whose stage 1 and pseudo-labels to reuse (same images and template). */
   stage1Run?: string;
