@@ -1,6 +1,6 @@
 /**
  * `npm run bench:table1 -- [--preset smoke|quick|full] [--methods cc2d,sla,atd,adapter,f2]
- *                          [--seed N] [--threads N] [--device D] [--data DIR] [--out DIR] [--limit N]`
+ *                          [--seed N] [--threads N] [--device D] [--data DIR] [--out DIR] [--limit N] [--prior cc2d|FRAC]`
  *
  * The paper's Table 1 and Table 2 on ISBI 2015 under one budget: template 125 (its label is the only
  * one read for training), images 1–150 unlabelled, scored on Test1 (151–300) against
@@ -16,6 +16,10 @@
  *          fine stage 100 steps on 64 px crops at half resolution.
  *   full   the paper's budgets (CC2D full, and each method's full preset): for a GPU.
  * Rerunning the same command resumes killed runs and reuses finished ones (predictions are redone).
+ *
+ * --prior cc2d|FRAC|0: besides the paper's vote, also score sla/atd/adapter/f2 with votes limited to
+ * FRAC·grid around CC2D stage 1's answer; `cc2d` (default) takes the CC2D row's own stage-2
+ * priorRadiusFrac (0.1 in quick, 0 in full), so every method is also scored under the CC2D row's rule.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -32,6 +36,8 @@ import type { DenseConfig } from '../src/methods/common/config';
 import type { F2Config } from '../src/methods/f2/config';
 import { METHOD_NAMES, getMethod, type MethodName } from '../src/methods/registry';
 import { datasetRef, oneShotFromDataset, unlabelled } from '../src/runs/oneShot';
+import { readRunConfig } from '../src/runs/config';
+import { RunLayout } from '../src/runs/layout';
 import { ProgressStream } from '../src/runs/progress';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -45,6 +51,7 @@ const { values: a } = parseArgs({
     data: { type: 'string', default: path.resolve(repo, '..', 'shared', 'isbi2015') },
     out: { type: 'string' },
     limit: { type: 'string' },
+    prior: { type: 'string', default: 'cc2d' },
     quiet: { type: 'boolean', default: false },
   },
 });
@@ -195,6 +202,8 @@ interface Cost {
 const evals: Evaluation[] = [];
 const costs: Cost[] = [];
 const cc2dDir = path.join(outDir, 'cc2d');
+/** The CC2D row's stage-2 vote prior (its preset's priorRadiusFrac); `--prior cc2d` gives it to the other methods too. */
+let cc2dPriorFrac = 0;
 const timesFile = path.join(outDir, 'train-times.json');
 const times: Record<string, number> = fs.existsSync(timesFile)
   ? JSON.parse(fs.readFileSync(timesFile, 'utf8'))
@@ -236,25 +245,35 @@ for (const m of order) {
   if (ran > 5) times[m] = ran;
   fs.writeFileSync(timesFile, JSON.stringify(times, null, 2) + '\n');
   if (!methods.includes(m)) continue;
-  const tp = performance.now();
-  const pred = await entry.predict(runDir, testRefs, { device, progress });
-  const perImage = (performance.now() - tp) / 1000 / Math.max(1, testRefs.length);
-  await writeLandmarks(path.join(outDir, `test1-${m}.csv`), pred);
   const trainSec = (times[m] ?? 0) + (m === 'cc2d' ? 0 : (times.stage1 ?? 0));
-  evals.push(
-    evaluate(pred, gt, {
-      method: `${entry.title} (${preset}, scratch)`,
-      modelCount: out.modelCount,
-      knownImageIds: known,
-    }),
-  );
-  costs.push({
-    method: entry.title,
-    trainMin: trainSec / 60,
-    peakMiB: peakMiB(),
-    predictSecPerImage: perImage,
-    note: m === 'cc2d' ? '' : 'incl. shared stage 1',
-  });
+  if (m === 'cc2d')
+    cc2dPriorFrac = readRunConfig<Cc2dConfig>(new RunLayout(runDir)).method_config.stage2.priorRadiusFrac;
+  const frac = a.prior === 'cc2d' ? cc2dPriorFrac : Number(a.prior);
+  // The paper's vote always; with a stage-1 prior too when one is set, so the rows compare the
+  // dense methods both as published and under the same rule as the CC2D row's stage 2.
+  const variants = m === 'cc2d' || !(frac > 0) ? [0] : [0, frac];
+  for (const f of variants) {
+    const tp = performance.now();
+    const pred = await entry.predict(runDir, testRefs, { device, progress, stage1PriorFrac: f });
+    const perImage = (performance.now() - tp) / 1000 / Math.max(1, testRefs.length);
+    const suffix = f > 0 ? `-prior${f}` : '';
+    await writeLandmarks(path.join(outDir, `test1-${m}${suffix}.csv`), pred);
+    const tag = f > 0 ? `, votes within ${f}·grid of stage 1` : '';
+    evals.push(
+      evaluate(pred, gt, {
+        method: `${entry.title} (${preset}, scratch${tag})`,
+        modelCount: out.modelCount,
+        knownImageIds: known,
+      }),
+    );
+    costs.push({
+      method: `${entry.title}${f > 0 ? ' + prior' : ''}`,
+      trainMin: trainSec / 60,
+      peakMiB: peakMiB(),
+      predictSecPerImage: perImage,
+      note: m === 'cc2d' ? '' : 'incl. shared stage 1',
+    });
+  }
 }
 
 const lines: string[] = [];

@@ -75,6 +75,11 @@ export interface PredictRequest {
   progress?: ProgressStream;
   /** cc2d only: 1 (cascade) or 2 (voting). */
   stage?: 1 | 2;
+  /**
+   * sla/atd/adapter/f2: > 0 lets only pixels within this fraction of the grid of CC2D stage 1's
+   * answer vote (CC2D stage 2's priorRadiusFrac, for the methods built on it). 0: the paper's vote.
+   */
+  stage1PriorFrac?: number;
 }
 
 export interface MethodEntry extends MethodInfo {
@@ -108,7 +113,11 @@ function denseEntry(name: Exclude<DenseMethod, 'f2'>): MethodEntry {
     async predict(runDir, images, o = {}) {
       const p = DensePredictor.load(runDir, { device: o.device, methods: [name] });
       try {
-        return await p.predict(images, { batch: o.batch, progress: o.progress });
+        return await p.predict(images, {
+          batch: o.batch,
+          progress: o.progress,
+          stage1PriorFrac: o.stage1PriorFrac,
+        });
       } finally {
         p.dispose();
       }
@@ -169,7 +178,7 @@ export const METHODS: Record<MethodName, MethodEntry> = {
     async predict(runDir, images, o = {}) {
       const p = F2Predictor.load(runDir, { device: o.device });
       try {
-        return await p.predict(images, { progress: o.progress });
+        return await p.predict(images, { progress: o.progress, stage1PriorFrac: o.stage1PriorFrac });
       } finally {
         p.dispose();
       }

@@ -12,12 +12,53 @@ import { loadSquare, type ImageRef, type SquareImage } from '../../runs/imageSta
 import { RunLayout } from '../../runs/layout';
 import { BatchPrefetcher } from '../../runs/prefetch';
 import { StageMeter, type ProgressStream } from '../../runs/progress';
-import { fromGrid } from '../cc2d/geometry';
-import { voteLandmarks } from '../cc2d/stage2/infer';
+import * as path from 'node:path';
+import { fromGrid, toGrid } from '../cc2d/geometry';
+import { Cc2dPredictor } from '../cc2d/predict';
+import { voteLandmarks, type VotePrior } from '../cc2d/stage2/infer';
 import { loadTemplate, type TemplateRecord } from '../cc2d/template';
 import type { DenseConfig } from './config';
 import { buildDenseNet, type DenseLandmarkNet } from './nets';
-import { denseStageOf, partLandmarks, stageName } from './train';
+import { CC2D_SUBDIR, denseStageOf, partLandmarks, stageName } from './train';
+
+/**
+ * Stage 1's answers (original pixels) on `images`, from the CC2D stage 1 a dense run was trained
+ * on (the run it reused, or its own cc2d/ folder): the centres of an optional vote prior.
+ */
+export async function stage1Answers(
+  runDir: string,
+  images: readonly ImageRef[],
+  device: string,
+): Promise<(Point | null)[][]> {
+  const run = readRunConfig<DenseConfig>(new RunLayout(runDir));
+  const dir = run.stage1Run ?? path.join(runDir, CC2D_SUBDIR);
+  if (!fs.existsSync(path.join(dir, 'config.json')))
+    throw new Error(
+      `run ${runDir}: its CC2D stage 1 is not at ${dir} and config.json names no stage1Run; a stage-1 prior needs it`,
+    );
+  const s1 = Cc2dPredictor.load(dir, { device });
+  try {
+    const a = await s1.predict(images, { stage: 1 });
+    return a.images.map((im) => im.landmarks.map((l) => l.point));
+  } finally {
+    s1.dispose();
+  }
+}
+
+/** A vote prior on a dense grid of size S: only pixels within frac·S of stage 1's answer vote. */
+export function priorOnGrid(
+  answers: (Point | null)[][],
+  squares: readonly SquareImage[],
+  S: number,
+  frac: number,
+): VotePrior {
+  return {
+    points: squares.map((s, i) =>
+      answers[i].map((p) => (p ? toGrid(p, s.width, s.height, S) : { x: S / 2, y: S / 2 })),
+    ),
+    radius: frac * S,
+  };
+}
 
 export interface DensePrediction {
   /** Per image: grid points and confidences for all N landmarks, plus the square images used. */
@@ -96,7 +137,7 @@ export class DensePredictor {
   }
 
   /** Grid-level predictions for a batch of square images. */
-  predictSquares(squares: SquareImage[]): { points: Point[][]; confidence: number[][] } {
+  predictSquares(squares: SquareImage[], prior?: VotePrior): { points: Point[][]; confidence: number[][] } {
     const S = this.config.dense.size;
     const n = this.template.landmarks.length;
     const all = new Float32Array(squares.length * S * S);
@@ -110,7 +151,8 @@ export class DensePredictor {
     try {
       for (const { net, landmarks } of this.nets) {
         const out = noGrad(() => tidy(() => net.forward(x)));
-        const v = voteLandmarks(out, landmarks.length, this.config.dense.radiusFrac * S);
+        const own = prior && { ...prior, points: prior.points.map((row) => landmarks.map((j) => row[j])) };
+        const v = voteLandmarks(out, landmarks.length, this.config.dense.radiusFrac * S, own);
         out.dispose();
         squares.forEach((_, b) =>
           landmarks.forEach((j, k) => {
@@ -128,10 +170,18 @@ export class DensePredictor {
   /** Predictions in original pixels with per-landmark confidence. */
   async predict(
     images: readonly ImageRef[],
-    opts: { batch?: number; progress?: ProgressStream; source?: string } = {},
+    opts: {
+      batch?: number;
+      progress?: ProgressStream;
+      source?: string;
+      /** > 0: only pixels within this fraction of the grid of stage 1's answer vote (as CC2D stage 2's priorRadiusFrac). */
+      stage1PriorFrac?: number;
+    } = {},
   ): Promise<AnnotationSet> {
     const batch = opts.batch ?? 4;
     const S = this.config.dense.size;
+    const frac = opts.stage1PriorFrac ?? 0;
+    const answers = frac > 0 ? await stage1Answers(this.runDir, images, this.config.device) : null;
     const nBatches = Math.ceil(images.length / batch);
     const loader = new BatchPrefetcher(
       (k) => Promise.all(images.slice(k * batch, (k + 1) * batch).map((r) => loadSquare(r, S))),
@@ -144,7 +194,10 @@ export class DensePredictor {
     const out: ImageAnnotation[] = [];
     for (let k = 0; k < nBatches; k++) {
       const sq = (await loader.next())!;
-      const r = this.predictSquares(sq);
+      const r = this.predictSquares(
+        sq,
+        answers ? priorOnGrid(answers.slice(k * batch, k * batch + sq.length), sq, S, frac) : undefined,
+      );
       sq.forEach((s, i) =>
         out.push({
           imageId: s.id,
@@ -169,6 +222,7 @@ export class DensePredictor {
         seed: this.config.seed,
         preset: this.config.preset,
         template: this.template.id,
+        ...(frac > 0 ? { votesWithin: `${frac} × grid of stage 1's answer` } : {}),
         createdAt: new Date().toISOString(),
       },
     };

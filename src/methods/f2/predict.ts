@@ -14,7 +14,7 @@ import { loadSquare, type ImageRef } from '../../runs/imageStack';
 import { RunLayout } from '../../runs/layout';
 import { StageMeter, type ProgressStream } from '../../runs/progress';
 import { fromGrid } from '../cc2d/geometry';
-import { DensePredictor, round3 } from '../common/predict';
+import { DensePredictor, priorOnGrid, round3, stage1Answers } from '../common/predict';
 import type { F2Config } from './config';
 import { cutCrops, fromCrop, loadOriginal, toCrop, type CropSpec } from './crops';
 import { FineDecoder } from './decoder';
@@ -187,16 +187,21 @@ export class F2Predictor {
 
   async predict(
     images: readonly ImageRef[],
-    opts: { progress?: ProgressStream } = {},
+    opts: { progress?: ProgressStream; stage1PriorFrac?: number } = {},
   ): Promise<AnnotationSet> {
     const S = this.config.dense.size;
+    const frac = opts.stage1PriorFrac ?? 0;
+    const answers = frac > 0 ? await stage1Answers(this.runDir, images, this.config.device) : null;
     const meter = new StageMeter(opts.progress, 'predict', images.length);
     const rec = this.coarse.template;
     const ids = rec.landmarkSet.landmarks.map((l) => l.id);
     const out: ImageAnnotation[] = [];
-    for (const ref of images) {
+    for (const [i, ref] of images.entries()) {
       const sq = await loadSquare(ref, S);
-      const c = this.coarse.predictSquares([sq]);
+      const c = this.coarse.predictSquares(
+        [sq],
+        answers ? priorOnGrid([answers[i]], [sq], S, frac) : undefined,
+      );
       const coarsePts = c.points[0].map((p, j) =>
         rec.landmarks[j] ? fromGrid(p, sq.width, sq.height, S) : null,
       );
@@ -228,6 +233,7 @@ export class F2Predictor {
         preset: this.config.preset,
         template: rec.id,
         encoder: this.config.fine.encoder,
+        ...(frac > 0 ? { coarseVotesWithin: `${frac} × grid of stage 1's answer` } : {}),
         createdAt: new Date().toISOString(),
       },
     };

@@ -5,6 +5,7 @@ import { DensePredictor } from '../../../src/methods/common/predict';
 import { trainDense, type DenseTrainInput } from '../../../src/methods/common/train';
 import { refreshDue, refreshLabels } from '../../../src/methods/common/refresh';
 import { disposeGroups, loadCheckpoint } from '../../../src/runs/checkpoint';
+import { loadSquare } from '../../../src/runs/imageStack';
 import { denseInputFor, fixture, meanError } from './helpers';
 
 const fx = fixture();
@@ -25,6 +26,21 @@ describe('CC2D-SLA (grouped, one model per landmark)', () => {
     expect(r.result?.ran).toBe(cfg.dense.iterations);
     const p = DensePredictor.load(inp.runDir);
     const pred = await p.predict(fx.refs);
+    // A vote prior (the stage-1 guard) keeps every landmark of every group within its radius,
+    // even when centred far from the truth: the per-group landmark subset reaches the right votes.
+    const S = cfg.dense.size;
+    const sq = await Promise.all(fx.refs.slice(0, 3).map((ref) => loadSquare(ref, S)));
+    // A different centre per landmark, so a landmark reading another's prior would show.
+    const far = (j: number) => ({ x: S - 6 - 5 * j, y: 5 + 5 * j });
+    const radius = 0.1 * S;
+    const guarded = p.predictSquares(sq, {
+      points: sq.map(() => fx.set.landmarks[0].map((_, j) => far(j))),
+      radius,
+    });
+    for (const row of guarded.points)
+      row.forEach((q, j) =>
+        expect(Math.hypot(q.x - far(j).x, q.y - far(j).y)).toBeLessThanOrEqual(radius + 1.5),
+      );
     p.dispose();
     const err = meanError(pred.images, fx.set);
     // Train-PL measured: the refreshed labels against the truth (the fixture's grid is its pixel grid).
