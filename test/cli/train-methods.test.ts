@@ -181,7 +181,51 @@ describe('onemark train / predict with every method on a shared CC2D stage 1', (
     const e = meanRadialError(pred.images, data.set);
     console.log(`cli adapter: MRE ${e.mean.toFixed(2)} px`);
     expect(e.mean).toBeLessThan(3);
-  }, 120_000);
+
+    // --stage1-prior: every landmark lands within frac·grid of CC2D stage 1's answer.
+    const predictTo = async (args: string[], out: string) => {
+      const r = await runInProcess([
+        'predict',
+        ...args,
+        '--images',
+        data.images,
+        '--out',
+        out,
+        '--threads',
+        '1',
+        '--quiet',
+      ]);
+      expect(r.code, r.err).toBe(0);
+      return readLandmarks(out);
+    };
+    const s1 = await predictTo(['--run', stage1Run, '--stage', '1'], path.join(tmp.dir, 's1.csv'));
+    const guarded = await predictTo(
+      ['--run', path.join(tmp.dir, 'adapter'), '--stage1-prior', '0.1'],
+      path.join(tmp.dir, 'adapter-prior.csv'),
+    );
+    expect(guarded.meta).toMatchObject({ votesWithin: "0.1 × grid of stage 1's answer" });
+    for (const im of guarded.images) {
+      const ref = s1.images.find((i) => i.imageId === im.imageId)!;
+      const w = data.set.images[data.set.ids.indexOf(im.imageId)].width;
+      im.landmarks.forEach((l, j) => {
+        const q = ref.landmarks[j].point!;
+        expect(Math.hypot(l.point!.x - q.x, l.point!.y - q.y)).toBeLessThanOrEqual(0.1 * w * Math.SQRT2 + 1);
+      });
+    }
+    const bad = await runInProcess([
+      'predict',
+      '--run',
+      stage1Run,
+      '--stage1-prior',
+      '0.1',
+      '--images',
+      data.images,
+      '--out',
+      path.join(tmp.dir, 'x.csv'),
+    ]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/--stage1-prior does not apply to method cc2d/);
+  }, 180_000);
 
   it('f2: coarse adapter + fine stage on the stage-1 encoder', async () => {
     const { pred, csv, runDir } = await trainAndPredict('f2', [

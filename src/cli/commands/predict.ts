@@ -28,6 +28,7 @@ interface PredictCliOptions {
   device?: string;
   threads?: string;
   batch?: string;
+  stage1Prior?: string;
   format?: string;
   quiet?: boolean;
 }
@@ -59,6 +60,10 @@ export function registerPredict(program: Command): void {
     .option('--device <device>', "cpu or cuda (default: the run's device)")
     .option('--threads <n>', 'CPU threads for libtorch (default: all cores)')
     .option('--batch <n>', 'images per forward pass (default: 4; not for f2, which goes one image at a time)')
+    .option(
+      '--stage1-prior <frac>',
+      "sla/atd/adapter/f2: vote only within frac × grid of CC2D stage 1's answer (as cc2d's stage 2 in the quick preset; default 0 = off)",
+    )
     .option('--format <fmt>', 'csv, json, slicer or isbi-txt (default: from the extension)')
     .option('--quiet', 'no progress bar')
     .addHelpText('after', ['', "Methods (read from the run's config.json):", ...methodLines()].join('\n'))
@@ -74,6 +79,13 @@ export function registerPredict(program: Command): void {
         throw new CliError(`--stage: expected 1 or 2, got '${o.stage}'`);
       if (o.batch !== undefined && entry.name === 'f2')
         throw new CliError('--batch does not apply to method f2: it predicts one image at a time');
+      const prior = o.stage1Prior === undefined ? undefined : Number(o.stage1Prior);
+      if (prior !== undefined && entry.name === 'cc2d')
+        throw new CliError(
+          '--stage1-prior does not apply to method cc2d: its stage 2 sets this in the run config',
+        );
+      if (prior !== undefined && !(prior >= 0 && prior <= 1))
+        throw new CliError(`--stage1-prior: expected a fraction in [0, 1], got '${o.stage1Prior}'`);
       const batch = Number(o.batch ?? 4);
       if (!Number.isInteger(batch) || batch < 1)
         throw new CliError(`--batch: expected a positive integer, got '${o.batch}'`);
@@ -89,7 +101,7 @@ export function registerPredict(program: Command): void {
         const set = await entry.predict(
           runDir,
           items.map((it) => datasetRef(ds, it)),
-          { stage: stage as 1 | 2 | undefined, batch, progress, device: o.device },
+          { stage: stage as 1 | 2 | undefined, batch, progress, device: o.device, stage1PriorFrac: prior },
         );
         // Every method's file names its run, seed and preset, whatever its predictor wrote.
         set.meta = {
