@@ -126,6 +126,22 @@ export interface SyntheticFolder {
   templateCopy: RadialErrors;
 }
 
+/** `onemark train` arguments for a synthetic folder: template s000, tiny preset, one thread. */
+export function tinyTrainArgs(data: SyntheticFolder): string[] {
+  return [
+    '--images',
+    data.images,
+    '--template',
+    's000',
+    '--landmarks',
+    data.template,
+    '--preset',
+    'tiny',
+    '--threads',
+    '1',
+  ];
+}
+
 /**
  * Synthetic images with known landmarks (src/data/synthetic.ts) as a folder of 8-bit PNGs plus the
  * template's landmarks file: a dataset for `onemark train` whose truth the test keeps.

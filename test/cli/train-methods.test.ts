@@ -18,6 +18,7 @@ import {
   meanRadialError,
   runInProcess,
   tempDir,
+  tinyTrainArgs,
   writeSyntheticFolder,
   type SyntheticFolder,
 } from './helpers';
@@ -65,18 +66,7 @@ beforeAll(async () => {
 afterAll(() => tmp?.cleanup());
 
 function common(): string[] {
-  return [
-    '--images',
-    data.images,
-    '--template',
-    's000',
-    '--landmarks',
-    data.template,
-    '--preset',
-    'tiny',
-    '--threads',
-    '1',
-  ];
+  return tinyTrainArgs(data);
 }
 
 /** Trains `method` on the shared stage 1 with seed 7, predicts every image; returns the CSV read back. */

@@ -12,7 +12,7 @@ import { attachProgressBars, parsePart, progressLabel } from '../../src/cli/comm
 import { METHOD_INFO, METHOD_NAMES } from '../../src/methods/catalog';
 import { RUN_FORMAT } from '../../src/runs/config';
 import { ProgressStream } from '../../src/runs/progress';
-import { runInProcess, tempDir, writeSyntheticFolder, type SyntheticFolder } from './helpers';
+import { runInProcess, tempDir, tinyTrainArgs, writeSyntheticFolder, type SyntheticFolder } from './helpers';
 
 let tmp: { dir: string; cleanup: () => Promise<void> };
 let data: SyntheticFolder;
@@ -39,16 +39,7 @@ function train(method: string, ...extra: string[]) {
     'train',
     '--method',
     method,
-    '--images',
-    data.images,
-    '--template',
-    's000',
-    '--landmarks',
-    data.template,
-    '--preset',
-    'tiny',
-    '--threads',
-    '1',
+    ...tinyTrainArgs(data),
     '--quiet',
     '--out',
     path.join(tmp.dir, `never-${method}`),
