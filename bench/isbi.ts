@@ -16,7 +16,6 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openIsbi2015, ISBI2015_TEMPLATE_ID } from '../src/data/datasets/isbi2015';
-import type { Dataset } from '../src/data/datasets/types';
 import { writeLandmarks } from '../src/data/formats';
 import type { AnnotationSet } from '../src/data/types';
 import { cudaAvailable, engineInfo, setNumThreads } from '../src/engine';
@@ -32,8 +31,8 @@ import {
 } from '../src/methods/cc2d/config';
 import { Cc2dPredictor } from '../src/methods/cc2d/predict';
 import { trainCc2d } from '../src/methods/cc2d/train';
-import { datasetRef, oneShotFromDataset, unlabelled } from '../src/runs/oneShot';
-import { ProgressStream } from '../src/runs/progress';
+import { datasetRef, oneShotTrainingView } from '../src/runs/oneShot';
+import { ProgressStream, logProgress } from '../src/runs/progress';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -75,37 +74,11 @@ applyOverrides(config, a.set ?? []);
 validateConfig(config);
 const runDir = path.resolve(a.out ?? path.join(repo, 'bench', 'out', `isbi-cc2d-${a.preset}-s${seed}`));
 
-/**
- * The only labels training may see: template 125's. Every other training item is stripped of its
- * landmarks before anything else touches it, and the check below fails loudly if one slipped in.
- */
-function oneShotTrainingView(ds: Dataset) {
-  const items = ds.split('train').map((it) => (it.id === ISBI2015_TEMPLATE_ID ? it : unlabelled(it)));
-  const leaked = items.filter((it) => it.id !== ISBI2015_TEMPLATE_ID && it.landmarks !== null);
-  if (leaked.length)
-    throw new Error(
-      `one-shot protocol violated: labels of ${leaked.map((i) => i.id).join(', ')} reached training`,
-    );
-  return oneShotFromDataset(ds, items, ISBI2015_TEMPLATE_ID);
-}
-
 const t0 = performance.now();
 const ds = await openIsbi2015(a.data!);
-const input = oneShotTrainingView(ds);
+const input = oneShotTrainingView(ds, ISBI2015_TEMPLATE_ID);
 const progress = new ProgressStream();
-let lastLine = 0;
-progress.on((e) => {
-  if (a.quiet) return;
-  const now = performance.now();
-  if (e.message || e.step === e.total || now - lastLine > 15000) {
-    lastLine = now;
-    const loss = e.loss !== undefined ? ` loss ${e.loss.toFixed(3)}` : '';
-    const rate = e.itPerSec > 0 ? ` ${e.itPerSec.toFixed(2)} it/s ETA ${Math.round(e.etaSec)}s` : '';
-    process.stderr.write(
-      `[${((now - t0) / 1000).toFixed(0)}s] ${e.stage} ${e.step}/${e.total}${loss}${rate}${e.message ? ` ${e.message}` : ''}\n`,
-    );
-  }
-});
+if (!a.quiet) logProgress(progress, (l) => process.stderr.write(l), { t0 });
 
 process.stderr.write(
   `bench:isbi cc2d ${a.preset}, seed ${seed}, ${device}, ${threads} thread(s), libtorch ${String(engineInfo().libtorch)}; run ${runDir}\n`,

@@ -27,7 +27,6 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ISBI2015_TEMPLATE_ID, openIsbi2015 } from '../src/data/datasets/isbi2015';
-import type { Dataset } from '../src/data/datasets/types';
 import { writeLandmarks } from '../src/data/formats';
 import { cudaAvailable, engineInfo, setNumThreads } from '../src/engine';
 import { evaluate, table1Markdown, table2Markdown, type Evaluation } from '../src/evaluation';
@@ -35,10 +34,10 @@ import type { Cc2dConfig, PresetName } from '../src/methods/cc2d/config';
 import type { DenseConfig } from '../src/methods/common/config';
 import type { F2Config } from '../src/methods/f2/config';
 import { METHOD_NAMES, getMethod, type MethodName } from '../src/methods/registry';
-import { datasetRef, oneShotFromDataset, unlabelled } from '../src/runs/oneShot';
+import { datasetRef, oneShotTrainingView } from '../src/runs/oneShot';
 import { readRunConfig } from '../src/runs/config';
 import { RunLayout } from '../src/runs/layout';
-import { ProgressStream } from '../src/runs/progress';
+import { ProgressStream, logProgress } from '../src/runs/progress';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: a } = parseArgs({
@@ -132,17 +131,6 @@ function configure(method: MethodName, cfg: any): void {
   }
 }
 
-/** Only template 125 keeps its label; the check fails loudly if another label slipped through. */
-function oneShotTrainingView(ds: Dataset) {
-  const items = ds.split('train').map((it) => (it.id === ISBI2015_TEMPLATE_ID ? it : unlabelled(it)));
-  const leaked = items.filter((it) => it.id !== ISBI2015_TEMPLATE_ID && it.landmarks !== null);
-  if (leaked.length)
-    throw new Error(
-      `one-shot protocol violated: labels of ${leaked.map((i) => i.id).join(', ')} reached training`,
-    );
-  return oneShotFromDataset(ds, items, ISBI2015_TEMPLATE_ID);
-}
-
 /** Peak resident memory since the last reset (Linux: VmHWM, reset through clear_refs). */
 function resetPeak(): void {
   try {
@@ -163,24 +151,15 @@ function peakMiB(): number {
 
 const t0 = performance.now();
 const ds = await openIsbi2015(a.data!);
-const input = oneShotTrainingView(ds);
+const input = oneShotTrainingView(ds, ISBI2015_TEMPLATE_ID);
 const progress = new ProgressStream();
-let lastLine = 0;
 const stageSpan = new Map<string, [number, number]>();
 progress.on((e) => {
   const now = performance.now();
   const s = stageSpan.get(e.stage);
   stageSpan.set(e.stage, [s ? s[0] : now, now]);
-  if (a.quiet) return;
-  if (e.message || e.step === e.total || now - lastLine > 15000) {
-    lastLine = now;
-    const loss = e.loss !== undefined ? ` loss ${e.loss.toFixed(3)}` : '';
-    const rate = e.itPerSec > 0 ? ` ${e.itPerSec.toFixed(2)} it/s ETA ${Math.round(e.etaSec)}s` : '';
-    process.stderr.write(
-      `[${((now - t0) / 1000).toFixed(0)}s] ${e.stage} ${e.step}/${e.total}${loss}${rate}${e.message ? ` ${e.message}` : ''}\n`,
-    );
-  }
 });
+if (!a.quiet) logProgress(progress, (l) => process.stderr.write(l), { t0 });
 process.stderr.write(
   `bench:table1 ${preset} (${methods.join(', ')}), seed ${seed}, ${device}, ${threads} thread(s), libtorch ${String(engineInfo().libtorch)}; runs in ${outDir}\n`,
 );

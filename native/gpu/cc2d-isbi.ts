@@ -16,7 +16,7 @@ import { cudaAvailable, cudaSynchronize, engineInfo } from '../../src/engine';
 import { presetConfig, validateConfig, type PresetName } from '../../src/methods/cc2d/config';
 import { Cc2dPredictor } from '../../src/methods/cc2d/predict';
 import { trainCc2d } from '../../src/methods/cc2d/train';
-import { ProgressStream } from '../../src/runs/progress';
+import { ProgressStream, logProgress } from '../../src/runs/progress';
 import { readIsbiPack } from './isbiPack';
 
 const [packFile, outDir, itArg, deadlineArg, presetArg, runArg] = process.argv.slice(2);
@@ -36,19 +36,11 @@ validateConfig(config);
 const runDir = runArg ?? path.join(outDir, 'run');
 const t0 = performance.now();
 const progress = new ProgressStream();
-let last = 0;
 let lastStep = { step: 0, itPerSec: 0 };
 progress.on((e) => {
-  const now = performance.now();
   if (e.stage.startsWith('stage')) lastStep = { step: e.step, itPerSec: e.itPerSec };
-  if (e.message || e.step === e.total || now - last > 15000) {
-    last = now;
-    const loss = e.loss !== undefined ? ` loss ${e.loss.toFixed(3)}` : '';
-    console.log(
-      `[${((now - t0) / 1000).toFixed(0)}s] ${e.stage} ${e.step}/${e.total}${loss} ${e.itPerSec.toFixed(2)} it/s${e.message ? ` ${e.message}` : ''}`,
-    );
-  }
 });
+logProgress(progress, (l) => process.stdout.write(l), { t0 });
 const abort = new AbortController();
 const timer = setTimeout(() => abort.abort(), deadlineSec * 1000);
 console.log(

@@ -66,6 +66,21 @@ export function loadCheckpoint(file: string, device: Device = 'cpu'): LoadedChec
   return { file, meta: { stage: metadata.stage, step, final: metadata.final === 'true', extra }, groups };
 }
 
+/** Loads a checkpoint's model tensors into `net` and switches it to inference; returns `net`. */
+export function loadModelWeights<
+  N extends { loadState(s: { tensors: Record<string, Tensor> }): void; train(on: boolean): void },
+>(net: N, file: string, device: Device = 'cpu'): N {
+  const ck = loadCheckpoint(file, device);
+  try {
+    if (!ck.groups.model) throw new Error(`checkpoint ${file}: no model tensors`);
+    net.loadState({ tensors: ck.groups.model });
+  } finally {
+    disposeGroups(ck.groups);
+  }
+  net.train(false);
+  return net;
+}
+
 export function disposeGroups(groups: Record<string, Record<string, Tensor>>): void {
   for (const named of Object.values(groups)) for (const t of Object.values(named)) t.dispose();
 }

@@ -71,3 +71,17 @@ export function oneShotFromDataset(
     landmarkSet,
   };
 }
+
+/**
+ * The one-shot view of a dataset's training split: every item but the template is stripped of its
+ * landmarks before anything else touches it, and the check fails loudly if a label slipped through.
+ */
+export function oneShotTrainingView(ds: Dataset, templateId: string, split = 'train'): OneShotInput {
+  const items = ds.split(split).map((it) => (it.id === templateId ? it : unlabelled(it)));
+  const leaked = items.filter((it) => it.id !== templateId && it.landmarks !== null);
+  if (leaked.length)
+    throw new Error(
+      `one-shot protocol violated: labels of ${leaked.map((i) => i.id).join(', ')} reached training`,
+    );
+  return oneShotFromDataset(ds, items, templateId);
+}

@@ -92,3 +92,27 @@ export class StageMeter {
     this.last = performance.now();
   }
 }
+
+/**
+ * Log lines for long unattended runs (benchmarks, GPU jobs writing to a file): every note, every
+ * stage end, and otherwise at most one line per `everyMs`, stamped with seconds since `t0`.
+ */
+export function logProgress(
+  stream: ProgressStream,
+  write: (line: string) => void,
+  opts: { t0?: number; everyMs?: number } = {},
+): () => void {
+  const t0 = opts.t0 ?? performance.now();
+  const every = opts.everyMs ?? 15000;
+  let last = -Infinity; // the first event always gets a line
+  return stream.on((e) => {
+    const now = performance.now();
+    if (!(e.message || e.step === e.total || now - last > every)) return;
+    last = now;
+    const loss = e.loss !== undefined ? ` loss ${e.loss.toFixed(3)}` : '';
+    const rate = e.itPerSec > 0 ? ` ${e.itPerSec.toFixed(2)} it/s ETA ${Math.round(e.etaSec)}s` : '';
+    write(
+      `[${((now - t0) / 1000).toFixed(0)}s] ${e.stage} ${e.step}/${e.total}${loss}${rate}${e.message ? ` ${e.message}` : ''}\n`,
+    );
+  });
+}

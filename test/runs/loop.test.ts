@@ -40,7 +40,11 @@ function paramsOf(net: { module: { stateDict(): Map<string, Tensor> } }): Map<st
 describe('stage loop: checkpoints and resume', () => {
   it('resuming after a kill reproduces the uninterrupted run exactly', async () => {
     const stack = await tinyStack();
-    const straight = await trainStage1({ config: tinyConfig(), stack: stack.tensor, layout: new RunLayout(path.join(tmp, 'a')) });
+    const straight = await trainStage1({
+      config: tinyConfig(),
+      stack: stack.tensor,
+      layout: new RunLayout(path.join(tmp, 'a')),
+    });
     const want = paramsOf(straight.net);
     straight.net.dispose();
 
@@ -95,12 +99,15 @@ describe('stage loop: checkpoints and resume', () => {
     const c = tinyConfig();
     c.stage2.iterations = 6;
     c.stage2.freezeEncoder = true;
-    const labels = Array.from({ length: 6 }, () => [
-      { x: 20, y: 30 },
-      null,
-    ]);
+    const labels = Array.from({ length: 6 }, () => [{ x: 20, y: 30 }, null]);
     const counts: number[] = [];
-    const r = await trainStage2({ config: c, stack: stack.tensor, labels, templateIndex: 0, onLive: (_s, l) => counts.push(l) });
+    const r = await trainStage2({
+      config: c,
+      stack: stack.tensor,
+      labels,
+      templateIndex: 0,
+      onLive: (_s, l) => counts.push(l),
+    });
     expect(new Set(counts.slice(1)).size).toBe(1);
     const p = r.net.module.namedParameters();
     expect(p.filter(([k]) => k.startsWith('encoder.')).every(([, t]) => !t.requiresGrad)).toBe(true);

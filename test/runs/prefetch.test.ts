@@ -9,11 +9,15 @@ describe('prefetch', () => {
   it('yields in order while loading ahead', async () => {
     const started: number[] = [];
     const got: number[] = [];
-    for await (const v of prefetch(5, async (i) => {
-      started.push(i);
-      await delay(5 * (5 - i));
-      return i * 10;
-    }, 2)) {
+    for await (const v of prefetch(
+      5,
+      async (i) => {
+        started.push(i);
+        await delay(5 * (5 - i));
+        return i * 10;
+      },
+      2,
+    )) {
       got.push(v);
       // When item i is consumed, item i+1 has already been started (and i+2 queued behind it).
       expect(started.length).toBeGreaterThanOrEqual(Math.min(5, got.length + 1));
@@ -23,10 +27,14 @@ describe('prefetch', () => {
 
   it('overlaps the next batch with the work on the current one', async () => {
     const t0 = Date.now();
-    const loader = new BatchPrefetcher(async (k) => {
-      await delay(60);
-      return k;
-    }, 0, 4);
+    const loader = new BatchPrefetcher(
+      async (k) => {
+        await delay(60);
+        return k;
+      },
+      0,
+      4,
+    );
     const seen: number[] = [];
     for (let b = await loader.next(); b !== null; b = await loader.next()) {
       seen.push(b);

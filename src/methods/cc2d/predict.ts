@@ -6,16 +6,16 @@
 import * as fs from 'node:fs';
 import { Tensor, tidy } from '../../engine';
 import type { AnnotationSet, ImageAnnotation, Point } from '../../data/types';
-import { readRunConfig } from '../../runs/config';
-import { disposeGroups, loadCheckpoint, resumePoint } from '../../runs/checkpoint';
+import { loadModelWeights, resumePoint } from '../../runs/checkpoint';
 import { loadSquare, type ImageRef, type SquareImage } from '../../runs/imageStack';
 import { RunLayout } from '../../runs/layout';
 import { BatchPrefetcher } from '../../runs/prefetch';
 import { StageMeter, type ProgressStream } from '../../runs/progress';
 import type { Cc2dConfig } from './config';
 import { fromGrid, toGrid } from './geometry';
-import { buildStage1Net, buildStage2Net, type DenseNet, type EmbeddingNet } from './nets';
+import { buildStage2Net, type DenseNet, type EmbeddingNet } from './nets';
 import { cascadeInfer, templateEmbeddings } from './stage1/infer';
+import { loadStage1Net } from './stage1/load';
 import { STAGE1 } from './stage1/train';
 import { voteLandmarks, type VotePrior } from './stage2/infer';
 import { STAGE2, stage2Radius } from './stage2/train';
@@ -28,20 +28,6 @@ export interface PredictOptions {
   stage?: PredictStage;
   batch?: number;
   progress?: ProgressStream;
-}
-
-function loadModel<
-  N extends { loadState(s: { tensors: Record<string, Tensor> }): void; train(on: boolean): void },
->(layout: RunLayout, stage: string, net: N, file = layout.finalCheckpoint(stage)): N {
-  const ck = loadCheckpoint(file);
-  try {
-    if (!ck.groups.model) throw new Error(`checkpoint ${file}: no model tensors`);
-    net.loadState({ tensors: ck.groups.model });
-  } finally {
-    disposeGroups(ck.groups);
-  }
-  net.train(false);
-  return net;
 }
 
 export class Cc2dPredictor {
@@ -60,22 +46,14 @@ export class Cc2dPredictor {
    */
   static load(runDir: string, opts: { device?: string; unfinished?: boolean } = {}): Cc2dPredictor {
     const layout = new RunLayout(runDir);
-    const run = readRunConfig<Cc2dConfig>(layout);
-    if (run.method !== 'cc2d') throw new Error(`run ${runDir} is a "${run.method}" run, not cc2d`);
-    // The trained weights replace any backbone init: do not read the backbone file again.
-    const config: Cc2dConfig = {
-      ...run.method_config,
-      device: opts.device ?? run.method_config.device,
-      backboneWeights: undefined,
-    };
     const stage1File = opts.unfinished ? resumePoint(layout, STAGE1) : layout.finalCheckpoint(STAGE1);
     if (!stage1File || !fs.existsSync(stage1File)) {
       throw new Error(
         `run ${runDir}: stage 1 has not finished (no ${layout.finalCheckpoint(STAGE1)}); resume training first`,
       );
     }
+    const { config, net: net1 } = loadStage1Net(runDir, { device: opts.device, file: stage1File });
     const { rec, image } = loadTemplate(runDir);
-    const net1 = loadModel(layout, STAGE1, buildStage1Net(config), stage1File);
     const S1 = config.stage1.size;
     const pts = rec.landmarks.map((p) => (p ? toGrid(p, rec.width, rec.height, S1) : { x: 0, y: 0 }));
     const img = config.device === 'cpu' ? image : image.to(config.device as any);
@@ -83,7 +61,7 @@ export class Cc2dPredictor {
     if (img !== image) img.dispose();
     image.dispose();
     const net2 = layout.hasFinal(STAGE2)
-      ? loadModel(layout, STAGE2, buildStage2Net(config, rec.landmarks.length))
+      ? loadModelWeights(buildStage2Net(config, rec.landmarks.length), layout.finalCheckpoint(STAGE2))
       : null;
     return new Cc2dPredictor(runDir, config, rec, net1, templ, net2);
   }

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import { Tensor, noGrad, tidy } from '../../engine';
 import type { AnnotationSet, ImageAnnotation, Point } from '../../data/types';
-import { disposeGroups, loadCheckpoint } from '../../runs/checkpoint';
+import { loadModelWeights } from '../../runs/checkpoint';
 import { readRunConfig } from '../../runs/config';
 import { loadSquare, type ImageRef, type SquareImage } from '../../runs/imageStack';
 import { RunLayout } from '../../runs/layout';
@@ -19,7 +19,7 @@ import { voteLandmarks, type VotePrior } from '../cc2d/stage2/infer';
 import { loadTemplate, type TemplateRecord } from '../cc2d/template';
 import type { DenseConfig } from './config';
 import { buildDenseNet, type DenseLandmarkNet } from './nets';
-import { CC2D_SUBDIR, denseStageOf, partLandmarks, stageName } from './train';
+import { denseStageOf, stage1RunOf, partLandmarks, stageName } from './train';
 
 /**
  * Stage 1's answers (original pixels) on `images`, from the CC2D stage 1 a dense run was trained
@@ -30,8 +30,7 @@ export async function stage1Answers(
   images: readonly ImageRef[],
   device: string,
 ): Promise<(Point | null)[][]> {
-  const run = readRunConfig<DenseConfig>(new RunLayout(runDir));
-  const dir = run.stage1Run ?? path.join(runDir, CC2D_SUBDIR);
+  const dir = stage1RunOf(runDir);
   if (!fs.existsSync(path.join(dir, 'config.json')))
     throw new Error(
       `run ${runDir}: its CC2D stage 1 is not at ${dir} and config.json names no stage1Run; a stage-1 prior needs it`,
@@ -118,15 +117,7 @@ export class DensePredictor {
     const method = denseStageOf(config.method);
     const nets = finishedParts(layout, method, n).map(({ stage, landmarks }) => {
       const net = buildDenseNet(config.dense.net, landmarks.length, config.device);
-      const ck = loadCheckpoint(layout.finalCheckpoint(stage), config.device as any);
-      try {
-        if (!ck.groups.model) throw new Error(`checkpoint ${ck.file}: no model tensors`);
-        net.loadState({ tensors: ck.groups.model });
-      } finally {
-        disposeGroups(ck.groups);
-      }
-      net.train(false);
-      return { net, landmarks };
+      return { net: loadModelWeights(net, layout.finalCheckpoint(stage), config.device as any), landmarks };
     });
     return new DensePredictor(runDir, config, rec, nets, method);
   }

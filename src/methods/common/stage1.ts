@@ -9,13 +9,11 @@ import * as path from 'node:path';
 import { tidy, type Tensor } from '../../engine';
 import type { Point } from '../../data/types';
 import { readRunConfig } from '../../runs/config';
-import { disposeGroups, loadCheckpoint } from '../../runs/checkpoint';
 import { buildStack, type ImageRef } from '../../runs/imageStack';
 import { RunLayout } from '../../runs/layout';
 import { StageMeter, type ProgressStream } from '../../runs/progress';
 import type { Cc2dConfig } from '../cc2d/config';
 import { toGrid } from '../cc2d/geometry';
-import { buildStage1Net } from '../cc2d/nets';
 import {
   loadPseudoLabels,
   predictTrainingSet,
@@ -23,6 +21,7 @@ import {
   type PseudoLabels,
 } from '../cc2d/pseudoLabels';
 import { templateEmbeddings } from '../cc2d/stage1/infer';
+import { loadStage1Net } from '../cc2d/stage1/load';
 import { STAGE1 } from '../cc2d/stage1/train';
 import { PSEUDO_LABELS } from '../cc2d/train';
 
@@ -48,18 +47,8 @@ export async function stage1PseudoLabelsOf(
   const ckFile = layout.finalCheckpoint(STAGE1);
   if (!fs.existsSync(ckFile))
     throw new Error(`stage-1 run ${cc2dDir}: stage 1 has not finished (no ${ckFile})`);
-  const device = opts.device ?? run.method_config.device;
-  // The checkpoint replaces any backbone init: do not read the backbone file again.
-  const cfg: Cc2dConfig = { ...run.method_config, device, backboneWeights: undefined };
-  const net = buildStage1Net(cfg);
-  const ck = loadCheckpoint(ckFile, device as any);
-  try {
-    if (!ck.groups.model) throw new Error(`checkpoint ${ckFile}: no model tensors`);
-    net.loadState({ tensors: ck.groups.model });
-  } finally {
-    disposeGroups(ck.groups);
-  }
-  net.train(false);
+  const { config: cfg, net } = loadStage1Net(cc2dDir, { device: opts.device });
+  const device = cfg.device;
   const S = cfg.stage1.size;
   const meter = new StageMeter(opts.progress, `cache ${S}px`, input.images.length);
   const stack = await buildStack(input.images, S, {

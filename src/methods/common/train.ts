@@ -39,6 +39,11 @@ import { buildDenseNet, type DenseLandmarkNet } from './nets';
 import { refreshDue, refreshLabels, type RefreshStats } from './refresh';
 
 export const CC2D_SUBDIR = 'cc2d';
+
+/** Where a dense or f2 run's CC2D stage 1 lives: the run it reused (config.json's stage1Run), else its own cc2d/. */
+export function stage1RunOf(runDir: string): string {
+  return readRunConfig(new RunLayout(runDir)).stage1Run ?? path.join(runDir, CC2D_SUBDIR);
+}
 export const INFER_PL = 'pseudo-labels.json';
 export const FINAL_LABELS = 'labels-final.json';
 

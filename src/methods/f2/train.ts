@@ -9,37 +9,28 @@ import * as path from 'node:path';
 import { F, Tensor, noGrad, random, tidy } from '../../engine';
 import { saveSafetensors } from '../../engine/io/safetensors';
 import type { Point } from '../../data/types';
-import { readRunConfig } from '../../runs/config';
-import { disposeGroups, loadCheckpoint } from '../../runs/checkpoint';
 import { RunLayout } from '../../runs/layout';
 import { runStage, type StageResult } from '../../runs/loop';
 import { ProgressStream } from '../../runs/progress';
 import { seedStep } from '../../runs/seeding';
-import type { Cc2dConfig } from '../cc2d/config';
-import { buildStage1Net, makeAdam, type EmbeddingNet } from '../cc2d/nets';
-import { STAGE1 } from '../cc2d/stage1/train';
-import { CC2D_SUBDIR, trainDense, type DenseTrainInput, type DenseTrainResult } from '../common/train';
+import { makeAdam } from '../cc2d/nets';
+import { loadStage1Net } from '../cc2d/stage1/load';
+import { stage1RunOf, trainDense, type DenseTrainInput, type DenseTrainResult } from '../common/train';
 import { validateFine, type F2Config, type FineConfig } from './config';
 import { cutCrops, loadOriginal, toCrop, type CropSpec } from './crops';
 import { FineDecoder } from './decoder';
 import { stage1Encoder, vitEncoder, type FineEncoder } from './encoder';
 
 export const FINE = 'fine';
-export const TEMPLATE_CROPS = 'template-crops.safetensors';
+/** Provenance beside the run: which CC2D stage 1 it reused (config.json's stage1Run is what is read back). */
 export const F2_SOURCES = 'f2.json';
+export const TEMPLATE_CROPS = 'template-crops.safetensors';
 
 export interface F2TrainResult {
   dense: DenseTrainResult;
   fine: StageResult | null;
   stopped: boolean;
   trainSeconds: number;
-}
-
-/** Where the run's stage-1 network lives (its own RUN/cc2d, or the shared CC2D run it reused). */
-export function stage1Dir(runDir: string): string {
-  const f = path.join(runDir, F2_SOURCES);
-  if (fs.existsSync(f)) return (JSON.parse(fs.readFileSync(f, 'utf8')) as { stage1Run: string }).stage1Run;
-  return path.join(runDir, CC2D_SUBDIR);
 }
 
 /** The frozen fine encoder of a run. */
@@ -52,20 +43,7 @@ export function buildFineEncoder(
     const enc = vitEncoder(fine.vit.weights!, fine.vit.layer, fine.vit.stride, device, fine.vit.logBin ?? 0);
     return { encoder: enc, dispose: () => enc.dispose() };
   }
-  const dir = stage1Dir(runDir);
-  const run = readRunConfig<Cc2dConfig>(new RunLayout(dir));
-  // The checkpoint replaces any backbone init: do not read the backbone file again.
-  const cfg: Cc2dConfig = { ...run.method_config, device, backboneWeights: undefined };
-  const net: EmbeddingNet = buildStage1Net(cfg);
-  const file = new RunLayout(dir).finalCheckpoint(STAGE1);
-  const ck = loadCheckpoint(file, device as any);
-  try {
-    if (!ck.groups.model) throw new Error(`checkpoint ${file}: no model tensors`);
-    net.loadState({ tensors: ck.groups.model });
-  } finally {
-    disposeGroups(ck.groups);
-  }
-  net.train(false);
+  const { config: cfg, net } = loadStage1Net(stage1RunOf(runDir), { device });
   return { encoder: stage1Encoder(net, cfg.stage1.embedDim), dispose: () => net.dispose() };
 }
 
