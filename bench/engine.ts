@@ -7,7 +7,10 @@
  *                           [--device cpu] [--steps 8] [--warmup 2] [--threads N] [--json]
  *
  * Prints ms/step (median) for each engine, their ratio (TS / C++; the bar is <= 1.10 on CPU), CPU
- * time per step and the peak RSS of each process. The twin runs as a child process that steps on
+ * time per step and the peak RSS of each process. Then the TS step in other layouts and precisions
+ * against the fp32 default, in the same run and interleaved step by step: channels-last, and bf16
+ * autocast (with and without channels-last) where the device computes bf16 (CUDA, or a CPU with
+ * AVX512_BF16/AMX; `--variants none` skips this part). The twin runs as a child process that steps on
  * request, and the two engines alternate step by step (TS, C++, C++, TS, ...), so load from other
  * processes on a shared machine hits both alike; the ratio reported is the median of the per-pair
  * ratios. Before timing, the twin's state-dict names and shapes are checked against the TS model's:
@@ -18,7 +21,18 @@ import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Tensor, engineInfo, getNumThreads, seed, setNumThreads, tidy, type Device } from '../src/engine';
+import {
+  Tensor,
+  autocast,
+  cpuHasBf16,
+  engineInfo,
+  getNumThreads,
+  seed,
+  setNumThreads,
+  tidy,
+  type Device,
+  type Precision,
+} from '../src/engine';
 import { Adam } from '../src/engine/optim';
 import { UNetVgg } from '../src/models/unetVgg';
 import { buildTwin } from './engine/twin';
@@ -34,6 +48,7 @@ interface Opts {
   warmup: number;
   threads: number;
   json: boolean;
+  variants: boolean;
 }
 
 function parseArgs(argv: string[]): Opts {
@@ -48,6 +63,7 @@ function parseArgs(argv: string[]): Opts {
     warmup: 2,
     threads: os.availableParallelism(),
     json: false,
+    variants: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -71,6 +87,7 @@ function parseArgs(argv: string[]): Opts {
     else if (a === '--warmup') o.warmup = Number(val());
     else if (a === '--threads') o.threads = num();
     else if (a === '--json') o.json = true;
+    else if (a === '--variants') o.variants = val() !== 'none';
     else if (a === '--help' || a === '-h') {
       console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]);
       process.exit(0);
@@ -152,25 +169,44 @@ function checkSameNetwork(bin: string, o: Opts, net: UNetVgg): void {
     );
 }
 
+/** How the TS step stores and computes: the default is fp32, contiguous (NCHW). */
+interface StepVariant {
+  name: string;
+  channelsLast: boolean;
+  precision: Precision;
+}
+
+const DEFAULT_VARIANT: StepVariant = { name: 'fp32 (default)', channelsLast: false, precision: 'fp32' };
+
 class TsStep {
   readonly net: UNetVgg;
   private readonly opt: Adam;
   private readonly x: Tensor;
-  constructor(o: Opts) {
+  constructor(
+    private readonly o: Opts,
+    private readonly variant: StepVariant = DEFAULT_VARIANT,
+  ) {
     seed(0);
     this.net = new UNetVgg({ width: o.width, levels: o.levels, dilated: o.dilated });
     if (o.device !== 'cpu') this.net.to(o.device);
+    if (variant.channelsLast) this.net.channelsLast();
     this.net.train();
     this.opt = new Adam(this.net.parameters(), { lr: 1e-3, weightDecay: 1e-4 });
-    this.x = Tensor.rand([o.batch, 1, o.size, o.size], { device: o.device });
+    const x = Tensor.rand([o.batch, 1, o.size, o.size], { device: o.device });
+    this.x = variant.channelsLast ? x.channelsLast() : x;
+    if (this.x !== x) x.dispose();
   }
   /** One step; same order of work as the twin's loop. */
   step(): number {
     this.opt.zeroGrad();
     return tidy(() => {
-      const { embeddings } = this.net.forward(this.x);
-      let loss = embeddings[0].pow(2).mean();
-      for (let i = 1; i < embeddings.length; i++) loss = loss.add(embeddings[i].pow(2).mean());
+      // Forward and loss under autocast, backward outside it (as torch.autocast is used).
+      const loss = autocast(this.o.device, this.variant.precision, () => {
+        const { embeddings } = this.net.forward(this.x);
+        let l = embeddings[0].float().pow(2).mean();
+        for (let i = 1; i < embeddings.length; i++) l = l.add(embeddings[i].float().pow(2).mean());
+        return l;
+      });
       loss.backward();
       this.opt.step();
       return loss.item(); // syncs the device too
@@ -184,6 +220,51 @@ class TsStep {
     const c1 = process.cpuUsage(c0);
     return { ms: t1 - t0, cpuMs: (c1.user + c1.system) / 1000, loss };
   }
+}
+
+/** The layouts and precisions this device can run, the fp32 default first. */
+function stepVariants(o: Opts): StepVariant[] {
+  const out = [
+    DEFAULT_VARIANT,
+    { name: 'fp32 channels-last', channelsLast: true, precision: 'fp32' as const },
+  ];
+  if (o.device !== 'cpu' || cpuHasBf16()) {
+    out.push({ name: 'bf16 autocast', channelsLast: false, precision: 'bf16' });
+    out.push({ name: 'bf16 + channels-last', channelsLast: true, precision: 'bf16' });
+  }
+  return out;
+}
+
+/**
+ * Every variant's step, round-robin (a different one first in each round), so load from other
+ * processes falls on all alike; ratios are against the fp32 default of the same round.
+ */
+function compareVariants(o: Opts): { name: string; msPerStep: number; ratio: number; loss: number }[] {
+  const variants = stepVariants(o);
+  const steps = variants.map((v) => new TsStep(o, v));
+  for (let w = 0; w < o.warmup; w++) for (const s of steps) s.timedStep();
+  const times = variants.map(() => [] as number[]);
+  const ratios = variants.map(() => [] as number[]);
+  const losses = variants.map(() => 0);
+  for (let i = 0; i < o.steps; i++) {
+    const round: number[] = [];
+    for (let k = 0; k < steps.length; k++) {
+      const j = (i + k) % steps.length;
+      const t = steps[j].timedStep();
+      round[j] = t.ms;
+      losses[j] = t.loss;
+    }
+    round.forEach((ms, j) => {
+      times[j].push(ms);
+      ratios[j].push(ms / round[0]);
+    });
+  }
+  return variants.map((v, j) => ({
+    name: v.name,
+    msPerStep: median(times[j]),
+    ratio: median(ratios[j]),
+    loss: losses[j],
+  }));
 }
 
 const median = (v: number[]) => {
@@ -271,8 +352,9 @@ async function main(): Promise<void> {
     bar: 1.1,
     pass: ratio <= 1.1,
   };
+  const variants = o.variants ? compareVariants(o) : [];
   if (o.json) {
-    console.log(JSON.stringify(result));
+    console.log(JSON.stringify({ ...result, variants }));
     return;
   }
   const f = (v: number) => v.toFixed(1).padStart(8);
@@ -289,6 +371,15 @@ async function main(): Promise<void> {
   console.log(
     `ratio TS / C++ = ${ratio.toFixed(3)} (median of ${pairRatios.length} paired steps; bar <= 1.10: ${result.pass ? 'PASS' : 'FAIL'}); ratio of medians ${result.ratioOfMedians.toFixed(3)}, of minima ${result.minRatio.toFixed(3)}, of CPU time ${cpuRatio.toFixed(3)}`,
   );
+  if (variants.length) {
+    console.log(
+      `\nTS step by layout and precision (${o.steps} interleaved rounds; ratio = variant / fp32 default in the same round, median)${o.device === 'cpu' && !cpuHasBf16() ? '; bf16 skipped: this CPU has no bf16 units' : ''}`,
+    );
+    for (const v of variants)
+      console.log(
+        `${v.name.padEnd(22)} ${f(v.msPerStep)} ms/step   ratio ${v.ratio.toFixed(3)}   last loss ${v.loss.toFixed(4)}`,
+      );
+  }
   console.log(
     `${o.warmup} warm-up steps each; 1-min load average at the end ${result.loadAverage.toFixed(2)} on ${os.availableParallelism()} CPUs${result.loadAverage > os.availableParallelism() ? ' (machine busy: wall times are noisy, prefer the CPU-time ratio)' : ''}`,
   );

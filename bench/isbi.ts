@@ -9,6 +9,7 @@
  * The run lives in --out (default bench/out/isbi-cc2d-<preset>-s<seed>); rerunning the same
  * command resumes a killed run and reuses finished stages.
  */
+import { checkDevice } from '../src/engine/device';
 import '../src/runs/ompEnv'; // before the engine loads: see the file
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -66,7 +67,7 @@ if (!fs.existsSync(a.data!)) fail(`ISBI 2015 data not found at ${a.data} (give -
 const seed = Number(a.seed);
 const threads = a.threads ? Number(a.threads) : os.availableParallelism();
 setNumThreads(threads);
-const device = a.device ?? (cudaAvailable() ? 'cuda' : 'cpu');
+const device = checkDevice(a.device ?? (cudaAvailable() ? 'cuda' : 'cpu'));
 const config = presetConfig(a.preset as PresetName, { seed, device });
 if (a['stage1-iterations']) config.stage1.iterations = Number(a['stage1-iterations']);
 if (a['stage2-iterations']) config.stage2.iterations = Number(a['stage2-iterations']);

@@ -21,6 +21,7 @@
  * FRAC·grid around CC2D stage 1's answer; `cc2d` (default) takes the CC2D row's own stage-2
  * priorRadiusFrac (0.1 in quick, 0 in full), so every method is also scored under the CC2D row's rule.
  */
+import { checkDevice } from '../src/engine/device';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -73,7 +74,7 @@ if (!fs.existsSync(a.data!)) fail(`ISBI 2015 data not found at ${a.data} (give -
 const seed = Number(a.seed);
 const threads = a.threads ? Number(a.threads) : os.availableParallelism();
 setNumThreads(threads);
-const device = a.device ?? (cudaAvailable() ? 'cuda' : 'cpu');
+const device = checkDevice(a.device ?? (cudaAvailable() ? 'cuda' : 'cpu'));
 const outDir = path.resolve(a.out ?? path.join(repo, 'bench', 'out', `table1-${preset}-s${seed}`));
 fs.mkdirSync(outDir, { recursive: true });
 
@@ -94,7 +95,7 @@ function stage1Budget(c: Cc2dConfig): void {
 // stage to minutes (measured under load: SLA 15 s/step at 128 px with 2 threads shared by ~7 jobs).
 const SECOND = { quick: { size: 96, iterations: 150 }, smoke: { size: 64, iterations: 20 } } as const;
 
-function configure(method: MethodName, cfg: any): void {
+function configure(method: MethodName, cfg: unknown): void {
   if (preset === 'full') return;
   const b = SECOND[preset];
   if (method === 'cc2d') {

@@ -25,6 +25,11 @@ if [ "${ONEMARK_SKIP_CHROMIUM:-0}" != 1 ] && ! command -v chromium >/dev/null 2>
   echo "onemark setup: installing chromium (end-to-end tests)…" >&2
   apt_install chromium || echo "onemark setup: chromium not installed; browser tests will skip" >&2
 fi
+# A one-node Slurm for the cluster tests (scripts/slurm-local.sh starts it; nothing runs at install).
+if [ "${ONEMARK_SKIP_SLURM:-0}" != 1 ] && ! { command -v slurmctld && command -v slurmd && command -v munged && command -v sbatch; } >/dev/null 2>&1; then
+  echo "onemark setup: installing slurmctld, slurmd, munge (cluster tests)…" >&2
+  apt_install slurmctld slurmd munge slurm-client || echo "onemark setup: Slurm not installed; cluster tests will skip" >&2
+fi
 
 # Electron's binary cannot be downloaded everywhere; the app's Node services and the renderer
 # work without it, and Electron-only tests skip with that reason.

@@ -22,9 +22,11 @@ type Channel = `onemark:${string}`;
 
 export const INVOKE_CHANNELS = {
   engineInfo: 'onemark:engine:info',
+  clusterInfo: 'onemark:cluster:info',
   listProjects: 'onemark:projects:list',
   openProject: 'onemark:projects:open',
   createProject: 'onemark:projects:create',
+  choosePaths: 'onemark:dialog:choose-paths',
   loadAnnotations: 'onemark:annotations:load',
   saveAnnotations: 'onemark:annotations:save',
   landmarkPresets: 'onemark:landmarks:presets',
@@ -44,6 +46,11 @@ export const INVOKE_CHANNELS = {
   evaluate: 'onemark:review:evaluate',
   exportLandmarks: 'onemark:export:landmarks',
   listJobs: 'onemark:jobs:list',
+  exportFile: 'onemark:export:file',
+  pixelSpacing: 'onemark:spacing:get',
+  setPixelSpacing: 'onemark:spacing:set',
+  uiState: 'onemark:ui:state',
+  saveUiState: 'onemark:ui:save-state',
 } as const satisfies Record<InvokeMethod, Channel>;
 
 export const EVENT_CHANNELS = {

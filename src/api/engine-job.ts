@@ -9,6 +9,7 @@
  * newest checkpoint, so a killed process restarted on the same folder picks up where it was.
  * Methods other than cc2d train their CC2D stage 1 inside the run folder (model/cc2d).
  */
+import { checkDevice } from '../engine';
 import { existsSync, appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadScaledImage, pointsInSetOrder } from '../data';
@@ -99,7 +100,8 @@ export async function runTrainingJob(dir: string, signal: AbortSignal): Promise<
   const configure = configureFor(entry.name, settings);
   const seed = req.seed ?? 1;
   // The config the run will train with (a resumed run keeps its saved one: same request, same config).
-  const config = entry.config(req.preset as PresetName, { seed, device: req.device });
+  const device = checkDevice(req.device);
+  const config = entry.config(req.preset as PresetName, { seed, device });
   configure(config);
 
   const cacheDir = path.join(projectPath, CACHE_DIR);
@@ -149,7 +151,7 @@ export async function runTrainingJob(dir: string, signal: AbortSignal): Promise<
   const result = await entry.train({
     preset: req.preset as PresetName,
     seed,
-    device: req.device,
+    device,
     configure,
     images: refs,
     templateId: project.templateImageId,

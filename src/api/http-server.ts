@@ -109,25 +109,48 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     return h?.startsWith('Bearer ') ? h.slice(7) : null;
   };
 
+  let staticReal: string | null = null;
+  /** The renderer folder with its own symlinks resolved (it may itself live behind a link). */
+  async function realStaticDir(): Promise<string> {
+    staticReal ??= await fs.realpath(staticDir!).catch(() => staticDir!);
+    return staticReal;
+  }
+
   async function serveStatic(urlPath: string, res: ServerResponse): Promise<void> {
     if (!staticDir)
       return send(res, 404, { ok: false, error: { name: 'NotFound', message: 'no renderer served' } });
-    const rel = decodeURIComponent(urlPath === '/' ? '/index.html' : urlPath);
+    let rel: string;
+    try {
+      rel = decodeURIComponent(urlPath === '/' ? '/index.html' : urlPath);
+    } catch {
+      // A malformed %-escape is the client's mistake, not a server fault.
+      return send(res, 400, {
+        ok: false,
+        error: { name: 'BadRequest', message: 'malformed %-escape in the path' },
+      });
+    }
+    if (rel.includes('\0'))
+      return send(res, 400, { ok: false, error: { name: 'BadRequest', message: 'NUL in the path' } });
     const file = path.resolve(staticDir, '.' + rel);
     if (!file.startsWith(staticDir + path.sep))
       return send(res, 403, { ok: false, error: { name: 'Forbidden', message: 'outside the app' } });
+    let real: string;
     try {
-      const st = await fs.stat(file);
+      real = await fs.realpath(file);
+      const st = await fs.stat(real);
       if (!st.isFile()) throw new Error('not a file');
     } catch {
       return send(res, 404, { ok: false, error: { name: 'NotFound', message: `${rel} not found` } });
     }
+    // A symlink inside the renderer folder must not serve a file from outside it.
+    if (!real.startsWith((await realStaticDir()) + path.sep))
+      return send(res, 403, { ok: false, error: { name: 'Forbidden', message: 'outside the app' } });
     res.writeHead(200, {
       'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
       'x-content-type-options': 'nosniff',
       'cache-control': 'no-cache',
     });
-    createReadStream(file).pipe(res);
+    createReadStream(real).pipe(res);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -172,11 +195,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     } catch (e) {
       const err = e as Error;
       // Input and project-file errors are the user's to fix: 400; anything else is ours: 500.
-      const status = ['ApiInputError', 'ProjectFileError', 'DataError', 'EvaluationInputError'].includes(
-        err.name,
-      )
-        ? 400
-        : 500;
+      // A stale save (another tab saved since) is a conflict to reload, a refused path a 403.
+      const status =
+        err.name === 'StaleWriteError'
+          ? 409
+          : err.name === 'PathNotAllowedError'
+            ? 403
+            : ['ApiInputError', 'ProjectFileError', 'DataError', 'EvaluationInputError'].includes(err.name)
+              ? 400
+              : 500;
       send(res, status, {
         ok: false,
         error: { name: err.name ?? 'Error', message: err.message ?? String(e) },
@@ -194,8 +221,24 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   const wss = new WebSocketServer({ noServer: true });
   const sockets = new Set<WebSocket>();
+  /**
+   * Browsers send Origin on every WebSocket handshake and let any page open one to loopback, so
+   * only the server's own origin is accepted. Clients that are not browsers (tests, scripts) send
+   * none; they still need the token.
+   */
+  const originAllowed = (value: string | undefined): boolean => {
+    if (value === undefined) return true;
+    const allowed = [`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`];
+    return allowed.includes(value.toLowerCase());
+  };
+
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://local');
+    if (!originAllowed(req.headers.origin)) {
+      socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      socket.destroy();
+      return;
+    }
     if (
       !hostAllowed(req.headers.host) ||
       url.pathname !== WS_EVENTS_PATH ||

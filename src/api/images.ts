@@ -6,45 +6,66 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { detectImageFormat, isImageFileName, loadScaledImage, readImage, resizeToLongSide } from '../data';
+import { resolveInside, toSafeFileStem } from '../data/safeName';
 import type { GrayImage } from '../data/types';
 import { CACHE_DIR, IMAGES_DIR, imageAbsolutePath } from './project-file';
 
 /** Requests up to this long side are served from the scaled-image cache. */
 const THUMBNAIL_MAX = 256;
-import type { ImagePixels, ImportImagesRequest, Project, ProjectImage } from './types';
+import type { ImagePixels, ImportImagesRequest, ImportSkip, Project, ProjectImage } from './types';
 import { ApiInputError, requireAbsolutePath } from './validate';
 
-/** Expands folders to their image files (sorted, not recursive) and checks every path exists. */
-export async function expandImagePaths(paths: readonly unknown[]): Promise<string[]> {
+/**
+ * Expands folders to their image files (sorted, not recursive). A path that is missing or not an
+ * image is reported in `skipped` rather than refusing the whole list: one typo among forty files
+ * must not cost the other thirty-nine.
+ */
+export async function expandImagePaths(
+  paths: readonly unknown[],
+): Promise<{ files: string[]; skipped: ImportSkip[] }> {
   const out: string[] = [];
-  for (const [i, p] of paths.entries()) {
-    const abs = requireAbsolutePath(p, `importImages(paths[${i}])`);
+  const skipped: ImportSkip[] = [];
+  for (const p of paths) {
+    if (typeof p !== 'string' || p.trim() === '') continue;
+    if (!path.isAbsolute(p)) {
+      skipped.push({
+        path: p,
+        reason: 'is not an absolute path (give the full path from the root, e.g. /data/scans)',
+      });
+      continue;
+    }
+    const abs = requireAbsolutePath(p, 'image path');
     let st;
     try {
       st = await fs.stat(abs);
     } catch {
-      throw new ApiInputError(`importImages: ${abs} does not exist`);
+      skipped.push({ path: abs, reason: 'does not exist' });
+      continue;
     }
     if (st.isDirectory()) {
       const files = (await fs.readdir(abs)).filter((f) => isImageFileName(f)).sort();
-      if (files.length === 0) throw new ApiInputError(`importImages: ${abs} holds no image files`);
+      if (files.length === 0) skipped.push({ path: abs, reason: 'holds no image files' });
       out.push(...files.map((f) => path.join(abs, f)));
     } else if (isImageFileName(abs)) {
       out.push(abs);
     } else {
-      throw new ApiInputError(`importImages: ${abs} is not an image file (PNG, JPEG, BMP, TIFF, DICOM)`);
+      skipped.push({ path: abs, reason: 'is not an image file (PNG, JPEG, BMP, TIFF, DICOM)' });
     }
   }
-  return out;
+  return { files: out, skipped };
 }
 
+/** The file's name without extension, made safe as a file name (ids name copies and export files). */
 function baseId(file: string): string {
   const name = path.basename(file);
-  return name.replace(/\.(nii\.gz|[^.]+)$/i, '') || name;
+  return toSafeFileStem(name.replace(/\.(nii\.gz|[^.]+)$/i, '') || name);
 }
 
 /** Adds images to the project; ids are file names without extension, made unique with -2, -3... */
-export async function importImagesInto(project: Project, request: ImportImagesRequest): Promise<Project> {
+export async function importImagesInto(
+  project: Project,
+  request: ImportImagesRequest,
+): Promise<Project & { skipped: ImportSkip[] }> {
   if (typeof request !== 'object' || request === null || !Array.isArray(request.paths)) {
     throw new ApiInputError('importImages(request): expected {paths: string[], mode}');
   }
@@ -53,7 +74,14 @@ export async function importImagesInto(project: Project, request: ImportImagesRe
       `importImages(request.mode): expected 'reference' or 'copy', got ${String(request.mode)}`,
     );
   }
-  const files = await expandImagePaths(request.paths);
+  const { files, skipped } = await expandImagePaths(request.paths);
+  if (files.length === 0) {
+    throw new ApiInputError(
+      skipped.length === 0
+        ? 'No image to import: give image files or folders, one a line'
+        : `Nothing imported: ${skipped.map((s) => `${s.path} ${s.reason}`).join('; ')}`,
+    );
+  }
   const ids = new Set(project.images.map((im) => im.id));
   const known = new Set(project.images.map((im) => imageAbsolutePath(project.path, im.file)));
   const added: ProjectImage[] = [];
@@ -65,7 +93,7 @@ export async function importImagesInto(project: Project, request: ImportImagesRe
     ids.add(id);
     let stored: string;
     if (request.mode === 'copy') {
-      const dest = path.join(project.path, IMAGES_DIR, `${id}${path.extname(src)}`);
+      const dest = resolveInside(path.join(project.path, IMAGES_DIR), `${id}${path.extname(src)}`);
       await fs.copyFile(src, dest);
       stored = path.relative(project.path, dest);
     } else {
@@ -76,7 +104,7 @@ export async function importImagesInto(project: Project, request: ImportImagesRe
     added.push({ id, file: stored });
   }
   const images = [...project.images, ...added];
-  return { ...project, images, imageCount: images.length };
+  return { ...project, images, imageCount: images.length, skipped };
 }
 
 export function findImage(project: Project, imageId: unknown, what: string): ProjectImage {

@@ -13,6 +13,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { requireSafeFileStem, resolveInside } from '../data/safeName';
 import { readJson, RUNS_DIR, writeJsonAtomic } from './project-file';
 import type { JobState, TrainingRequest } from './types';
 
@@ -58,8 +59,10 @@ export interface ProgressLine {
   message?: string;
 }
 
+/** `<project>/runs/<jobId>`; an id that is not a plain file name is refused (it could leave runs/). */
 export function runDir(projectPath: string, jobId: string): string {
-  return path.join(projectPath, RUNS_DIR, jobId);
+  const runs = path.join(projectPath, RUNS_DIR);
+  return resolveInside(runs, requireSafeFileStem(jobId, runs, 'run id'));
 }
 
 export async function readJobFile(dir: string): Promise<JobFile> {

@@ -9,6 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { LandmarkSet } from '../data/types';
 import type { Project, ProjectImage } from './types';
+import { storedRevision } from './revision';
 import { ApiInputError, validateLandmarkSet } from './validate';
 
 export const PROJECT_FILE = 'onemark-project.json';
@@ -32,6 +33,8 @@ interface ProjectFileV1 {
   landmarkSet: LandmarkSet;
   images: ProjectImage[];
   templateImageId: string | null;
+  /** Counts changes of the content above (src/api/revision.ts); absent in older files: 0. */
+  revision?: number;
 }
 
 export class ProjectFileError extends Error {
@@ -95,6 +98,7 @@ export async function readProject(dir: string): Promise<Project> {
     landmarkSet,
     images,
     templateImageId: typeof doc.templateImageId === 'string' ? doc.templateImageId : null,
+    revision: storedRevision(doc),
   };
 }
 
@@ -108,6 +112,7 @@ export async function writeProject(project: Project): Promise<void> {
     landmarkSet: project.landmarkSet,
     images: project.images,
     templateImageId: project.templateImageId,
+    revision: project.revision ?? 0,
   };
   await writeJsonAtomic(projectFilePath(project.path), doc);
 }
@@ -144,18 +149,74 @@ export async function writeTextAtomic(file: string, text: string): Promise<void>
   const tmp = `${file}.${process.pid}.${Date.now()}.${tmpCounter++}.tmp`;
   const handle = await fs.open(tmp, 'w');
   try {
-    await handle.writeFile(text, 'utf8');
-    // Flush before the rename: after a power cut the new name must not point at empty blocks.
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    try {
+      await handle.writeFile(text, 'utf8');
+      // Flush before the rename: after a power cut the new name must not point at empty blocks.
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await fs.rename(tmp, file);
   } catch (e) {
+    // A full disk or a failed rename must not leave the scratch file behind.
     await fs.rm(tmp, { force: true });
     throw e;
   }
+}
+
+// writeTextAtomic's scratch names: `<file>.<pid>.<ms>.<n>.tmp`.
+const TEMP_NAME = /^.+\.(\d+)\.(\d+)\.(\d+)\.tmp$/;
+/** A scratch file this old cannot belong to a write still going on. */
+const STALE_TEMP_MS = 10 * 60 * 1000;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes scratch files a killed writer left behind: `*.tmp` of writeTextAtomic in the project
+ * folder (when their process is gone or they are older than ten minutes; a fresh one of a live
+ * process may be a write in flight) and half-written `exports/*.slicer.tmp` folders. Returns the
+ * names removed. Never throws: a leftover costs disk space, not correctness.
+ */
+export async function removeStaleTempFiles(dir: string, nowMs = Date.now()): Promise<string[]> {
+  const removed: string[] = [];
+  const sweep = async (folder: string, isStale: (name: string, ageMs: number) => boolean) => {
+    let names: string[];
+    try {
+      names = await fs.readdir(folder);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (!name.endsWith('.tmp')) continue;
+      const full = path.join(folder, name);
+      try {
+        const st = await fs.lstat(full);
+        if (!isStale(name, nowMs - st.mtimeMs)) continue;
+        await fs.rm(full, { recursive: true, force: true });
+        removed.push(path.relative(dir, full));
+      } catch {
+        // gone already (another opener swept it): nothing to do
+      }
+    }
+  };
+  await sweep(dir, (name, age) => {
+    const m = TEMP_NAME.exec(name);
+    if (!m) return false;
+    return age > STALE_TEMP_MS || !processAlive(Number(m[1]));
+  });
+  await sweep(
+    path.join(dir, EXPORTS_DIR),
+    (name, age) => name.endsWith('.slicer.tmp') && age > STALE_TEMP_MS,
+  );
+  return removed;
 }
 
 /** An image's absolute path: stored paths are relative to the project folder unless absolute. */

@@ -6,8 +6,12 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { formatLandmarkCsv, formatLandmarkJson, readLandmarks, writeLandmarks } from '../data';
 import type { AnnotationSet, ImageAnnotation, LandmarkValue, Point } from '../data/types';
+import { unsafeFileStemReason } from '../data/safeName';
 import { evaluate } from '../evaluation';
 import { latestFinishedRun, PREDICTIONS_FILE } from './job-files';
+import { usedSpacings } from './spacing';
+
+export const CALIBRATION_FILE = 'calibration.json';
 import {
   ANNOTATIONS_FILE,
   CORRECTIONS_FILE,
@@ -45,6 +49,28 @@ export async function readReviewed(project: Project): Promise<string[]> {
   return doc.reviewed as string[];
 }
 
+/** The project's confidence calibration (bench/calibration.ts --out), or null; a bad file is named. */
+async function readCalibration(project: Project): Promise<ReviewState['calibration']> {
+  const file = path.join(project.path, CALIBRATION_FILE);
+  try {
+    await fs.access(file);
+  } catch {
+    return null;
+  }
+  const doc = (await readJson(file)) as { calibration?: Record<string, unknown> };
+  const c = doc?.calibration;
+  if (
+    !c ||
+    !Number.isFinite(c.a) ||
+    !Number.isFinite(c.b) ||
+    (c.unit !== 'mm' && c.unit !== 'px') ||
+    !Number.isFinite(c.n)
+  ) {
+    throw new ApiInputError(`${file}: not a confidence calibration (expected {calibration: {a, b, unit, n}})`);
+  }
+  return { a: c.a as number, b: c.b as number, unit: c.unit, n: c.n as number };
+}
+
 export async function loadReviewState(project: Project): Promise<ReviewState> {
   const run = await latestFinishedRun(project.path);
   const predictions = run
@@ -53,11 +79,21 @@ export async function loadReviewState(project: Project): Promise<ReviewState> {
         path.join(run.dir, PREDICTIONS_FILE),
       )
     : { landmarkSet: project.landmarkSet, images: [] };
+  // The spacing the figures use (the user's entry may differ from what the engine saw).
+  const spacings = await usedSpacings(project);
+  for (const a of predictions.images) {
+    const s = spacings.get(a.imageId);
+    if (s) a.spacing = s;
+  }
+  const gt = await readSetOrEmpty(project, GROUND_TRUTH_FILE);
+  const calibration = await readCalibration(project);
   return {
     runId: run?.id ?? null,
     predictions,
     corrections: await readSetOrEmpty(project, CORRECTIONS_FILE),
     reviewed: await readReviewed(project),
+    groundTruth: gt.images.length > 0 ? gt : null,
+    calibration,
   };
 }
 
@@ -129,11 +165,32 @@ export async function landmarkValues(
   }
   const order = project.images.map((im) => im.id);
   const images = order.map((id) => byImage.get(id)).filter((a): a is ImageAnnotation => !!a);
+  // Exports in mm (CSV x_mm, Slicer LPS) wherever a spacing is known, the template included.
+  const spacings = await usedSpacings(project);
+  for (const a of images) {
+    const s = spacings.get(a.imageId);
+    if (s) a.spacing = s;
+  }
   return {
     landmarkSet: project.landmarkSet,
     images,
     meta: { ...(review.predictions.meta ?? {}), values, run: review.runId },
   };
+}
+
+/**
+ * `exports/<stamp>-<values>-<images>`, with -2, -3... when an export of the same second exists:
+ * two exports must never overwrite (or, for Slicer folders, fail to rename onto) each other.
+ * Called inside the project lock, so the name cannot be taken between the check and the write.
+ */
+async function freshExportBase(dir: string, request: ExportRequest): Promise<string> {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const stem = `${stamp}-${request.values}-${request.images}`;
+  const taken = new Set(await fs.readdir(dir));
+  const ext = request.format === 'slicer' ? '.slicer' : `.${request.format}`;
+  let name = stem;
+  for (let k = 2; taken.has(`${name}${ext}`); k++) name = `${stem}-${k}`;
+  return path.join(dir, name);
 }
 
 export async function exportLandmarks(project: Project, request: ExportRequest): Promise<ExportResult> {
@@ -160,10 +217,21 @@ export async function exportLandmarks(project: Project, request: ExportRequest):
         : 'exportLandmarks: nothing to export yet (train a model first)',
     );
   }
+  if (request.format === 'slicer') {
+    // One file per image id: an id that cannot be a file name is refused before anything is written.
+    for (const a of set.images) {
+      const why = unsafeFileStemReason(a.imageId);
+      if (why) {
+        throw new ApiInputError(
+          `exportLandmarks: image id ${JSON.stringify(a.imageId)} cannot name a Slicer file (${why}); ` +
+            `rename the image in ${project.path} or export CSV/JSON`,
+        );
+      }
+    }
+  }
   const dir = path.join(project.path, EXPORTS_DIR);
   await fs.mkdir(dir, { recursive: true });
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const base = path.join(dir, `${stamp}-${request.values}-${request.images}`);
+  const base = await freshExportBase(dir, request);
   let files: string[];
   if (request.format === 'csv') {
     await writeTextAtomic(`${base}.csv`, formatLandmarkCsv(set));

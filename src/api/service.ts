@@ -5,12 +5,16 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { AnnotationSet } from '../data/types';
+import { assertWritableRealDir } from '../data/realDir';
+import { clusterInfoOf } from './cluster';
 import { addonFileProbe, type EngineProbe } from './engine-probe';
 import { findImage, importImagesInto, readDicomFile, readImagePixels } from './images';
 import { JobRunner, type SpawnEngine } from './job-runner';
 import { JobRegistry } from './jobs';
 import { methodSummaries, trainingJobRequest } from './methods';
+import { anyPath, type PathPolicy } from './path-policy';
+import { withKeyLock, withProjectLock } from './project-lock';
+import { checkRevision, storedRevision } from './revision';
 import {
   evaluateProject,
   exportLandmarks,
@@ -20,21 +24,27 @@ import {
   setReviewed,
 } from './review';
 import { LANDMARK_SET_PRESETS } from '../data/landmarkSets';
+import { projectSpacing, setProjectSpacing } from './spacing';
+import { readExportFile } from './downloads';
 import {
   ANNOTATIONS_FILE,
+  PROJECT_FILE,
   hasProjectFile,
   readJson,
   readProject,
+  removeStaleTempFiles,
   writeJsonAtomic,
   writeProject,
 } from './project-file';
 import type {
+  RevisedAnnotationSet,
   CreateProjectRequest,
   EngineInfo,
   OneMarkApi,
   Project,
   ProjectSummary,
   TrainingRequest,
+  UiState,
 } from './types';
 import {
   ApiInputError,
@@ -58,10 +68,36 @@ export interface ApiServiceOptions {
   spawnEngine?: SpawnEngine;
   /** Injectable clock so tests get stable timestamps. */
   now?: () => Date;
+  /**
+   * Which folders project and import paths may lie in (src/api/path-policy.ts). Default: any
+   * absolute path (tests, scripts); `onemark serve` and the app pass their own.
+   */
+  paths?: PathPolicy;
 }
 
 const RECENT_FILE = 'recent-projects.json';
+const UI_STATE_FILE = 'ui-state.json';
 const MAX_RECENT = 20;
+
+/** Keeps the known fields of a window state with the right types; drops anything else. */
+function checkUiState(value: unknown): UiState {
+  if (typeof value !== 'object' || value === null)
+    throw new ApiInputError('window state: expected an object');
+  const v = value as Record<string, unknown>;
+  const out: UiState = {};
+  if (v.lastProject === null || (typeof v.lastProject === 'string' && path.isAbsolute(v.lastProject))) {
+    out.lastProject = v.lastProject;
+  }
+  if (typeof v.view === 'string' && v.view.length < 40) out.view = v.view;
+  if (typeof v.training === 'object' && v.training !== null) {
+    const t = v.training as Record<string, unknown>;
+    out.training = {};
+    if (typeof t.method === 'string' && t.method.length < 40) out.training.method = t.method;
+    if (t.preset === 'tiny' || t.preset === 'quick' || t.preset === 'full') out.training.preset = t.preset;
+    if (typeof t.device === 'string' && t.device.length < 40) out.training.device = t.device;
+  }
+  return out;
+}
 
 export function createApiService(options: ApiServiceOptions): OneMarkApi {
   const stateDir = path.resolve(options.stateDir);
@@ -73,6 +109,7 @@ export function createApiService(options: ApiServiceOptions): OneMarkApi {
   const attached = new Set<string>();
   const now = options.now ?? (() => new Date());
   const app = options.app ?? { name: 'OneMark', version: 'unknown' };
+  const pathPolicy = options.paths ?? anyPath();
 
   async function readRecent(): Promise<string[]> {
     try {
@@ -85,13 +122,32 @@ export function createApiService(options: ApiServiceOptions): OneMarkApi {
   }
 
   async function remember(dir: string): Promise<void> {
-    const paths = [dir, ...(await readRecent()).filter((p) => p !== dir)].slice(0, MAX_RECENT);
-    await fs.mkdir(stateDir, { recursive: true });
-    await writeJsonAtomic(recentFile, { version: 1, paths });
+    // The recent list is read-modify-write too: two projects opened at once must both stay listed.
+    await withKeyLock(recentFile, async () => {
+      const recent = [dir, ...(await readRecent()).filter((p) => p !== dir)].slice(0, MAX_RECENT);
+      await fs.mkdir(stateDir, { recursive: true });
+      await writeJsonAtomic(recentFile, { version: 1, paths: recent });
+    });
+  }
+
+  /** An absolute path argument that the path policy allows. */
+  async function allowedPath(value: unknown, what: string): Promise<string> {
+    const p = requireAbsolutePath(value, what);
+    await pathPolicy.check(p, what);
+    return p;
   }
 
   async function requireProject(value: unknown, what: string): Promise<Project> {
-    return readProject(requireAbsolutePath(value, what));
+    return readProject(await allowedPath(value, what));
+  }
+
+  /**
+   * Read-modify-write of a project: the project is read inside the project's writer queue, so
+   * no other write of this process can slip between this read and this write.
+   */
+  async function mutate<T>(value: unknown, what: string, fn: (project: Project) => Promise<T>): Promise<T> {
+    const dir = await allowedPath(value, what);
+    return withProjectLock(dir, async () => fn(await readProject(dir)));
   }
 
   /** Follows a project's jobs from the first time it is touched: reattach, or resume the dead. */
@@ -101,8 +157,14 @@ export function createApiService(options: ApiServiceOptions): OneMarkApi {
     await runner.attachProject(dir);
   }
 
+  /** Writes a content change of the project file; call inside `mutate`. */
   async function update(project: Project, patch: Partial<Project>): Promise<Project> {
-    const next = { ...project, ...patch, modifiedAt: now().toISOString() };
+    const next = {
+      ...project,
+      ...patch,
+      modifiedAt: now().toISOString(),
+      revision: (project.revision ?? 0) + 1,
+    };
     next.imageCount = next.images.length;
     next.landmarkCount = next.landmarkSet.landmarks.length;
     await writeProject(next);
@@ -118,6 +180,12 @@ export function createApiService(options: ApiServiceOptions): OneMarkApi {
   });
 
   const service: OneMarkApi = {
+    async clusterInfo(request) {
+      if (request === undefined) return clusterInfoOf();
+      const project = await requireProject(request?.projectPath, 'clusterInfo(request.projectPath)');
+      return clusterInfoOf({ projectPath: project.path, jobId: request.jobId });
+    },
+
     async engineInfo(): Promise<EngineInfo> {
       let engine;
       try {
@@ -153,7 +221,13 @@ export function createApiService(options: ApiServiceOptions): OneMarkApi {
       for (const dir of candidates) {
         if (!(await hasProjectFile(dir))) continue;
         try {
-          const { landmarkSet: _l, images: _i, templateImageId: _t, ...summary } = await readProject(dir);
+          const {
+            landmarkSet: _l,
+            images: _i,
+            templateImageId: _t,
+            revision: _r,
+            ...summary
+          } = await readProject(dir);
           found.push(summary);
         } catch (e) {
           // A broken project must not hide the others; opening it shows the full error.
@@ -165,6 +239,9 @@ export function createApiService(options: ApiServiceOptions): OneMarkApi {
 
     async openProject(dirArg: string): Promise<Project> {
       const project = await requireProject(dirArg, 'openProject(path)');
+      // Scratch files of a write killed half-way would otherwise stay forever; sweep them while
+      // no write of ours can be in flight.
+      await withProjectLock(project.path, () => removeStaleTempFiles(project.path));
       await remember(project.path);
       await attach(project.path);
       return project;
@@ -174,77 +251,117 @@ export function createApiService(options: ApiServiceOptions): OneMarkApi {
       if (typeof request !== 'object' || request === null) {
         throw new ApiInputError('createProject(request): expected {path, name, landmarkSet?}');
       }
-      const dir = requireAbsolutePath(request.path, 'createProject(request.path)');
+      const dir = await allowedPath(request.path, 'createProject(request.path)');
       const name = requireNonEmptyString(request.name, 'createProject(request.name)');
       const landmarkSet = request.landmarkSet
         ? validateLandmarkSet(request.landmarkSet, 'createProject(request.landmarkSet)')
         : { name, landmarks: [] };
-      if (await hasProjectFile(dir)) {
-        throw new ApiInputError(`createProject: ${dir} already holds a OneMark project; open it instead`);
+      // Before mkdir: under /proc or /sys, Node's recursive mkdir never returns.
+      try {
+        await assertWritableRealDir(dir, 'createProject: project folder');
+      } catch (e) {
+        throw new ApiInputError((e as Error).message);
       }
-      await fs.mkdir(dir, { recursive: true });
-      const stamp = now().toISOString();
-      const project: Project = {
-        path: dir,
-        name,
-        createdAt: stamp,
-        modifiedAt: stamp,
-        imageCount: 0,
-        landmarkCount: landmarkSet.landmarks.length,
-        landmarkSet,
-        images: [],
-        templateImageId: null,
-      };
-      await writeProject(project);
-      await remember(dir);
-      return project;
+      return withProjectLock(dir, async () => {
+        if (await hasProjectFile(dir)) {
+          throw new ApiInputError(`createProject: ${dir} already holds a OneMark project; open it instead`);
+        }
+        await fs.mkdir(dir, { recursive: true });
+        const stamp = now().toISOString();
+        const project: Project = {
+          path: dir,
+          name,
+          createdAt: stamp,
+          modifiedAt: stamp,
+          imageCount: 0,
+          landmarkCount: landmarkSet.landmarks.length,
+          landmarkSet,
+          images: [],
+          templateImageId: null,
+          revision: 0,
+        };
+        await writeProject(project);
+        await remember(dir);
+        return project;
+      });
     },
 
-    async loadAnnotations(dirArg: string): Promise<AnnotationSet> {
+    async choosePaths(request) {
+      if (typeof request !== 'object' || request === null || !['folder', 'files'].includes(request.kind)) {
+        throw new ApiInputError(`choosePaths(request): expected {kind: 'folder' | 'files'}`);
+      }
+      // Plain Node has no native dialog; the Electron main process replaces this method
+      // (src/main/ipc.ts withDialogPicks).
+      return null;
+    },
+
+    async loadAnnotations(dirArg: string): Promise<RevisedAnnotationSet> {
       const project = await requireProject(dirArg, 'loadAnnotations(projectPath)');
       const file = path.join(project.path, ANNOTATIONS_FILE);
       try {
         await fs.access(file);
       } catch {
-        return { landmarkSet: project.landmarkSet, images: [] };
+        return { landmarkSet: project.landmarkSet, images: [], revision: 0 };
       }
-      return validateAnnotationSet(await readJson(file), file);
+      const doc = await readJson(file);
+      return { ...validateAnnotationSet(doc, file), revision: storedRevision(doc) };
     },
 
-    async saveAnnotations(dirArg: string, annotations: AnnotationSet): Promise<void> {
-      const project = await requireProject(dirArg, 'saveAnnotations(projectPath)');
-      const checked = validateAnnotationSet(annotations, 'saveAnnotations(annotations)');
-      const projectIds = new Set(project.landmarkSet.landmarks.map((l) => l.id));
-      const extra = checked.landmarkSet.landmarks.filter((l) => !projectIds.has(l.id));
-      if (extra.length > 0) {
-        throw new ApiInputError(
-          `saveAnnotations: landmark ids ${extra.map((l) => l.id).join(', ')} are not in the landmark set ` +
-            `of project ${project.path}`,
-        );
-      }
-      await writeJsonAtomic(path.join(project.path, ANNOTATIONS_FILE), checked);
-      await writeProject({ ...project, modifiedAt: now().toISOString() });
+    async saveAnnotations(dirArg, annotations) {
+      return mutate(dirArg, 'saveAnnotations(projectPath)', async (project) => {
+        const checked = validateAnnotationSet(annotations, 'saveAnnotations(annotations)');
+        const projectIds = new Set(project.landmarkSet.landmarks.map((l) => l.id));
+        const extra = checked.landmarkSet.landmarks.filter((l) => !projectIds.has(l.id));
+        if (extra.length > 0) {
+          throw new ApiInputError(
+            `saveAnnotations: landmark ids ${extra.map((l) => l.id).join(', ')} are not in the landmark set ` +
+              `of project ${project.path}`,
+          );
+        }
+        const file = path.join(project.path, ANNOTATIONS_FILE);
+        const current = await fs
+          .readFile(file, 'utf8')
+          .then((text) => storedRevision(JSON.parse(text)))
+          // No file yet is revision 0; a damaged one is replaced (this save is the user's work).
+          .catch(() => 0);
+        checkRevision(annotations.revision, current, ANNOTATIONS_FILE, 'saveAnnotations');
+        const revision = current + 1;
+        await writeJsonAtomic(file, { ...checked, revision });
+        await writeProject({ ...project, modifiedAt: now().toISOString() });
+        return { revision };
+      });
     },
 
     async landmarkPresets() {
       return structuredClone(LANDMARK_SET_PRESETS) as Record<string, (typeof LANDMARK_SET_PRESETS)[string]>;
     },
 
-    async setLandmarkSet(dirArg, landmarkSet) {
-      const project = await requireProject(dirArg, 'setLandmarkSet(projectPath)');
-      const set = validateLandmarkSet(landmarkSet, 'setLandmarkSet(landmarkSet)');
-      return update(project, { landmarkSet: structuredClone(set) });
+    async setLandmarkSet(dirArg, landmarkSet, expectedRevision) {
+      return mutate(dirArg, 'setLandmarkSet(projectPath)', async (project) => {
+        checkRevision(expectedRevision, project.revision ?? 0, PROJECT_FILE, 'setLandmarkSet');
+        const set = validateLandmarkSet(landmarkSet, 'setLandmarkSet(landmarkSet)');
+        return update(project, { landmarkSet: structuredClone(set) });
+      });
     },
 
     async importImages(dirArg, request) {
-      const project = await requireProject(dirArg, 'importImages(projectPath)');
-      return update(project, await importImagesInto(project, request));
+      if (typeof request === 'object' && request !== null && Array.isArray(request.paths)) {
+        for (const [i, p] of request.paths.entries()) {
+          if (typeof p === 'string' && path.isAbsolute(p)) await allowedPath(p, `importImages(paths[${i}])`);
+        }
+      }
+      return mutate(dirArg, 'importImages(projectPath)', async (project) => {
+        const { skipped, ...imported } = await importImagesInto(project, request);
+        return { ...(await update(project, imported)), skipped };
+      });
     },
 
-    async setTemplate(dirArg, imageId) {
-      const project = await requireProject(dirArg, 'setTemplate(projectPath)');
-      const image = findImage(project, imageId, 'setTemplate(imageId)');
-      return update(project, { templateImageId: image.id });
+    async setTemplate(dirArg, imageId, expectedRevision) {
+      return mutate(dirArg, 'setTemplate(projectPath)', async (project) => {
+        checkRevision(expectedRevision, project.revision ?? 0, PROJECT_FILE, 'setTemplate');
+        const image = findImage(project, imageId, 'setTemplate(imageId)');
+        return update(project, { templateImageId: image.id });
+      });
     },
 
     async imagePixels(dirArg, imageId, maxSide) {
@@ -273,15 +390,29 @@ export function createApiService(options: ApiServiceOptions): OneMarkApi {
       const t = annotations.images.find((a) => a.imageId === project.templateImageId);
       if (!t || !t.landmarks.some((v) => v.point)) {
         throw new ApiInputError(
-          `startTraining: the template ${project.templateImageId} has no marked landmarks`,
+          `The template ${project.templateImageId} has no marked landmarks: mark them first (Template tab)`,
+        );
+      }
+      // A landmark neither placed nor marked missing would train into an empty column on every image.
+      const valued = new Set(t.landmarks.map((v) => v.id));
+      const unmarked = project.landmarkSet.landmarks.filter((l) => !valued.has(l.id));
+      if (unmarked.length > 0) {
+        throw new ApiInputError(
+          `${project.landmarkSet.landmarks.length - unmarked.length} of ${project.landmarkSet.landmarks.length} ` +
+            `landmarks are marked on the template; place or mark missing the other ${unmarked.length} ` +
+            `(${unmarked.map((l) => l.name).join(', ')}) before training`,
         );
       }
       if (project.images.length < 2)
         throw new ApiInputError('startTraining: import at least one image besides the template');
-      const active = jobs.list(project.path).find((j) => j.state === 'running' || j.state === 'queued');
-      if (active) throw new ApiInputError(`startTraining: job ${active.id} is still running in this project`);
-      await attach(project.path);
-      return runner.start(project.path, jobRequest);
+      // In the project's queue: two quick clicks must not both pass the "no job running" check.
+      return withProjectLock(project.path, async () => {
+        const active = jobs.list(project.path).find((j) => j.state === 'running' || j.state === 'queued');
+        if (active)
+          throw new ApiInputError(`startTraining: job ${active.id} is still running in this project`);
+        await attach(project.path);
+        return runner.start(project.path, jobRequest);
+      });
     },
 
     async cancelJob(jobId) {
@@ -302,20 +433,22 @@ export function createApiService(options: ApiServiceOptions): OneMarkApi {
     },
 
     async saveCorrection(dirArg, imageId, landmarkId, point) {
-      const project = await requireProject(dirArg, 'saveCorrection(projectPath)');
-      findImage(project, imageId, 'saveCorrection(imageId)');
-      await saveCorrection(project, imageId, landmarkId, point);
+      await mutate(dirArg, 'saveCorrection(projectPath)', async (project) => {
+        findImage(project, imageId, 'saveCorrection(imageId)');
+        await saveCorrection(project, imageId, landmarkId, point);
+      });
     },
 
     async setReviewed(dirArg, imageId, reviewed) {
-      const project = await requireProject(dirArg, 'setReviewed(projectPath)');
-      findImage(project, imageId, 'setReviewed(imageId)');
-      await setReviewed(project, imageId, reviewed);
+      await mutate(dirArg, 'setReviewed(projectPath)', async (project) => {
+        findImage(project, imageId, 'setReviewed(imageId)');
+        await setReviewed(project, imageId, reviewed);
+      });
     },
 
     async importGroundTruth(dirArg, file) {
-      const project = await requireProject(dirArg, 'importGroundTruth(projectPath)');
-      return importGroundTruth(project, file);
+      await allowedPath(file, 'importGroundTruth(file)');
+      return mutate(dirArg, 'importGroundTruth(projectPath)', (project) => importGroundTruth(project, file));
     },
 
     async evaluate(dirArg, values) {
@@ -330,15 +463,50 @@ export function createApiService(options: ApiServiceOptions): OneMarkApi {
       if (typeof request !== 'object' || request === null) {
         throw new ApiInputError('exportLandmarks(request): expected {projectPath, format, images, values}');
       }
-      const project = await requireProject(request.projectPath, 'exportLandmarks(request.projectPath)');
-      return exportLandmarks(project, request);
+      return mutate(request.projectPath, 'exportLandmarks(request.projectPath)', (project) =>
+        exportLandmarks(project, request),
+      );
     },
 
     async listJobs(projectPath?: string) {
       const filter =
-        projectPath === undefined ? undefined : requireAbsolutePath(projectPath, 'listJobs(projectPath)');
+        projectPath === undefined ? undefined : await allowedPath(projectPath, 'listJobs(projectPath)');
       if (filter && (await hasProjectFile(filter))) await attach(filter);
       return jobs.list(filter);
+    },
+
+    async exportFile(dirArg, file) {
+      return readExportFile(await requireProject(dirArg, 'exportFile(projectPath)'), file);
+    },
+
+    async pixelSpacing(dirArg) {
+      return projectSpacing(await requireProject(dirArg, 'pixelSpacing(projectPath)'));
+    },
+
+    async setPixelSpacing(dirArg, spacing, imageId) {
+      // Read-modify-write of the spacing file: in the project's writer queue like the others.
+      return mutate(dirArg, 'setPixelSpacing(projectPath)', (project) =>
+        setProjectSpacing(project, spacing, imageId),
+      );
+    },
+
+    async uiState() {
+      try {
+        return checkUiState(await readJson(path.join(stateDir, UI_STATE_FILE)));
+      } catch {
+        // Lost or damaged: the window starts on the project list, as on a first start.
+        return {};
+      }
+    },
+
+    async saveUiState(state) {
+      const file = path.join(stateDir, UI_STATE_FILE);
+      // Merged into what is stored: two windows saving at once must not drop each other's fields.
+      await withKeyLock(file, async () => {
+        const next = { ...(await service.uiState()), ...checkUiState(state) };
+        await fs.mkdir(stateDir, { recursive: true });
+        await writeJsonAtomic(file, next);
+      });
     },
 
     onJobEvent(listener) {

@@ -10,7 +10,7 @@
  * Typed arrays (image pixels) are structured-clonable for IPC; the HTTP transport encodes them
  * (src/api/wire.ts), so both transports carry the same values.
  */
-import type { AnnotationSet, LandmarkSet, Point } from '../data/types';
+import type { AnnotationSet, LandmarkSet, Point, Spacing } from '../data/types';
 import type { MethodName } from '../methods/catalog';
 
 export type { AnnotationSet, ImageAnnotation, LandmarkSet, LandmarkValue, Point } from '../data/types';
@@ -66,6 +66,34 @@ export interface Project extends ProjectSummary {
   images: ProjectImage[];
   /** The one annotated image that training starts from; null until chosen. */
   templateImageId: string | null;
+  /**
+   * Counts changes of the project's content (landmark set, images, template); saving annotations
+   * or corrections does not change it. Send it back to setLandmarkSet/setTemplate to have a change
+   * made on an outdated copy refused (StaleWriteError) instead of undoing another tab's change.
+   */
+  revision?: number;
+}
+
+/**
+ * Annotations as loadAnnotations returns them: `revision` counts saves of annotations.json (0: none
+ * yet). Pass the object (or its revision) back to saveAnnotations: a save based on an older
+ * revision is refused with a StaleWriteError (HTTP 409) because another tab or window saved since.
+ */
+export interface RevisedAnnotationSet extends AnnotationSet {
+  revision: number;
+}
+
+/** What saveAnnotations answers: the revision the file now has (send it with the next save). */
+export interface SaveResult {
+  revision: number;
+}
+
+/** What choosePaths asks the system's file dialog for. */
+export interface ChoosePathsRequest {
+  /** 'folder': one folder (a project folder, a folder of images); 'files': one or more files. */
+  kind: 'folder' | 'files';
+  /** The dialog's title, e.g. "Folder for the new project". */
+  title?: string;
 }
 
 export interface CreateProjectRequest {
@@ -97,6 +125,17 @@ export interface ImportImagesRequest {
   paths: string[];
   /** 'reference' keeps the files where they are; 'copy' copies them into the project's images/. */
   mode: 'reference' | 'copy';
+}
+
+/** A path importImages left out, and why (the others were imported). */
+export interface ImportSkip {
+  path: string;
+  reason: string;
+}
+
+/** The project after an import, with the paths that could not be imported. */
+export interface ImportResult extends Project {
+  skipped: ImportSkip[];
 }
 
 /** A detection method's name; `listMethods()` lists them (src/methods/catalog.ts is the one list). */
@@ -137,6 +176,27 @@ export interface TrainingRequest {
   fineIterations?: number;
 }
 
+/** A spacing in mm per pixel and where it came from (src/data's SpacingSource). */
+export interface SpacingValue {
+  x: number;
+  y: number;
+  source: Spacing['source'];
+}
+
+/** One image's pixel spacing: the file's own, the user's, and the one figures use. */
+export interface ImageSpacing {
+  file: SpacingValue | null;
+  user: { x: number; y: number } | null;
+  /** The user's value for the image, else the file's, else the project's; null: figures in pixels. */
+  used: SpacingValue | null;
+}
+
+export interface ProjectSpacing {
+  /** The user's value for every image without its own (mm per pixel); null: not entered. */
+  project: { x: number; y: number } | null;
+  images: Record<string, ImageSpacing>;
+}
+
 /** Landmarks of the latest finished run, the user's corrections, and which images were reviewed. */
 export interface ReviewState {
   /** Run the predictions come from; null when no run finished yet. */
@@ -145,6 +205,14 @@ export interface ReviewState {
   /** Kept apart from predictions: a new run never overwrites them. */
   corrections: AnnotationSet;
   reviewed: string[];
+  /** The imported ground truth (ground-truth.json), for errors per landmark; null when none. */
+  groundTruth?: AnnotationSet | null;
+  /**
+   * `calibration.json` of the project when present (written by `npm run bench:calibration --
+   * --out PROJECT/calibration.json`): turns a confidence c into an expected radial error
+   * exp(a + b·c) in `unit`. Null: the review shows the model's raw confidence only.
+   */
+  calibration?: { a: number; b: number; unit: 'mm' | 'px'; n: number } | null;
 }
 
 export interface ExportRequest {
@@ -213,20 +281,79 @@ export type JobEvent =
 
 export type Unsubscribe = () => void;
 
+/**
+ * What the window restores when it starts again: kept by the service (not the browser), because
+ * `onemark serve` restarted on another port is another origin with empty browser storage.
+ */
+export interface UiState {
+  /** The project that was open (null: it was closed). */
+  lastProject?: string | null;
+  /** Its tab: images | template | training | review | export. */
+  view?: string;
+  /** The training form's last choices. */
+  training?: { method?: string; preset?: BudgetPreset; device?: string };
+}
+
+/** One job of a run trained in parts (src/cluster/status.ts): stage 1, a part, or the merge. */
+export interface ClusterJobSummary {
+  name: string;
+  part?: number;
+  /** Slurm job id, or the local process id. */
+  job?: string;
+  state: 'pending' | 'running' | 'done' | 'failed' | 'cancelled' | 'stopped' | 'unknown';
+  reason?: string;
+  step?: number;
+  total?: number;
+  etaSec?: number;
+  resumedAt?: number;
+}
+
+/** Whether Slurm is reachable from here, and the parts of a job's run when it was trained in parts. */
+export interface ClusterInfo {
+  /** sbatch is on PATH: the training panel offers Slurm besides this machine. */
+  sbatch: boolean;
+  slurmVersion?: string;
+  /** Partitions (sinfo), the default first. */
+  partitions: string[];
+  /** The job's run, when it was trained with --parts (RUN/cluster/plan.json exists). */
+  run?: { backend: 'slurm' | 'local'; method: string; parts: number; jobs: ClusterJobSummary[] };
+}
+
 export interface OneMarkApi {
   engineInfo(): Promise<EngineInfo>;
+  /**
+   * Slurm's availability (sbatch, version, partitions) and, given a project's job, the state of
+   * each part of its run when it was trained in parts (docs/cluster.md).
+   */
+  clusterInfo(request?: { projectPath: string; jobId: string }): Promise<ClusterInfo>;
   /** Projects in the app's projects folder plus recently opened ones that still exist, newest first. */
   listProjects(): Promise<ProjectSummary[]>;
   openProject(path: string): Promise<Project>;
   createProject(request: CreateProjectRequest): Promise<Project>;
+  /**
+   * Opens the system's file dialog (the Electron app) and returns the chosen paths, which
+   * createProject, openProject, importImages and importGroundTruth then accept wherever they are
+   * (typed paths must lie in the home folder or the app's folder). null: cancelled, or no native
+   * dialog (`onemark serve`: type a path under the folders given with --root).
+   */
+  choosePaths(request: ChoosePathsRequest): Promise<string[] | null>;
   /** The project's annotations (template and corrections); an empty set when none were saved. */
-  loadAnnotations(projectPath: string): Promise<AnnotationSet>;
-  saveAnnotations(projectPath: string, annotations: AnnotationSet): Promise<void>;
+  loadAnnotations(projectPath: string): Promise<RevisedAnnotationSet>;
+  /**
+   * Replaces annotations.json. With `annotations.revision` set, refuses (StaleWriteError, HTTP 409)
+   * when the file was saved since that revision; without it, the save is accepted as before.
+   */
+  saveAnnotations(
+    projectPath: string,
+    annotations: AnnotationSet & { revision?: number },
+  ): Promise<SaveResult>;
   /** Landmark set presets (ISBI 2015's 19, ...), by key. */
   landmarkPresets(): Promise<Record<string, LandmarkSet>>;
-  setLandmarkSet(projectPath: string, landmarkSet: LandmarkSet): Promise<Project>;
-  importImages(projectPath: string, request: ImportImagesRequest): Promise<Project>;
-  setTemplate(projectPath: string, imageId: string): Promise<Project>;
+  /** `expectedRevision`: the project's revision the change was made on (stale: StaleWriteError). */
+  setLandmarkSet(projectPath: string, landmarkSet: LandmarkSet, expectedRevision?: number): Promise<Project>;
+  /** Imports what it can; paths missing or not images come back in `skipped` (all missing: an error). */
+  importImages(projectPath: string, request: ImportImagesRequest): Promise<ImportResult>;
+  setTemplate(projectPath: string, imageId: string, expectedRevision?: number): Promise<Project>;
   /** Decoded pixels of one image, long side at most `maxSide` (default 1024). */
   imagePixels(projectPath: string, imageId: string, maxSide?: number): Promise<ImagePixels>;
   /**
@@ -254,6 +381,23 @@ export interface OneMarkApi {
   /** Errors of the latest predictions (corrected or not) against the ground truth; null when there is none. */
   evaluate(projectPath: string, values: 'predicted' | 'corrected'): Promise<EvaluationSummary | null>;
   exportLandmarks(request: ExportRequest): Promise<ExportResult>;
+  /** The bytes of one exported file (a path exportLandmarks returned), for a browser download. */
+  exportFile(projectPath: string, file: string): Promise<Uint8Array>;
   listJobs(projectPath?: string): Promise<JobSummary[]>;
+  /** Pixel spacing of the project and of each image (from DICOM, or entered). */
+  pixelSpacing(projectPath: string): Promise<ProjectSpacing>;
+  /**
+   * Sets the user's spacing (mm per pixel) for the project (`imageId` omitted) or one image;
+   * null removes it. Exports, evaluation and the review's figures use it from then on.
+   */
+  setPixelSpacing(
+    projectPath: string,
+    spacing: { x: number; y: number } | null,
+    imageId?: string,
+  ): Promise<ProjectSpacing>;
+  /** The window's state at its last change (empty when none was saved). */
+  uiState(): Promise<UiState>;
+  /** Merges `state` into the saved window state. */
+  saveUiState(state: UiState): Promise<void>;
   onJobEvent(listener: (event: JobEvent) => void): Unsubscribe;
 }

@@ -14,7 +14,14 @@ export class CliError extends Error {
 }
 
 /** Errors whose message is already a complete "file: problem" sentence. */
-const USER_ERRORS = new Set(['CliError', 'DataError', 'EvaluationInputError']);
+const USER_ERRORS = new Set([
+  'CliError',
+  'DataError',
+  'EvaluationInputError',
+  'SafetensorsError',
+  // src/cluster: sbatch/scancel's own message, or what to do about the run's jobs or devices.
+  'ClusterError',
+]);
 
 export function isUserError(err: unknown): boolean {
   return err instanceof Error && USER_ERRORS.has(err.name);

@@ -6,10 +6,12 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { registerBaseline } from './commands/baseline';
+import { registerCancel } from './commands/cancel';
 import { registerConvert } from './commands/convert';
 import { registerDataset } from './commands/dataset';
 import { registerEvaluate } from './commands/evaluate';
 import { registerServe } from './commands/serve';
+import { registerStatus } from './commands/status';
 import { setCommandLine } from './context';
 import { CliError, exitCodeOf, formatCliError } from './errors';
 
@@ -76,6 +78,8 @@ export async function buildProgram(args: readonly string[] = []): Promise<Comman
   registerConvert(program);
   registerBaseline(program);
   registerServe(program);
+  registerStatus(program);
+  registerCancel(program);
   await registerEngineCommands(program, args);
   // Subcommands inherit exitOverride so a usage error returns here instead of exiting.
   const override = (cmd: Command) => {

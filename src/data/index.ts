@@ -9,3 +9,5 @@ export * from './annotations';
 export * from './images';
 export * from './formats';
 export * from './datasets';
+export * from './safeName';
+export * from './realDir';

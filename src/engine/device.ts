@@ -1,7 +1,9 @@
 /** Devices as libtorch names them, and CUDA queries. */
 import { native as N } from './native';
 
-export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
+import type { Device } from './deviceType';
+
+export type { Device } from './deviceType';
 
 const DEVICE_RE = /^(cpu|cuda(:\d+)?)$/;
 

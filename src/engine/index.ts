@@ -16,5 +16,7 @@ export { DTYPES, isDType, isFloatingPoint, BYTES_PER_ELEMENT } from './dtype';
 export type { DType, AnyTypedArray, TypedArrayFor } from './dtype';
 export { adamStep, sgdStep, clipGradNorm, clipGradValue, zeroGrads } from './fused';
 export type { AdamStepOptions, SgdStepOptions } from './fused';
+export { autocast, cpuHasBf16, isPrecision, precisionProblem, PRECISIONS } from './precision';
+export type { Precision } from './precision';
 export { engineInfo } from './info';
 export type { EngineInfo } from './info';

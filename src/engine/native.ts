@@ -12,7 +12,11 @@ import { fileURLToPath } from 'node:url';
 /** A native tensor handle: (generation << 24 | slot); -1 marks a disposed JS tensor. */
 export type Handle = number;
 
-/** The addon's exports: one function per op (names listed in docs/engine-api.md). */
+/**
+ * The addon's exports: one function per op (names listed in docs/engine-api.md). The one untyped
+ * boundary of the code base: each op gets its types where tensor.ts and the other wrappers call it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the C++ boundary, typed by its wrappers
 export type NativeAddon = Record<string, (...args: any[]) => any>;
 
 const HOW_TO_BUILD = [

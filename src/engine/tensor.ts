@@ -70,7 +70,8 @@ export class Tensor {
   /** @internal exempt from tidy scopes (keep()). */
   _kept = false;
   /** @internal [dtypeCode, device, ...shape], read lazily. */
-  private _meta: any[] | null = null;
+  /** [dtype code, device, ...shape], read once from the addon. */
+  private _meta: (number | string)[] | null = null;
 
   /** @internal Wraps a fresh native handle; use the static factories instead. */
   constructor(handle: Handle) {
@@ -229,8 +230,8 @@ export class Tensor {
   // ------------------------------------------------------------------------------------------
   // Properties
 
-  private meta(): any[] {
-    if (this._meta === null) this._meta = N.meta(this._h) as any[];
+  private meta(): (number | string)[] {
+    if (this._meta === null) this._meta = N.meta(this._h) as (number | string)[];
     return this._meta;
   }
   get shape(): number[] {
@@ -403,6 +404,13 @@ export class Tensor {
   }
   contiguous(): Tensor {
     return new Tensor(N.contiguous(this._h));
+  }
+  /** The same (N, C, H, W) values stored NHWC: convs on oneDNN/cuDNN skip their layout changes. */
+  channelsLast(): Tensor {
+    return new Tensor(N.channelsLast(this._h));
+  }
+  get isChannelsLast(): boolean {
+    return N.isChannelsLast(this._h) as boolean;
   }
 
   // ------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { GrayImage, LandmarkSet } from '../data';
+import { resolveInside, toSafeFileStem } from '../data/safeName';
 import { compare, comparisonCdfSvg, comparisonErrorBarsSvg, type Comparison } from './compare';
 import type { Evaluation } from './evaluate';
 import { SDR_RULE, STD_RULE } from './metrics';
@@ -64,7 +65,7 @@ class Writer {
     private readonly onFile?: (path: string) => void,
   ) {}
   async write(rel: string, content: string | Uint8Array): Promise<void> {
-    const path = join(this.outDir, rel);
+    const path = resolveInside(this.outDir, rel);
     await mkdir(join(path, '..'), { recursive: true });
     await writeFile(path, content);
     this.files.push(path);
@@ -152,8 +153,9 @@ function overlayPoints(e: Evaluation, imageId: string): OverlayPoint[] {
   return e.errors.landmarkIds.filter((id) => byId.has(id)).map((id) => byId.get(id)!);
 }
 
+/** Ids and method names come from the files evaluated: ".." or "CON" must not pick where files go. */
 function safeName(id: string): string {
-  return id.replace(/[^A-Za-z0-9._-]+/g, '_');
+  return toSafeFileStem(id.replace(/[^A-Za-z0-9._-]+/g, '_'));
 }
 
 async function writeOverlays(

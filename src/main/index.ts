@@ -2,15 +2,17 @@
  * Electron main process: one window, the API over IPC, and nothing the renderer can use to step
  * outside it. The API itself lives in src/api/service.ts (plain Node).
  */
-import { app, BrowserWindow, ipcMain, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, session } from 'electron';
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { addonFileProbe, engineProcessProbe } from '../api/engine-probe';
 import { engineSpawner, tsxEngineSpawner, type SpawnEngine } from '../api/job-runner';
+import { pathsUnder } from '../api/path-policy';
 import { createApiService } from '../api/service';
 import { appOrigin } from './app-origin';
-import { forwardApiEvents, registerApiHandlers } from './ipc';
+import { forwardApiEvents, registerApiHandlers, withDialogPicks } from './ipc';
 import { addonCandidates, preloadPath, rendererEntry } from './paths';
 import { hardenSession, hardenWebContents } from './security';
 import { runSmoke, SMOKE_FLAG } from './smoke';
@@ -97,12 +99,23 @@ app.on('web-contents-created', (_event, contents) => hardenWebContents(contents,
 app.whenReady().then(() => {
   hardenSession(session.defaultSession, origin);
 
-  const api = createApiService({
-    stateDir: app.getPath('userData'),
-    app: { name: 'OneMark', version: app.getVersion() },
-    engineProbe: enginePresence(),
-    spawnEngine: engineLauncher(),
-  });
+  // Typed paths: the home folder and the app's own folder; anything else the user picks in the
+  // system's file dialog (choosePaths), which adds it.
+  const paths = pathsUnder([os.homedir(), app.getPath('userData')]);
+  const api = withDialogPicks(
+    createApiService({
+      stateDir: app.getPath('userData'),
+      app: { name: 'OneMark', version: app.getVersion() },
+      engineProbe: enginePresence(),
+      spawnEngine: engineLauncher(),
+      paths,
+    }),
+    paths,
+    (options) => {
+      const win = BrowserWindow.getFocusedWindow();
+      return win ? dialog.showOpenDialog(win, options) : dialog.showOpenDialog(options);
+    },
+  );
   registerApiHandlers(ipcMain, api, (event) => !!event.senderFrame && origin.isAppUrl(event.senderFrame.url));
   forwardApiEvents(api, (channel, payload) => {
     for (const win of BrowserWindow.getAllWindows()) {

@@ -4,7 +4,9 @@
  */
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import { EVENT_CHANNELS, EVENT_METHODS, INVOKE_CHANNELS, INVOKE_METHODS } from '../api/contract';
-import type { OneMarkApi, Unsubscribe } from '../api/types';
+import type { PathPolicy } from '../api/path-policy';
+import type { ChoosePathsRequest, OneMarkApi, Unsubscribe } from '../api/types';
+import { ApiInputError } from '../api/validate';
 
 type IpcHost = Pick<IpcMain, 'handle' | 'removeHandler'>;
 
@@ -40,4 +42,39 @@ export function forwardApiEvents(
     return api[method]((payload: unknown) => send(channel, payload));
   });
   return () => unsubscribers.forEach((off) => off());
+}
+
+/** Electron's dialog.showOpenDialog, reduced to what withDialogPicks needs (tests pass a fake). */
+export type ShowOpenDialog = (options: {
+  title?: string;
+  properties: ('openDirectory' | 'openFile' | 'multiSelections' | 'createDirectory')[];
+}) => Promise<{ canceled: boolean; filePaths: string[] }>;
+
+/**
+ * The API with `choosePaths` answered by the system's file dialog. What the user picks there is
+ * what the user chose, so it is added to the path policy: the renderer may then create a project
+ * in it or import from it even outside the folders typed paths are confined to. The renderer
+ * never gets to allow a path itself: only this main-process dialog does.
+ */
+export function withDialogPicks(
+  api: OneMarkApi,
+  policy: PathPolicy,
+  showOpenDialog: ShowOpenDialog,
+): OneMarkApi {
+  return {
+    ...api,
+    async choosePaths(request: ChoosePathsRequest) {
+      if (typeof request !== 'object' || request === null || !['folder', 'files'].includes(request.kind)) {
+        throw new ApiInputError(`choosePaths(request): expected {kind: 'folder' | 'files'}`);
+      }
+      const result = await showOpenDialog({
+        ...(typeof request.title === 'string' ? { title: request.title.slice(0, 200) } : {}),
+        properties:
+          request.kind === 'folder' ? ['openDirectory', 'createDirectory'] : ['openFile', 'multiSelections'],
+      });
+      if (result.canceled || result.filePaths.length === 0) return null;
+      for (const p of result.filePaths) policy.allow(p);
+      return result.filePaths;
+    },
+  };
 }

@@ -7,6 +7,7 @@
  * Engine-free and Node-free on purpose: the API service (which never loads libtorch) validates
  * requests with it, and the renderer type-checks against its types.
  */
+import type { Precision } from '../engine/precisionType';
 import { PRESETS, type PresetName } from './cc2d/config';
 
 export type MethodName = 'cc2d' | 'sla' | 'atd' | 'adapter' | 'f2';
@@ -34,6 +35,8 @@ export interface TrainSettings {
   stage1Run?: string;
   /** sla/atd: train only landmarks j ≡ index (mod count), one process per part. */
   part?: { index: number; count: number };
+  /** Every stage the run trains, in fp32 or under bf16/fp16 autocast (src/engine/precision.ts). */
+  precision?: Precision;
 }
 
 export type TrainSetting = keyof TrainSettings;
@@ -53,7 +56,7 @@ export interface MethodInfo {
   settings: readonly TrainSetting[];
 }
 
-const COMMON: TrainSetting[] = ['stage1Iterations', 'stage2Iterations', 'backbone'];
+const COMMON: TrainSetting[] = ['stage1Iterations', 'stage2Iterations', 'backbone', 'precision'];
 
 export const METHOD_INFO: Record<MethodName, MethodInfo> = {
   cc2d: {

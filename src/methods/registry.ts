@@ -10,6 +10,7 @@
  * method takes live in catalog.ts (engine-free, for the API service); this file adds the trainers
  * and predictors, and turns settings into config changes (`configureFor`).
  */
+import type { Device } from '../engine';
 import type { AnnotationSet } from '../data/types';
 import { readRunConfig } from '../runs/config';
 import type { ImageRef } from '../runs/imageStack';
@@ -47,9 +48,9 @@ export {
 export interface TrainRequest extends OneShotRunInput {
   preset: PresetName;
   seed: number;
-  device: string;
+  device: Device;
   /** Change the preset's config before training (iteration overrides, encoder choice...). */
-  configure?: (config: any) => void;
+  configure?: (config: unknown) => void;
   /** sla/atd/adapter/f2: reuse a finished CC2D run's stage 1 and pseudo-labels. */
   stage1Run?: string;
   /** sla/atd: train only part `index` of `count` (landmark j in part j mod count), one process each. */
@@ -70,7 +71,7 @@ export interface TrainOutcome {
 }
 
 export interface PredictRequest {
-  device?: string;
+  device?: Device;
   batch?: number;
   progress?: ProgressStream;
   /** cc2d only: 1 (cascade) or 2 (voting). */
@@ -84,7 +85,7 @@ export interface PredictRequest {
 
 export interface MethodEntry extends MethodInfo {
   /** The preset's full configuration (what config.json will hold). */
-  config(preset: PresetName, o: { seed?: number; device?: string }): unknown;
+  config(preset: PresetName, o: { seed?: number; device?: Device }): unknown;
   train(req: TrainRequest): Promise<TrainOutcome>;
   predict(runDir: string, images: readonly ImageRef[], o?: PredictRequest): Promise<AnnotationSet>;
 }
@@ -212,12 +213,15 @@ export function configureFor(method: MethodName, s: TrainSettings): (config: unk
       if (s.stage2Iterations !== undefined) c.stage2.iterations = s.stage2Iterations;
       if (s.stage2 === false) c.stage2.enabled = false;
       if (s.backbone !== undefined) c.backboneWeights = s.backbone;
+      if (s.precision !== undefined) c.precision = s.precision;
       return;
     }
     const c = config as DenseConfig;
     if (s.stage1Iterations !== undefined) c.cc2d.stage1.iterations = s.stage1Iterations;
     if (s.backbone !== undefined) c.cc2d.backboneWeights = s.backbone;
     if (s.stage2Iterations !== undefined) c.dense.iterations = s.stage2Iterations;
+    // One precision for the whole run: the stage 1 trained inside it too.
+    if (s.precision !== undefined) c.precision = c.cc2d.precision = s.precision;
     if (method === 'f2' && s.fineIterations !== undefined) (c as F2Config).fine.iterations = s.fineIterations;
   };
 }

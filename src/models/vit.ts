@@ -10,9 +10,7 @@
  * embeddings are interpolated bicubically when the token grid differs from the trained one, as DINO does.
  */
 import { F, Tensor, tidy } from '../engine';
-import { Conv2d, LayerNorm, Linear, Module, ModuleList } from '../engine/nn';
-import { Parameter } from '../engine/nn/parameter';
-import { init } from '../engine/nn';
+import { Conv2d, init, LayerNorm, Linear, Module, ModuleList, Parameter } from '../engine/nn';
 
 export interface VitConfig {
   inChannels: number;

@@ -15,11 +15,29 @@ import type { OneMarkApi } from '../api/types';
 
 export type IpcLike = Pick<IpcRenderer, 'invoke' | 'on' | 'removeListener'>;
 
+// Electron hands a handler's error to the page as a plain Error whose message is
+// "Error invoking remote method '<channel>': <name>: <message>"; the name is what the page tells a
+// StaleWriteError (reload) or a PathNotAllowedError from other failures by, as over HTTP.
+const REMOTE_ERROR = /^Error invoking remote method '[^']*': (?:([A-Za-z]*Error): )?([\s\S]*)$/;
+
+/** The error a main-process handler threw, with its name and without Electron's prefix. */
+export function restoreIpcError(e: unknown): Error {
+  if (!(e instanceof Error)) return new Error(String(e));
+  const m = REMOTE_ERROR.exec(e.message);
+  if (!m) return e;
+  const restored = new Error(m[2]);
+  restored.name = m[1] ?? 'Error';
+  return restored;
+}
+
 export function buildBridge(ipc: IpcLike): OneMarkApi {
   const api: Record<string, unknown> = {};
   for (const method of INVOKE_METHODS) {
     const channel = INVOKE_CHANNELS[method];
-    api[method] = (...args: unknown[]) => ipc.invoke(channel, ...args);
+    api[method] = (...args: unknown[]) =>
+      ipc.invoke(channel, ...args).catch((e: unknown) => {
+        throw restoreIpcError(e);
+      });
   }
   for (const method of EVENT_METHODS) {
     const channel = EVENT_CHANNELS[method];

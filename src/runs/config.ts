@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { engineInfo } from '../engine';
 import type { LandmarkSet } from '../data/types';
 import { RunLayout } from './layout';
+import { writeFileAtomicSync } from './atomicFile';
 
 export const RUN_FORMAT = 'onemark-run/1';
 
@@ -60,10 +61,10 @@ export function makeRunConfig<M>(
 export function writeRunConfig(layout: RunLayout, cfg: RunConfig, stages: string[] = []): void {
   fs.mkdirSync(layout.root, { recursive: true });
   const text = JSON.stringify(cfg, null, 2) + '\n';
-  fs.writeFileSync(layout.config, text);
+  writeFileAtomicSync(layout.config, text);
   for (const s of stages) {
     layout.ensureStage(s);
-    fs.writeFileSync(path.join(layout.stageDir(s), 'config.json'), text);
+    writeFileAtomicSync(path.join(layout.stageDir(s), 'config.json'), text);
   }
 }
 

@@ -3,7 +3,7 @@
  * (so resuming is exact), report progress, checkpoint every N steps and at the end, and stop
  * cleanly (with a checkpoint) when asked.
  */
-import { liveTensors, type Tensor } from '../engine';
+import { autocast, liveTensors, type Device, type Precision, type Tensor } from '../engine';
 import { disposeGroups, loadCheckpoint, prunePeriodic, resumePoint, saveCheckpoint } from './checkpoint';
 import type { RunLayout } from './layout';
 import { StageMeter, type ProgressStream } from './progress';
@@ -32,6 +32,9 @@ export interface StageOptions {
   layout?: RunLayout;
   checkpointEvery: number;
   components: Record<string, Checkpointable>;
+  /** Where the step computes, and in which precision (default fp32: the step runs as written). */
+  device?: Device;
+  precision?: Precision;
   /** Runs step `step` (0-based) and returns its loss. Must dispose its own tensors. */
   step: (step: number) => number;
   progress?: ProgressStream;
@@ -133,7 +136,9 @@ export async function runStage(o: StageOptions): Promise<StageResult> {
       return { startedAt: start, ran: s - start, lastLoss, aborted: true };
     }
     seedStep(o.seed, o.stage, s);
-    lastLoss = o.step(s);
+    // The whole step under autocast: the forward ops it lists run in bf16/fp16; backward and
+    // optimiser ops are not on its lists and keep the dtypes autograd and the parameters give.
+    lastLoss = autocast(o.device ?? 'cpu', o.precision ?? 'fp32', () => o.step(s));
     if (!Number.isFinite(lastLoss)) {
       throw new Error(
         `${o.stage}: loss is ${lastLoss} at step ${s + 1}; lower the learning rate or check the inputs`,

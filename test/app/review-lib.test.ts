@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { confidenceColours, pointsForImage, reviewQueue } from '../../src/renderer/src/lib/review';
+import { confidenceColour, pointsForImage, reviewQueue, stepImage } from '../../src/renderer/src/lib/review';
 import { fitView, hitTest, toImage, toScreen, windowLut, zoomAt } from '../../src/renderer/src/lib/viewport';
 import { curvePoints, formatEta } from '../../src/renderer/src/lib/format';
 
@@ -55,11 +55,20 @@ describe('review helpers', () => {
     ]);
   });
 
-  it('colours confidence by rank within the landmark', () => {
-    const colour = confidenceColours(predictions);
-    expect(colour(1, 0.1)).toBe('#e5484d');
-    expect(colour(1, 0.9)).toBe('#46a758');
-    expect(colour(2, undefined)).toBe('#9aa4b2');
+  it('colours confidence on fixed thresholds, not by rank among other images', () => {
+    expect(confidenceColour(0.1)).toBe('#e5484d');
+    expect(confidenceColour(0.5)).toBe('#f5a524');
+    expect(confidenceColour(0.9)).toBe('#46a758');
+    expect(confidenceColour(undefined)).toBe('#9aa4b2');
+    // Three equally poor points stay red: a rank would have painted one of them green.
+    expect([0.11, 0.12, 0.13].map(confidenceColour)).toEqual(['#e5484d', '#e5484d', '#e5484d']);
+  });
+
+  it('steps through the queue, wrapping at the ends', () => {
+    expect(stepImage(['a', 'b', 'c'], 'c', 1)).toBe('a');
+    expect(stepImage(['a', 'b', 'c'], 'a', -1)).toBe('c');
+    expect(stepImage(['a', 'b'], null, 1)).toBe('a');
+    expect(stepImage([], 'a', 1)).toBeNull();
   });
 });
 

@@ -151,7 +151,7 @@ describe('api service (plain Node)', () => {
   it('saves and loads annotations, checked against the project landmark set', async () => {
     const dir = path.join(tmp, 'ann');
     const created = await api.createProject({ path: dir, name: 'Ann', landmarkSet });
-    expect(await api.loadAnnotations(dir)).toEqual({ landmarkSet, images: [] });
+    expect(await api.loadAnnotations(dir)).toEqual({ landmarkSet, images: [], revision: 0 });
 
     const set: AnnotationSet = {
       landmarkSet,
@@ -165,8 +165,8 @@ describe('api service (plain Node)', () => {
         },
       ],
     };
-    await api.saveAnnotations(dir, set);
-    expect(await api.loadAnnotations(dir)).toEqual(set);
+    expect(await api.saveAnnotations(dir, set)).toEqual({ revision: 1 });
+    expect(await api.loadAnnotations(dir)).toEqual({ ...set, revision: 1 });
     expect((await api.openProject(dir)).modifiedAt > created.modifiedAt).toBe(true);
 
     const unknownId = structuredClone(set);
@@ -176,7 +176,7 @@ describe('api service (plain Node)', () => {
     badPoint.images[0].landmarks[0].point = { x: Number.NaN, y: 1 };
     await expect(api.saveAnnotations(dir, badPoint)).rejects.toThrow(/finite/);
     // Nothing half-written: the file still holds the last good save.
-    expect(await api.loadAnnotations(dir)).toEqual(set);
+    expect(await api.loadAnnotations(dir)).toEqual({ ...set, revision: 1 });
   });
 
   it('lists jobs and delivers job events until unsubscribed', async () => {

@@ -41,6 +41,8 @@ export async function startServe(
   stateDir: string,
   renderer: string,
   env: NodeJS.ProcessEnv = {},
+  /** More `onemark serve` options, e.g. ['--port', '8123', '--token', '...']. */
+  args: string[] = [],
 ): Promise<Served> {
   const child = spawn(
     process.execPath,
@@ -52,6 +54,11 @@ export async function startServe(
       stateDir,
       '--renderer',
       renderer,
+      // Projects and images of a test live next to its state folder (serve only accepts paths
+      // under its roots).
+      '--root',
+      path.dirname(stateDir),
+      ...args,
     ],
     {
       cwd: repoRoot,

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createHttpClient } from '../../src/api/http-client';
 import { isProcessAlive } from '../../src/api/job-runner';
-import type { JobSummary, OneMarkApi } from '../../src/api/types';
+import type { JobSummary, OneMarkApi, Project } from '../../src/api/types';
 import {
   builtRenderer,
   launchBrowser,
@@ -73,7 +73,7 @@ describe.skipIf(!!engineReason)(`engine process${engineReason ? ` (skipped: ${en
       name: 'Resume',
       landmarkSet: { name: 'synthetic', landmarks: SYNTH_LANDMARKS.map((name, i) => ({ id: i + 1, name })) },
     });
-    let project = await api.importImages(dir, { paths: [path.join(tmp, 'scans')], mode: 'copy' });
+    let project: Project = await api.importImages(dir, { paths: [path.join(tmp, 'scans')], mode: 'copy' });
     expect(project.images).toHaveLength(6);
     // Copied in: the project holds its images under images/ with relative paths.
     expect(project.images.every((im) => im.file.startsWith('images'))).toBe(true);

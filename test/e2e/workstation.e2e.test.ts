@@ -263,7 +263,7 @@ describe.skipIf(!!reason)(`workstation end to end${reason ? ` (skipped: ${reason
     await page.waitForSelector('section.evaluation');
     expect(await page.locator('section.evaluation tr').count()).toBe(3);
     expect(await page.locator('section.evaluation').textContent()).toMatch(
-      /MRE \d+\.\d+ ± \d+\.\d+ on 5 images/,
+      /MRE \d+\.\d+ ± \d+\.\d+ (mm|px) on 5 images/,
     );
     await page.click('button[name=mark-reviewed]');
     await expect.poll(() => page.locator(`button.queue-item.reviewed`).count()).toBe(1);

@@ -7,6 +7,7 @@ import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { extensionOf, isImageFileName, readImage, type Spacing } from '../../data';
+import { assertWritableRealDir } from '../../data/realDir';
 import { evaluate, type Evaluation } from '../../evaluation/evaluate';
 import { DEFAULT_RADII_MM } from '../../evaluation/metrics';
 import {
@@ -125,6 +126,7 @@ export async function runEvaluate(o: EvaluateCliOptions, command: string): Promi
   const spacingOverride = o.spacing ? parseSpacing(o.spacing) : undefined;
   const formats = parseFormats(o.formats);
 
+  await assertWritableRealDir(resolve(o.out), '--out');
   const gt = await loadGroundTruth(o.gt);
   const evals: Evaluation[] = [];
   for (const [i, file] of o.pred.entries()) {
@@ -141,6 +143,18 @@ export async function runEvaluate(o: EvaluateCliOptions, command: string): Promi
         method: o.name[i],
         modelCount: models[i],
       }),
+    );
+  }
+
+  // A table of dashes with exit 0 reads as a result; scoring nothing is a mistake in the inputs
+  // (wrong split, ids written differently), so say which ids failed to meet.
+  for (const [i, e] of evals.entries()) {
+    if (e.errors.errors.length > 0) continue;
+    const predIds = (await readLandmarkFileStrict(o.pred[i]!)).images.map((a) => a.imageId);
+    const sample = (ids: readonly string[]) =>
+      ids.length ? `${ids.slice(0, 4).join(', ')}${ids.length > 4 ? ', …' : ''}` : 'none';
+    throw new CliError(
+      `${o.pred[i]}: nothing to score against ${gt.label}: no predicted landmark meets a labelled one (prediction ids: ${sample(predIds)}; ground-truth ids: ${sample(gt.set.images.map((a) => a.imageId))})`,
     );
   }
 

@@ -6,10 +6,13 @@
  * records the run, its method, preset and seed.
  */
 import '../../runs/ompEnv'; // before the engine loads: see the file
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { openDataset } from '../../data/datasets/open';
-import { writeLandmarks } from '../../data/formats';
+import { describeSkipped, screenImages } from '../../data/datasets/screen';
+import type { Dataset, DatasetItem } from '../../data/datasets/types';
+import { landmarkFormatOf, writeLandmarks } from '../../data/formats';
+import { assertWritableRealDir } from '../../data/realDir';
 import { methodOfRun, type MethodEntry } from '../../methods/registry';
 import { readRunConfig, type RunConfig } from '../../runs/config';
 import { RunLayout } from '../../runs/layout';
@@ -18,7 +21,10 @@ import { ProgressStream } from '../../runs/progress';
 import { commandLine } from '../context';
 import { CliError } from '../errors';
 import { checkSplits, parseDatasetSpec, parseFormat } from '../inputs';
-import { applyThreads, attachProgressBars, methodLines } from './train';
+import { createProgress } from '../progress';
+import { applyThreads, parseDevice } from '../engineOptions';
+import { methodLines } from '../methodHelp';
+import { attachProgressBars } from '../progressBars';
 
 interface PredictCliOptions {
   run: string;
@@ -31,6 +37,8 @@ interface PredictCliOptions {
   stage1Prior?: string;
   format?: string;
   quiet?: boolean;
+  /** --skip-bad / --no-skip-bad; unset means on for batches. */
+  skipBad?: boolean;
 }
 
 /** The run's config and its method's entry; a folder that is no run is a user error. */
@@ -41,6 +49,27 @@ function openRun(dir: string, given: string): { run: RunConfig; entry: MethodEnt
   } catch (e) {
     throw new CliError(`--run ${given}: ${(e as Error).message}`);
   }
+}
+
+/**
+ * The images to predict: all of them, or with `skipBad` those that decode, the others listed on
+ * stderr. Only a batch where nothing is readable fails.
+ */
+async function readableItems(
+  ds: Dataset,
+  all: readonly DatasetItem[],
+  skipBad: boolean,
+  showProgress: boolean,
+): Promise<DatasetItem[]> {
+  if (!skipBad) return [...all];
+  const bar = createProgress({ total: all.length, label: 'checking images', enabled: showProgress });
+  const screened = await screenImages(ds, all, (done) => bar.update(done));
+  bar.done();
+  if (screened.skipped.length === 0) return screened.readable;
+  const summary = describeSkipped(screened, all.length);
+  if (screened.readable.length === 0) throw new CliError(`${ds.root}: no image could be read; ${summary}`);
+  process.stderr.write(`predict: ${summary}\n`);
+  return screened.readable;
 }
 
 export function registerPredict(program: Command): void {
@@ -65,6 +94,11 @@ export function registerPredict(program: Command): void {
       "sla/atd/adapter/f2: vote only within frac × grid of CC2D stage 1's answer (as cc2d's stage 2 in the quick preset; default 0 = off)",
     )
     .option('--format <fmt>', 'csv, json, slicer or isbi-txt (default: from the extension)')
+    .option(
+      '--skip-bad',
+      'skip images that cannot be read, list them, predict the rest (default for batches)',
+    )
+    .option('--no-skip-bad', 'stop at the first image that cannot be read')
     .option('--quiet', 'no progress bar')
     .addHelpText('after', ['', "Methods (read from the run's config.json):", ...methodLines()].join('\n'))
     .action(async (o: PredictCliOptions) => {
@@ -90,18 +124,31 @@ export function registerPredict(program: Command): void {
       if (!Number.isInteger(batch) || batch < 1)
         throw new CliError(`--batch: expected a positive integer, got '${o.batch}'`);
       applyThreads(o.threads);
+      const format = parseFormat(o.format, '--format');
+      const outPath = resolve(o.out);
+      // Checked before an hour of predicting, not after: slicer and isbi-txt write a folder.
+      const outFormat = format ?? landmarkFormatOf(outPath);
+      const perImage = outFormat === 'slicer' || outFormat === 'isbi-txt';
+      await assertWritableRealDir(perImage ? outPath : dirname(outPath), '--out');
       const { path, splits } = await parseDatasetSpec(o.images);
       const ds = await openDataset(path);
       checkSplits(ds, splits);
-      const items = splits.length ? ds.split(...splits) : ds.items;
-      if (items.length === 0) throw new CliError(`${o.images}: no images`);
+      const all = splits.length ? ds.split(...splits) : ds.items;
+      if (all.length === 0) throw new CliError(`${o.images}: no images`);
+      const items = await readableItems(ds, all, o.skipBad ?? all.length > 1, !o.quiet);
       const progress = new ProgressStream();
       const detach = attachProgressBars(progress, !o.quiet);
       try {
         const set = await entry.predict(
           runDir,
           items.map((it) => datasetRef(ds, it)),
-          { stage: stage as 1 | 2 | undefined, batch, progress, device: o.device, stage1PriorFrac: prior },
+          {
+            stage: stage as 1 | 2 | undefined,
+            batch,
+            progress,
+            device: o.device === undefined ? undefined : parseDevice(o.device),
+            stage1PriorFrac: prior,
+          },
         );
         // Every method's file names its run, seed and preset, whatever its predictor wrote.
         set.meta = {
@@ -113,10 +160,11 @@ export function registerPredict(program: Command): void {
           ...(run.stage1Run ? { stage1Run: run.stage1Run } : {}),
           command: commandLine(),
           init: run.init,
+          ...(items.length < all.length
+            ? { skippedImages: all.filter((i) => !items.includes(i)).map((i) => i.id) }
+            : {}),
         };
-        const files = await writeLandmarks(resolve(o.out), set, {
-          format: parseFormat(o.format, '--format'),
-        });
+        const files = await writeLandmarks(outPath, set, { format });
         detach();
         process.stdout.write(
           `predict: ${String(set.meta.method)}, ${set.images.length} image(s) -> ${files.length === 1 ? files[0] : `${files.length} files`}\n`,

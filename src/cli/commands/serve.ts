@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { addonFileProbe, engineProcessProbe } from '../../api/engine-probe';
 import { startApiServer, type ApiServer } from '../../api/http-server';
+import { pathsUnder } from '../../api/path-policy';
 import { createApiService } from '../../api/service';
 import { CliError } from '../errors';
 
@@ -22,10 +23,23 @@ interface ServeOptions {
   state?: string;
   renderer?: string;
   token?: string;
+  root?: string[];
 }
 
 export function defaultStateDir(): string {
   return process.env.ONEMARK_STATE_DIR ?? path.join(os.homedir(), '.onemark');
+}
+
+/**
+ * The folders a browser may create projects in and import from: those given with --root, or by
+ * default the user's home folder; the app's own projects folder always.
+ */
+export function servedRoots(roots: readonly string[] | undefined, stateDir: string): string[] {
+  const chosen = roots && roots.length > 0 ? roots.map((r) => path.resolve(r)) : [os.homedir()];
+  for (const r of chosen) {
+    if (!existsSync(r)) throw new CliError(`--root ${r}: no such folder`);
+  }
+  return [...chosen, path.join(stateDir, 'projects')];
 }
 
 export async function serve(o: ServeOptions): Promise<ApiServer> {
@@ -39,8 +53,10 @@ export async function serve(o: ServeOptions): Promise<ApiServer> {
     );
   }
   if (o.token !== undefined && o.token.length < 16) throw new CliError('--token: use at least 16 characters');
+  const stateDir = path.resolve(o.state ?? defaultStateDir());
   const api = createApiService({
-    stateDir: path.resolve(o.state ?? defaultStateDir()),
+    stateDir,
+    paths: pathsUnder(servedRoots(o.root, stateDir)),
     app: { name: 'OneMark', version: '0.1.0' },
     engineProbe: engineProcessProbe({
       fallback: addonFileProbe([
@@ -70,6 +86,11 @@ export function registerServe(program: Command): void {
     )
     .option('--renderer <dir>', 'built renderer to serve (default out/renderer)')
     .option('--token <token>', 'access token (default: random; prefer the default)')
+    .option(
+      '--root <dir>',
+      'a folder the browser may create projects in and import from (repeatable; default: your home folder)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .action(async (o: ServeOptions) => {
       const server = await serve(o);
       // One machine-readable line first (tests and scripts read it), then the human one.
@@ -77,7 +98,9 @@ export function registerServe(program: Command): void {
         `${JSON.stringify({ url: server.url, appUrl: server.appUrl, token: server.token })}\n`,
       );
       process.stderr.write(
-        `OneMark serving on ${server.url}\nopen ${server.appUrl}\n(Ctrl-C stops the server; training jobs keep running)\n`,
+        `OneMark serving on ${server.url}\nopen ${server.appUrl}\n` +
+          `projects and imports: under ${servedRoots(o.root, path.resolve(o.state ?? defaultStateDir())).join(', ')}\n` +
+          `(Ctrl-C stops the server; training jobs keep running)\n`,
       );
       await new Promise<void>((resolve) => {
         const stop = () => {

@@ -10,14 +10,16 @@
  */
 import '../../runs/ompEnv'; // before the engine loads: see the file
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { openDataset } from '../../data/datasets/open';
 import type { Dataset, DatasetItem } from '../../data/datasets/types';
 import { readLandmarks } from '../../data/formats';
 import type { LandmarkSet, LandmarkValue } from '../../data/types';
-import { cudaAvailable, setNumThreads } from '../../engine';
+import { isPrecision, precisionProblem, type Precision } from '../../engine';
+import { applyThreads, defaultDevice, parseDevice } from '../engineOptions';
+import { methodsHelp } from '../methodHelp';
+import { attachProgressBars } from '../progressBars';
 import type { PresetName } from '../../methods/cc2d/config';
 import {
   METHOD_INFO,
@@ -31,13 +33,23 @@ import {
 } from '../../methods/registry';
 import { readRunConfig } from '../../runs/config';
 import { RunLayout } from '../../runs/layout';
-import { oneShotFromDataset } from '../../runs/oneShot';
-import { ProgressStream, type ProgressEvent } from '../../runs/progress';
+import { oneShotFromDataset, type OneShotInput } from '../../runs/oneShot';
+import { describeOutside, pointsOutsideImage } from '../../runs/templateCheck';
+import { readImageInfo } from '../../data/images/info';
+import { assertWritableRealDir } from '../../data/realDir';
+import { ProgressStream } from '../../runs/progress';
+import {
+  clusterFlagProblems,
+  collect,
+  launchesJobs,
+  launchParted,
+  trainStage1Only,
+  type ClusterCliOptions,
+} from '../../cluster/launch';
 import { CliError } from '../errors';
 import { checkSplits, parseDatasetSpec } from '../inputs';
-import { createProgress, type Progress } from '../progress';
 
-interface TrainCliOptions {
+interface TrainCliOptions extends ClusterCliOptions {
   method?: string;
   images: string;
   template: string;
@@ -55,6 +67,7 @@ interface TrainCliOptions {
   stage2?: boolean;
   backbone?: string;
   part?: string;
+  precision?: string;
   quiet?: boolean;
 }
 
@@ -67,79 +80,8 @@ export const SETTING_FLAGS: Record<TrainSetting, string> = {
   backbone: '--backbone',
   stage1Run: '--stage1-run',
   part: '--part',
+  precision: '--precision',
 };
-
-export interface ProgressBarOptions {
-  enabled?: boolean;
-  /** Where bars and notes go (default: stderr). */
-  stream?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-  /** Name of landmark `n` (1-based, ProgressEvent.landmark) for per-landmark stages. */
-  landmarkName?: (n: number) => string | undefined;
-}
-
-/** "sla landmark 3 (Gonion)": the stage, and the landmark when the event names one. */
-export function progressLabel(e: ProgressEvent, landmarkName?: (n: number) => string | undefined): string {
-  if (e.landmark === undefined) return e.stage;
-  const name = landmarkName?.(e.landmark);
-  return `${e.stage} landmark ${e.landmark}${name ? ` (${name})` : ''}`;
-}
-
-/**
- * Draws one progress bar per stage (and per landmark, for stages that report one) from a run's
- * event stream, on stderr unless told.
- */
-export function attachProgressBars(
-  stream: ProgressStream,
-  enabledOrOptions: boolean | ProgressBarOptions = true,
-): () => void {
-  const o: ProgressBarOptions =
-    typeof enabledOrOptions === 'boolean' ? { enabled: enabledOrOptions } : enabledOrOptions;
-  const enabled = o.enabled ?? true;
-  const out = o.stream ?? process.stderr;
-  let bar: Progress | null = null;
-  let label = '';
-  const finish = () => {
-    bar?.done();
-    bar = null;
-  };
-  const off = stream.on((e: ProgressEvent) => {
-    const l = progressLabel(e, o.landmarkName);
-    if (l !== label) {
-      finish();
-      label = l;
-      bar = createProgress({ total: e.total, label: l, enabled, stream: out });
-    }
-    if (e.message) {
-      if (enabled) out.write(`${l}: ${e.message}\n`);
-      return;
-    }
-    const note = [
-      e.loss !== undefined ? `loss ${e.loss.toFixed(3)}` : '',
-      e.itPerSec > 0 ? `${e.itPerSec.toFixed(2)} it/s` : '',
-    ]
-      .filter(Boolean)
-      .join(' ');
-    bar?.update(e.step, note);
-    if (e.step >= e.total) finish();
-  });
-  return () => {
-    finish();
-    off();
-  };
-}
-
-export function defaultDevice(): string {
-  return cudaAvailable() ? 'cuda' : 'cpu';
-}
-
-/** Threads for libtorch: all cores unless told (1 is faster when other jobs share the cores). */
-export function applyThreads(text: string | undefined): number {
-  const n = text === undefined ? os.availableParallelism() : Number(text);
-  if (!Number.isInteger(n) || n < 1)
-    throw new CliError(`--threads: expected a positive integer, got '${text}'`);
-  setNumThreads(n);
-  return n;
-}
 
 function parseCount(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
@@ -167,23 +109,10 @@ export function parsePart(text: string | undefined): { index: number; count: num
   return { index: k - 1, count: n };
 }
 
-/** The methods, one line each: "  sla      CC2D-SLA: One model per landmark ...". */
-export function methodLines(): string[] {
-  const w = Math.max(...METHOD_NAMES.map((n) => n.length)) + 2;
-  return METHOD_NAMES.map((n) => `  ${n.padEnd(w)}${METHOD_INFO[n].title}: ${METHOD_INFO[n].describe}`);
-}
-
-/** The methods, one line each, and how their flags apply, for train --help. */
-export function methodsHelp(): string {
-  return [
-    'Methods (--method):',
-    ...methodLines(),
-    '',
-    "sla, atd, adapter and f2 build on a CC2D stage 1: --stage1-run RUN reuses a CC2D run's (trained",
-    'on the same images and template); without it they train one inside --out (RUN/cc2d).',
-    "--stage2-iterations sets the stage trained on the pseudo-labels: CC2D's stage 2, the",
-    "sla/atd/adapter network, f2's coarse adapter. A flag a method cannot use is refused.",
-  ].join('\n');
+function parsePrecisionFlag(text: string | undefined): Precision | undefined {
+  if (text === undefined) return undefined;
+  if (!isPrecision(text)) throw new CliError(`--precision: expected fp32, bf16 or fp16, got '${text}'`);
+  return text;
 }
 
 /** The entry for --method, or for the run being resumed when --method is not given. */
@@ -222,8 +151,13 @@ async function templateLandmarksFromFile(
   const set = await readLandmarks(file, own ? { landmarkSet: ds.landmarkSet } : {});
   const ann =
     set.images.find((a) => a.imageId === templateId) ??
-    (set.images.length === 1 ? set.images[0] : undefined) ??
     set.images.find((a) => /^\d+$/.test(a.imageId) && Number(a.imageId) === Number(templateId));
+  if (!ann && set.images.length === 1) {
+    // A file of one image that names another is most often the wrong file, not a renamed template.
+    throw new CliError(
+      `${file}: holds the landmarks of image '${set.images[0].imageId}', not of the template '${templateId}'; give the template's own landmark file (or --template ${set.images[0].imageId})`,
+    );
+  }
   if (!ann) {
     throw new CliError(
       `${file}: no landmarks for template image '${templateId}' (the file names ${set.images
@@ -233,6 +167,19 @@ async function templateLandmarksFromFile(
     );
   }
   return { values: ann.landmarks, landmarkSet: own ? ds.landmarkSet : set.landmarkSet };
+}
+
+/** Refuses template points that do not lie on the template image (read from its header only). */
+async function requireTemplateOnImage(
+  items: readonly DatasetItem[],
+  input: OneShotInput,
+  source: string,
+): Promise<void> {
+  const item = items.find((i) => i.id === input.templateId);
+  if (!item) return;
+  const info = await readImageInfo(item.imagePath);
+  const bad = pointsOutsideImage(input.templateLandmarks, input.landmarkSet, info);
+  if (bad.length) throw new CliError(describeOutside(source, input.templateId, info, bad));
 }
 
 export function registerTrain(program: Command): void {
@@ -278,12 +225,46 @@ export function registerTrain(program: Command): void {
       "initialise CC2D's encoder from torchvision vgg19_bn weights (safetensors; full width only)",
     )
     .option('--part <k/n>', 'sla/atd: train only landmarks j with j mod n = k-1 (one process per part)')
+    .option(
+      '--precision <p>',
+      'fp32 (default), bf16 (autocast: CUDA, or a CPU with bf16 units) or fp16 (CUDA); recorded in the run',
+    )
+    // Parts beyond one process (src/cluster, docs/cluster.md).
+    .option(
+      '--parts <n>',
+      'sla/atd: train all n parts as separate jobs (with --slurm, --devices, or one after another here)',
+    )
+    .option('--slurm', 'with --parts: submit stage 1, an array of the parts and a merge job to Slurm')
+    .option('--partition <name>', '--slurm: the partition')
+    .option('--gpus-per-task <n>', '--slurm: GPUs per job (default: none, CPU jobs)')
+    .option(
+      '--time <limit>',
+      '--slurm: time limit per job (e.g. 4:00:00); parts checkpoint and requeue before it',
+    )
+    .option(
+      '--sbatch-arg <option>',
+      '--slurm: an extra sbatch option for every job, as --sbatch-arg=--account=lab (repeatable)',
+      collect,
+    )
+    .option('--dry-run', '--slurm: print the sbatch commands and scripts; submit nothing')
+    .option(
+      '--devices <list>',
+      'with --parts: run the parts in parallel here, one per GPU (e.g. 0,1) or cpu slot',
+    )
+    .option(
+      '--stage1-only',
+      "sla/atd: train the shared CC2D stage 1 and pseudo-labels only (a parted run's first job)",
+    )
     .option('--quiet', 'no progress bars')
     .addHelpText('after', `\n${methodsHelp()}`)
     .action(async (o: TrainCliOptions) => {
       const out = resolve(o.out);
       const layout = new RunLayout(out);
       const existing = fs.existsSync(layout.config) ? readRunConfig(layout) : undefined;
+      if (o.resume && !existing && !o.part)
+        throw new CliError(
+          `--resume: ${o.out} is not a run folder (${fs.existsSync(out) ? 'no config.json in it' : 'no such folder'}); check the path, or drop --resume to start a new run there`,
+        );
       const entry = chooseMethod(o, existing?.method);
       if (!(entry.presets as readonly string[]).includes(o.preset)) {
         throw new CliError(`--preset: unknown preset '${o.preset}' (available: ${entry.presets.join(', ')})`);
@@ -297,7 +278,11 @@ export function registerTrain(program: Command): void {
         backbone: o.backbone === undefined ? undefined : resolve(o.backbone),
         stage1Run: o.stage1Run === undefined ? undefined : resolve(o.stage1Run),
         part: parsePart(o.part),
+        precision: parsePrecisionFlag(o.precision),
       };
+      const device = o.device === undefined ? defaultDevice() : parseDevice(o.device);
+      const precisionIssue = settings.precision && precisionProblem(settings.precision, device);
+      if (precisionIssue) throw new CliError(`--precision ${settings.precision}: ${precisionIssue}`);
       const problems = settingProblems(entry.name, settings);
       if (problems.length)
         throw new CliError(problems.map((p) => `${SETTING_FLAGS[p.setting]} ${p.reason}`).join('\n'));
@@ -305,7 +290,10 @@ export function registerTrain(program: Command): void {
         throw new CliError(
           `run ${o.out} already exists; pass --resume to continue it or choose another --out`,
         );
+      const clusterProblems = clusterFlagProblems(o, entry.name, !!settings.part);
+      if (clusterProblems.length) throw new CliError(clusterProblems.join('\n'));
       if (settings.stage1Run) checkStage1Run(settings.stage1Run, o.stage1Run!);
+      await assertWritableRealDir(out, '--out');
       const threads = applyThreads(o.threads);
 
       const { path, splits } = await parseDatasetSpec(o.images);
@@ -329,6 +317,7 @@ export function registerTrain(program: Command): void {
       }
       const lms = o.landmarks ? await templateLandmarksFromFile(o.landmarks, ds, templateId) : undefined;
       const input = oneShotFromDataset(ds, items, templateId, lms?.values, lms?.landmarkSet);
+      await requireTemplateOnImage(items, input, o.landmarks ?? `${path} (label of ${templateId})`);
 
       const progress = new ProgressStream();
       const names = input.landmarkSet.landmarks.map((l) => l.name);
@@ -342,11 +331,17 @@ export function registerTrain(program: Command): void {
         controller.abort();
       };
       process.once('SIGINT', onSigint);
+      // SIGTERM (Slurm before a time limit, scancel, preemption) stops like Ctrl-C, with a
+      // checkpoint; `on`, not `once`: a second TERM must not kill the process mid-write.
+      const onSigterm = () => {
+        if (!controller.signal.aborted) onSigint();
+      };
+      process.on('SIGTERM', onSigterm);
       try {
-        const r = await entry.train({
+        const request = {
           preset: o.preset as PresetName,
           seed,
-          device: o.device ?? defaultDevice(),
+          device,
           ...input,
           runDir: out,
           source: {
@@ -360,7 +355,22 @@ export function registerTrain(program: Command): void {
           configure: configureFor(entry.name, settings),
           stage1Run: settings.stage1Run,
           part: settings.part,
-        });
+        };
+        if (launchesJobs(o)) {
+          const ok = await launchParted(entry, request, { ...o, method: entry.name, seed }, o);
+          if (!ok) process.exitCode = 1;
+          return;
+        }
+        if (o.stage1Only) {
+          const done = await trainStage1Only(entry, request);
+          process.stdout.write(
+            done
+              ? `train: stage 1 of ${out} finished\n`
+              : `train: stopped; resume with: onemark train … --out ${o.out} --stage1-only\n`,
+          );
+          return;
+        }
+        const r = await entry.train(request);
         detach();
         const reused = fs.existsSync(layout.config) ? readRunConfig(layout).stage1Run : undefined;
         process.stdout.write(
@@ -370,6 +380,7 @@ export function registerTrain(program: Command): void {
         );
       } finally {
         process.off('SIGINT', onSigint);
+        process.off('SIGTERM', onSigterm);
         detach();
       }
     });

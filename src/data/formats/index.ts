@@ -19,6 +19,7 @@ import { readLandmarkJsonFile, writeLandmarkJson } from './json';
 import { parseSlicerMarkups, SLICER_EXTENSION, writeSlicerMarkups } from './slicer';
 import { readText } from './csv';
 import { pointsInSetOrder } from '../annotations';
+import { requireSafeFileStem, resolveInside } from '../safeName';
 
 export type LandmarkFormat = 'isbi-txt' | 'csv' | 'json' | 'slicer';
 
@@ -150,12 +151,31 @@ export interface WriteLandmarksOptions {
  * Write a set. CSV and JSON go to one file; Slicer and ISBI txt write one file per image into the
  * folder `path` (created). Returns the files written.
  */
+/**
+ * A NaN or infinite coordinate is never written: every reader would take it for a landmark, and
+ * a damaged model is the usual cause, which the user must hear about.
+ */
+function requireFinitePoints(path: string, set: AnnotationSet): void {
+  for (const ann of set.images) {
+    for (const l of ann.landmarks) {
+      if (l.point && !(Number.isFinite(l.point.x) && Number.isFinite(l.point.y))) {
+        throw new DataError(
+          path,
+          `image ${ann.imageId}, landmark ${l.id}: coordinate (${l.point.x}, ${l.point.y}) is not a number; nothing written`,
+          { kind: 'landmarks' },
+        );
+      }
+    }
+  }
+}
+
 export async function writeLandmarks(
   path: string,
   set: AnnotationSet,
   opts: WriteLandmarksOptions = {},
 ): Promise<string[]> {
   const format = opts.format ?? landmarkFormatOf(path);
+  requireFinitePoints(path, set);
   switch (format) {
     case 'csv':
       await writeLandmarkCsv(path, set);
@@ -165,15 +185,17 @@ export async function writeLandmarks(
       return [path];
     case 'slicer':
     case 'isbi-txt': {
+      // Every id is checked before the first file is written, so a bad id leaves no half output.
+      for (const ann of set.images) requireSafeFileStem(ann.imageId, path);
       await mkdir(path, { recursive: true });
       const out: string[] = [];
       for (const ann of set.images) {
         if (format === 'slicer') {
-          const f = join(path, `${ann.imageId}${SLICER_EXTENSION}`);
+          const f = resolveInside(path, `${ann.imageId}${SLICER_EXTENSION}`);
           await writeSlicerMarkups(f, ann, set.landmarkSet);
           out.push(f);
         } else {
-          const f = join(path, `${ann.imageId}.txt`);
+          const f = resolveInside(path, `${ann.imageId}.txt`);
           const unknown = ann.landmarks.find((v) => !findLandmark(set.landmarkSet, v.id));
           if (unknown)
             throw new DataError(f, `landmark id ${unknown.id} is not in the set '${set.landmarkSet.name}'`, {

@@ -26,12 +26,30 @@ function unpackBits(
   return out;
 }
 
+/**
+ * What a decoder message means for the person holding the file: fast-png reports damage in
+ * its own terms ("Error while decompressing the data:", "Unsupported filter: undefined",
+ * "Invalid typed array length"), which say nothing about what to do.
+ */
+export function pngProblem(decoderMessage: string): string {
+  const m = decoderMessage.trim();
+  const damaged = 'the file is damaged or cut short: copy it again from its source or export it anew';
+  if (/decompress|inflate|zlib|invalid (distance|code|block|stored)|unexpected end/i.test(m))
+    return `PNG pixel data does not decompress (${m.replace(/:$/, '') || 'zlib error'}); ${damaged}`;
+  if (/filter/i.test(m)) return `PNG rows carry an unknown filter type (${m}); ${damaged}`;
+  if (/typed array length|out of (range|bounds)|offset|length/i.test(m))
+    return `PNG pixel data does not match the size its header gives (${m}); ${damaged}`;
+  if (/crc/i.test(m)) return `PNG checksum mismatch (${m}); ${damaged}`;
+  if (/signature|not a png|wrong png/i.test(m)) return `not a PNG file (${m})`;
+  return `not a readable PNG (${m}); ${damaged}`;
+}
+
 export function decodePngGray(bytes: Uint8Array, path: string): RawGray {
   let png;
   try {
     png = decode(bytes);
   } catch (e) {
-    throw new DataError(path, `not a readable PNG: ${(e as Error).message}`, { cause: e });
+    throw new DataError(path, pngProblem((e as Error).message), { cause: e });
   }
   const { width, height, depth } = png;
   let channels = png.channels;

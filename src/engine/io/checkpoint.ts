@@ -41,7 +41,7 @@ export interface SaveCheckpointOptions<C> {
   config: C;
   seed: number;
   step: number;
-  optimizer?: Optimizer<any>;
+  optimizer?: Optimizer;
   scheduler?: LRScheduler;
   extra?: Record<string, unknown>;
 }
@@ -111,7 +111,7 @@ export function readCheckpointMeta<C>(dir: string): CheckpointMeta<C> {
 export interface LoadCheckpointOptions {
   /** Receives the weights (shapes checked; strict by default). */
   model: Module;
-  optimizer?: Optimizer<any>;
+  optimizer?: Optimizer;
   scheduler?: LRScheduler;
   strict?: boolean;
   device?: Device;
@@ -147,8 +147,9 @@ export function loadCheckpoint<C>(dir: string, o: LoadCheckpointOptions): Checkp
       }
       o.optimizer.loadStateDict({
         state,
-        paramGroups: meta.optimizer.paramGroups,
-      } as OptimizerStateDict<any>);
+        // Written by saveCheckpoint from the same optimiser type: groups keep their own options.
+        paramGroups: meta.optimizer.paramGroups as unknown as OptimizerStateDict['paramGroups'],
+      });
     } finally {
       for (const t of st.values()) t.dispose();
     }

@@ -10,8 +10,10 @@ import {
   type SafetensorsDType,
   type TensorRecord,
 } from './safetensorsFormat';
+import { contentDigest, DIGEST_KEY, firstNonFinite } from './integrity';
 
 export * from './safetensorsFormat';
+export { DIGEST_KEY } from './integrity';
 
 const TO_ST: Record<DType, SafetensorsDType> = {
   float32: 'F32',
@@ -67,18 +69,47 @@ export async function saveSafetensors(
     if (t.isDisposed) throw new SafetensorsError(file, `tensor "${name}" is disposed`);
     recs.set(name, tensorToRecord(t));
   }
-  await writeSafetensorsFile(file, recs, metadata);
+  const sealed = { ...metadata, [DIGEST_KEY]: contentDigest(recs, metadata) };
+  await writeSafetensorsFile(file, recs, sealed);
+}
+
+export interface LoadSafetensorsOptions {
+  device?: Device;
+  /**
+   * Refuse NaN or ±Inf in floating-point tensors (default true: a diverged or damaged model
+   * would otherwise predict NaN coordinates with exit 0). Off only for files that may hold them.
+   */
+  requireFinite?: boolean;
 }
 
 /**
  * Reads a safetensors file into new tensors (owned by the caller: dispose them, or load them into a
- * module and dispose). `device` moves them after loading.
+ * module and dispose). `device` moves them after loading. A file written by OneMark carries a
+ * digest that is checked here, so a damaged file is an error naming it, never silent garbage; the
+ * digest is not part of the returned metadata.
  */
 export function loadSafetensors(
   file: string,
-  opts: { device?: Device } = {},
+  opts: LoadSafetensorsOptions = {},
 ): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
-  const { tensors: recs, metadata } = readSafetensorsFile(file);
+  const { tensors: recs, metadata: stored } = readSafetensorsFile(file);
+  const { [DIGEST_KEY]: digest, ...metadata } = stored;
+  if (digest !== undefined && digest !== contentDigest(recs, metadata)) {
+    throw new SafetensorsError(
+      file,
+      'checksum mismatch: the file was damaged after it was written (disk, copy or edit); retrain or restore it from a backup',
+    );
+  }
+  if (opts.requireFinite ?? true) {
+    for (const [name, rec] of recs) {
+      const bad = firstNonFinite(rec);
+      if (bad)
+        throw new SafetensorsError(
+          file,
+          `tensor "${name}" holds ${bad.value} at element ${bad.index}: the model diverged or the file is damaged, and would predict garbage`,
+        );
+    }
+  }
   const tensors = new Map<string, Tensor>();
   try {
     for (const [name, rec] of recs) tensors.set(name, recordToTensor(rec, opts));

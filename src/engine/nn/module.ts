@@ -24,7 +24,15 @@ export abstract class Module {
   /** Buffer names a state dict may omit on load (e.g. BatchNorm's num_batches_tracked, absent in old files). */
   protected readonly _optionalBuffers = new Set<string>();
 
-  abstract forward(...args: any[]): unknown;
+  abstract forward(...args: never[]): unknown;
+
+  /**
+   * The module's fields by name: parameters, buffers and children are plain properties (as in
+   * PyTorch), so registration and traversal address them by their string names.
+   */
+  private slots(): Record<string, unknown> {
+    return this as unknown as Record<string, unknown>;
+  }
 
   // ------------------------------------------------------------------ registration
 
@@ -32,7 +40,7 @@ export abstract class Module {
   registerParameter(name: string, t: Tensor | null, requiresGrad = true): Tensor | null {
     checkName(this, name);
     const v = t === null ? null : Parameter(t, requiresGrad);
-    (this as any)[name] = v;
+    this.slots()[name] = v;
     return v;
   }
 
@@ -41,14 +49,14 @@ export abstract class Module {
     checkName(this, name);
     if (t !== null) keep(t);
     this._bufferNames.set(name, persistent);
-    (this as any)[name] = t;
+    this.slots()[name] = t;
     return t;
   }
 
   /** Registers a child under any name, including ones that are not identifiers ("0", "1", ...). */
   registerModule<M extends Module | null>(name: string, m: M): M {
     checkName(this, name);
-    (this as any)[name] = m;
+    this.slots()[name] = m;
     return m;
   }
 
@@ -57,7 +65,7 @@ export abstract class Module {
   private ownEntries(): [string, unknown][] {
     return Object.keys(this)
       .filter((k) => !k.startsWith('_'))
-      .map((k) => [k, (this as any)[k]]);
+      .map((k) => [k, this.slots()[k]]);
   }
 
   namedChildren(): [string, Module][] {
@@ -90,7 +98,7 @@ export abstract class Module {
   protected ownBuffers(persistentOnly: boolean): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [name, persistent] of this._bufferNames) {
-      const t = (this as any)[name] as Tensor | null | undefined;
+      const t = this.slots()[name] as Tensor | null | undefined;
       if (t && (persistent || !persistentOnly)) out.push([name, t]);
     }
     return out;
@@ -155,22 +163,46 @@ export abstract class Module {
    * Moves or casts parameters and buffers. Parameters become new tensors (their grads are dropped),
    * so build optimisers after calling to(). Only floating-point tensors are cast by a dtype, as in PyTorch.
    */
+  /**
+   * Stores every 4-d parameter and buffer (conv weights) channels-last, in place of the old ones
+   * (grads dropped, as with to()): build optimisers after calling it.
+   */
+  channelsLast(): this {
+    for (const m of this.modules()) {
+      const self = m.slots();
+      for (const [name, p] of m.ownParameters()) {
+        if (p.ndim !== 4 || p.isChannelsLast) continue;
+        const moved = noGrad(() => p.channelsLast());
+        const rg = p.requiresGrad;
+        p.dispose();
+        self[name] = Parameter(moved, rg);
+      }
+      for (const [name, b] of m.ownBuffers(false)) {
+        if (b.ndim !== 4 || b.isChannelsLast) continue;
+        const moved = noGrad(() => b.channelsLast());
+        b.dispose();
+        self[name] = keep(moved);
+      }
+    }
+    return this;
+  }
+
   to(target: Device | DType): this {
     const isDevice = target === 'cpu' || target.startsWith('cuda');
     // Already there: keep the same objects, so optimisers built earlier stay valid.
     const skip = (t: Tensor) => (isDevice ? t.device === target : !isFloating(t.dtype) || t.dtype === target);
     for (const m of this.modules()) {
-      const self = m as any;
+      const self = m.slots();
       for (const [name, p] of m.ownParameters()) {
         if (skip(p)) continue;
-        const moved = noGrad(() => p.to(target as any));
+        const moved = noGrad(() => p.to(target));
         const rg = p.requiresGrad;
         p.dispose();
         self[name] = Parameter(moved, rg);
       }
       for (const [name, b] of m.ownBuffers(false)) {
         if (skip(b)) continue;
-        const moved = noGrad(() => b.to(target as any));
+        const moved = noGrad(() => b.to(target));
         b.dispose();
         self[name] = keep(moved);
       }

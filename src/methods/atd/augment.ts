@@ -12,7 +12,7 @@
  * A·(out − t) + d(out) = p; d is smooth and small, so out ← t + A⁻¹(p − d(out)) converges fast.
  */
 import { F, Tensor, tidy } from '../../engine';
-import { random } from '../../engine/random';
+import { random } from '../../engine';
 import type { Point } from '../../data/types';
 
 export interface TemplateAugConfig {

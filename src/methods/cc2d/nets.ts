@@ -53,7 +53,7 @@ function unet(cfg: Cc2dConfig, net: NetConfig, extra: ConstructorParameters<type
     ...extra,
   });
   if (cfg.backboneWeights) loadBackbone(m, cfg.backboneWeights);
-  if (cfg.device !== 'cpu') m.to(cfg.device as any);
+  if (cfg.device !== 'cpu') m.to(cfg.device);
   return m;
 }
 
@@ -134,7 +134,7 @@ export function buildStage2Net(cfg: Cc2dConfig, landmarks: number): DenseNet {
  * The optimiser's state as flat named tensors "{param index}.{key}", plus its numbers
  * ("{param index}.{key}", e.g. Adam's step count, and "lr") for the checkpoint's metadata.
  */
-function optimizerState(opt: EngineOptimizer<any>): Checkpointable {
+function optimizerState(opt: EngineOptimizer): Checkpointable {
   return {
     state: () => {
       const sd = opt.stateDict();

@@ -3,6 +3,7 @@
  * voting when the run has a final stage-2 model. Results are in original pixels with a
  * per-landmark confidence, as an AnnotationSet ready for a landmark file or `onemark evaluate`.
  */
+import type { Device } from '../../engine';
 import * as fs from 'node:fs';
 import { Tensor, tidy } from '../../engine';
 import type { AnnotationSet, ImageAnnotation, Point } from '../../data/types';
@@ -44,7 +45,7 @@ export class Cc2dPredictor {
    * Loads a run; `device` overrides the device the run trained on. `unfinished`: use the newest
    * stage-1 checkpoint when stage 1 has not finished (to look at a run while it trains).
    */
-  static load(runDir: string, opts: { device?: string; unfinished?: boolean } = {}): Cc2dPredictor {
+  static load(runDir: string, opts: { device?: Device; unfinished?: boolean } = {}): Cc2dPredictor {
     const layout = new RunLayout(runDir);
     const stage1File = opts.unfinished ? resumePoint(layout, STAGE1) : layout.finalCheckpoint(STAGE1);
     if (!stage1File || !fs.existsSync(stage1File)) {
@@ -56,7 +57,7 @@ export class Cc2dPredictor {
     const { rec, image } = loadTemplate(runDir);
     const S1 = config.stage1.size;
     const pts = rec.landmarks.map((p) => (p ? toGrid(p, rec.width, rec.height, S1) : { x: 0, y: 0 }));
-    const img = config.device === 'cpu' ? image : image.to(config.device as any);
+    const img = config.device === 'cpu' ? image : image.to(config.device);
     const templ = templateEmbeddings((x) => net1.embed(x), img, pts);
     if (img !== image) img.dispose();
     image.dispose();
@@ -171,7 +172,7 @@ export class Cc2dPredictor {
     sq.forEach((s, i) => all.set(s.data, i * size * size));
     const t = Tensor.from(all, [sq.length, 1, size, size]);
     if (this.config.device === 'cpu') return t;
-    const moved = t.to(this.config.device as any);
+    const moved = t.to(this.config.device);
     t.dispose();
     return moved;
   }

@@ -12,6 +12,7 @@ import { StageMeter } from '../../runs/progress';
 import { fromGrid } from './geometry';
 import type { EmbeddingNet } from './nets';
 import { cascadeInfer } from './stage1/infer';
+import { writeFileAtomicSync } from '../../runs/atomicFile';
 
 export interface PseudoLabels {
   ids: string[];
@@ -56,7 +57,21 @@ export function predictTrainingSet(
 }
 
 export function savePseudoLabels(file: string, pl: PseudoLabels): void {
-  fs.writeFileSync(file, JSON.stringify(pl) + '\n');
+  writeFileAtomicSync(file, JSON.stringify(pl) + '\n');
+}
+
+/**
+ * The saved pseudo-labels, or null when the file is torn (a kill during a write by a version
+ * that wrote in place): they are recomputed from stage 1's final model, so a damaged copy costs
+ * seconds rather than a run stuck until someone deletes the file.
+ */
+export function loadPseudoLabelsIfWhole(file: string): PseudoLabels | null {
+  try {
+    const pl = JSON.parse(fs.readFileSync(file, 'utf8')) as PseudoLabels;
+    return Array.isArray(pl.points) && Array.isArray(pl.ids) ? pl : null;
+  } catch {
+    return null;
+  }
 }
 
 export function loadPseudoLabels(file: string): PseudoLabels {

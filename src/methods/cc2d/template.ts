@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { Tensor } from '../../engine';
 import { loadSafetensors, saveSafetensors } from '../../engine/io/safetensors';
 import type { LandmarkSet, Point } from '../../data/types';
+import { writeFileAtomicSync } from '../../runs/atomicFile';
 
 export interface TemplateRecord {
   id: string;
@@ -21,7 +22,7 @@ export const TEMPLATE_IMAGE = 'template.safetensors';
 
 export async function saveTemplate(root: string, rec: TemplateRecord, image: Tensor): Promise<void> {
   fs.mkdirSync(root, { recursive: true });
-  fs.writeFileSync(path.join(root, 'template.json'), JSON.stringify(rec, null, 2) + '\n');
+  writeFileAtomicSync(path.join(root, 'template.json'), JSON.stringify(rec, null, 2) + '\n');
   await saveSafetensors(path.join(root, TEMPLATE_IMAGE), { image }, { id: rec.id });
 }
 

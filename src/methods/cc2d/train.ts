@@ -16,7 +16,13 @@ import type { StageResult } from '../../runs/loop';
 import { ProgressStream, StageMeter } from '../../runs/progress';
 import { validateConfig, type Cc2dConfig } from './config';
 import { toGrid } from './geometry';
-import { loadPseudoLabels, predictTrainingSet, savePseudoLabels, type PseudoLabels } from './pseudoLabels';
+import { removeStaleTemps } from '../../runs/atomicFile';
+import {
+  loadPseudoLabelsIfWhole,
+  predictTrainingSet,
+  savePseudoLabels,
+  type PseudoLabels,
+} from './pseudoLabels';
 import { templateEmbeddings } from './stage1/infer';
 import { STAGE1, trainStage1 } from './stage1/train';
 import { STAGE2, trainStage2 } from './stage2/train';
@@ -48,6 +54,7 @@ function prepareRun(input: Cc2dTrainInput, layout: RunLayout): Cc2dConfig {
     );
   }
   if (exists) {
+    removeStaleTemps(layout.root);
     const saved = readRunConfig<Cc2dConfig>(layout);
     if (saved.method !== 'cc2d') throw new Error(`run ${layout.root} is a "${saved.method}" run, not cc2d`);
     if (saved.data.templateId !== input.templateId) {
@@ -86,7 +93,7 @@ async function cacheStack(
   progress?: ProgressStream,
 ): Promise<ImageStack> {
   const meter = new StageMeter(progress, `cache ${size}px`, refs.length);
-  return buildStack(refs, size, { device: c.device as any, onProgress: (done) => meter.tick(done) });
+  return buildStack(refs, size, { device: c.device, onProgress: (done) => meter.tick(done) });
 }
 
 export async function trainCc2d(input: Cc2dTrainInput): Promise<Cc2dTrainResult> {
@@ -143,11 +150,12 @@ export async function trainCc2d(input: Cc2dTrainInput): Promise<Cc2dTrainResult>
 
     const plFile = layout.artefact(STAGE1, PSEUDO_LABELS);
     let pseudo: PseudoLabels;
+    const saved = config.stage2.enabled && fs.existsSync(plFile) ? loadPseudoLabelsIfWhole(plFile) : null;
     if (!config.stage2.enabled) {
       // Stage 1 only: pseudo-labels are made when a resumed run enables stage 2.
       pseudo = emptyPseudo(input);
-    } else if (fs.existsSync(plFile)) {
-      pseudo = loadPseudoLabels(plFile);
+    } else if (saved) {
+      pseudo = saved;
     } else {
       const gridPts = input.templateLandmarks.map((p) =>
         p ? toGrid(p, tSize.width, tSize.height, s1.size) : { x: 0, y: 0 },

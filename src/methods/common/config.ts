@@ -4,6 +4,8 @@
  * output triple per landmark is trained on them plus the template's true labels; the pseudo-labels
  * are refreshed from the network's own predictions during training (Train-PL).
  */
+import type { Device } from '../../engine/deviceType';
+import type { Precision } from '../../engine/precisionType';
 import {
   presetConfig as cc2dPreset,
   type Cc2dConfig,
@@ -63,7 +65,9 @@ export interface DenseConfig {
   method: DenseMethod;
   preset: string;
   seed: number;
-  device: string;
+  device: Device;
+  /** Training precision of the method's own stages (CC2D's stage 1 keeps cc2d.precision). */
+  precision: Precision;
   /** CC2D's config; its stage 1 gives the pseudo-labels (its stage 2 is not run). */
   cc2d: Cc2dConfig;
   dense: DenseStageConfig;
@@ -167,7 +171,7 @@ export function templateAugPreset(name: PresetName): TemplateAugConfig {
 export function densePreset(
   method: DenseMethod,
   name: PresetName,
-  overrides: { seed?: number; device?: string } = {},
+  overrides: { seed?: number; device?: Device } = {},
 ): DenseConfig {
   const cc2d = cc2dPreset(name, overrides);
   cc2d.stage2 = { ...cc2d.stage2, enabled: false };
@@ -177,6 +181,7 @@ export function densePreset(
     preset: name,
     seed: cc2d.seed,
     device: cc2d.device,
+    precision: 'fp32',
     cc2d,
     dense: denseStage(name, kind),
     // C-Adapter and C-F2 build on C-ATD's training data (the paper's ablation adds them in that order).

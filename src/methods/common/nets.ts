@@ -2,6 +2,7 @@
  * The dense per-landmark networks behind one interface: input (B, 1, S, S), output (B, 3N, S, S)
  * in CC2D's stage-2 layout (N heatmaps, N x-offsets, N y-offsets), so loss and voting are shared.
  */
+import type { Device } from '../../engine';
 import { noGrad, tidy, type Tensor } from '../../engine';
 import type { Module } from '../../engine/nn';
 import { AdapterNet } from '../../models/adapterNet';
@@ -35,7 +36,7 @@ function priorBias(bias: Tensor | null, groupMajor: boolean, n: number): void {
 export function buildDenseNet(
   net: GroupedNetConfig | AdapterNetConfig,
   landmarks: number,
-  device: string,
+  device: Device,
 ): DenseLandmarkNet {
   let module: GroupedUNet | AdapterNet;
   if (net.kind === 'grouped') {
@@ -57,7 +58,7 @@ export function buildDenseNet(
     });
   }
   priorBias(module.head.bias, true, landmarks);
-  if (device !== 'cpu') module.to(device as any);
+  if (device !== 'cpu') module.to(device);
   const m = module;
   return {
     module: m,

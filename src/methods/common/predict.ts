@@ -3,6 +3,7 @@
  * at the run's grid, voting per landmark, mapped back to original pixels through pixel centres,
  * with the heatmap confidence per landmark. A run trained in parts (N processes) is merged here.
  */
+import type { Device } from '../../engine';
 import * as fs from 'node:fs';
 import { Tensor, noGrad, tidy } from '../../engine';
 import type { AnnotationSet, ImageAnnotation, Point } from '../../data/types';
@@ -28,7 +29,7 @@ import { denseStageOf, stage1RunOf, partLandmarks, stageName } from './train';
 export async function stage1Answers(
   runDir: string,
   images: readonly ImageRef[],
-  device: string,
+  device: Device,
 ): Promise<(Point | null)[][]> {
   const dir = stage1RunOf(runDir);
   if (!fs.existsSync(path.join(dir, 'config.json')))
@@ -103,7 +104,7 @@ export class DensePredictor {
     readonly methodName: string,
   ) {}
 
-  static load(runDir: string, opts: { device?: string; methods?: string[] } = {}): DensePredictor {
+  static load(runDir: string, opts: { device?: Device; methods?: string[] } = {}): DensePredictor {
     const layout = new RunLayout(runDir);
     const run = readRunConfig<DenseConfig>(layout);
     const accepted = opts.methods ?? ['sla', 'atd', 'adapter'];
@@ -117,7 +118,7 @@ export class DensePredictor {
     const method = denseStageOf(config.method);
     const nets = finishedParts(layout, method, n).map(({ stage, landmarks }) => {
       const net = buildDenseNet(config.dense.net, landmarks.length, config.device);
-      return { net: loadModelWeights(net, layout.finalCheckpoint(stage), config.device as any), landmarks };
+      return { net: loadModelWeights(net, layout.finalCheckpoint(stage), config.device), landmarks };
     });
     return new DensePredictor(runDir, config, rec, nets, method);
   }
@@ -137,7 +138,7 @@ export class DensePredictor {
     const confidence: number[][] = squares.map(() => Array<number>(n).fill(0));
     const x = tidy(() => {
       const t = Tensor.from(all, [squares.length, 1, S, S]);
-      return this.config.device === 'cpu' ? t : t.to(this.config.device as any);
+      return this.config.device === 'cpu' ? t : t.to(this.config.device);
     });
     try {
       for (const { net, landmarks } of this.nets) {

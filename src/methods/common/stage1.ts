@@ -4,6 +4,7 @@
  * (CC2D writes them only when its own stage 2 is enabled). Saved where CC2D itself would put them,
  * so every method sharing the run reads the very same labels.
  */
+import type { Device } from '../../engine';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tidy, type Tensor } from '../../engine';
@@ -28,7 +29,7 @@ import { PSEUDO_LABELS } from '../cc2d/train';
 export async function stage1PseudoLabelsOf(
   cc2dDir: string,
   input: { images: ImageRef[]; templateId: string; templateLandmarks: (Point | null)[] },
-  opts: { device?: string; progress?: ProgressStream } = {},
+  opts: { device?: Device; progress?: ProgressStream } = {},
 ): Promise<PseudoLabels> {
   const file = path.join(cc2dDir, STAGE1, PSEUDO_LABELS);
   if (fs.existsSync(file)) {
@@ -52,7 +53,7 @@ export async function stage1PseudoLabelsOf(
   const S = cfg.stage1.size;
   const meter = new StageMeter(opts.progress, `cache ${S}px`, input.images.length);
   const stack = await buildStack(input.images, S, {
-    device: device as any,
+    device,
     onProgress: (d) => meter.tick(d),
   });
   let templ: Tensor[] = [];

@@ -37,6 +37,7 @@ import { stage1PseudoLabelsOf } from './stage1';
 import { perLandmarkLoss } from './loss';
 import { buildDenseNet, type DenseLandmarkNet } from './nets';
 import { refreshDue, refreshLabels, type RefreshStats } from './refresh';
+import { removeStaleTemps, writeFileAtomicSync } from '../../runs/atomicFile';
 
 export const CC2D_SUBDIR = 'cc2d';
 
@@ -104,6 +105,7 @@ function prepareRun(
   const given = input.stage1Run ? path.resolve(input.stage1Run) : undefined;
   const m = input.config.method;
   if (fs.existsSync(layout.config)) {
+    removeStaleTemps(layout.root);
     const saved = readRunConfig<DenseConfig>(layout);
     if (saved.method !== m) throw new Error(`run ${layout.root} is a "${saved.method}" run, not ${m}`);
     if (saved.data.templateId !== input.templateId)
@@ -177,6 +179,29 @@ async function stage1PseudoLabels(input: DenseTrainInput, cfg: DenseConfig): Pro
   return r.pseudo.ids.length
     ? r.pseudo
     : stage1PseudoLabelsOf(path.join(input.runDir, CC2D_SUBDIR), input, opts);
+}
+
+/**
+ * Writes the run's config.json (or checks the one there) without training: a cluster submission
+ * fixes the config, device included, before its jobs start on other machines.
+ */
+export function prepareDenseRun(input: DenseTrainInput): DenseConfig {
+  return prepareRun(input, new RunLayout(input.runDir), stageName(input.config.method, input.part)).config;
+}
+
+/**
+ * The shared CC2D stage 1 and its pseudo-labels alone, into the run (config.json, RUN/cc2d): a
+ * cluster's first job, so that the parts started after it in parallel only read them (they would
+ * race to write them otherwise). Returns false when stopped (abort signal) before the end.
+ */
+export async function trainDenseStage1(input: DenseTrainInput): Promise<boolean> {
+  const layout = new RunLayout(input.runDir);
+  const prepared = prepareRun({ ...input, resume: true }, layout, stageName(input.config.method, input.part));
+  const pseudo = await stage1PseudoLabels(
+    { ...input, stage1Run: prepared.stage1Run, part: undefined },
+    prepared.config,
+  );
+  return pseudo !== null;
 }
 
 /** The labels as a checkpoint component: (M, n, 2) float64, NaN = missing. */
@@ -276,7 +301,7 @@ export async function trainDense(input: DenseTrainInput): Promise<DenseTrainResu
     const S = c.size;
     const meter = new StageMeter(progress, `cache ${S}px`, input.images.length);
     stack = await buildStack(input.images, S, {
-      device: config.device as any,
+      device: config.device,
       onProgress: (d) => meter.tick(d),
     });
     const st = stack;
@@ -313,7 +338,7 @@ export async function trainDense(input: DenseTrainInput): Promise<DenseTrainResu
       layout.ensureStage(stage);
       const plFile = layout.artefact(stage, INFER_PL);
       if (!fs.existsSync(plFile))
-        fs.writeFileSync(
+        writeFileAtomicSync(
           plFile,
           JSON.stringify({ ids: st.ids, size: S, landmarks: lms, points: anchor }) + '\n',
         );
@@ -338,6 +363,8 @@ export async function trainDense(input: DenseTrainInput): Promise<DenseTrainResu
         result = await runStage({
           stage,
           total: c.iterations,
+          device: config.device,
+          precision: config.precision ?? 'fp32',
           seed: config.seed,
           layout,
           checkpointEvery: config.checkpointEvery,
@@ -414,7 +441,7 @@ export async function trainDense(input: DenseTrainInput): Promise<DenseTrainResu
       const numParameters = net.numParameters();
       net.dispose();
       if (!result.aborted) {
-        fs.writeFileSync(
+        writeFileAtomicSync(
           layout.artefact(stage, FINAL_LABELS),
           JSON.stringify({ ids: st.ids, size: S, landmarks: lms, points: labels, refreshes }) + '\n',
         );

@@ -6,6 +6,7 @@
  * similarity of the template landmark's feature with the crop's features is a Gaussian at the
  * landmark (FM-OSD's loss). Inference: top-k candidates, each checked by matching back to the template.
  */
+import type { Device } from '../../engine/deviceType';
 import type { PresetName } from '../cc2d/config';
 import { densePreset, type DenseConfig } from '../common/config';
 
@@ -48,7 +49,7 @@ export interface F2Config extends DenseConfig {
   fine: FineConfig;
 }
 
-export function f2Preset(name: PresetName, overrides: { seed?: number; device?: string } = {}): F2Config {
+export function f2Preset(name: PresetName, overrides: { seed?: number; device?: Device } = {}): F2Config {
   const base = densePreset('f2', name, overrides);
   const fine: FineConfig =
     name === 'full'

@@ -5,6 +5,7 @@
  *   c + scale·R(angle)·((u, v) − (P−1)/2)
  * and `toCrop`/`fromCrop` map points exactly both ways.
  */
+import type { Device } from '../../engine';
 import { F, Tensor, tidy } from '../../engine';
 import { normalizeGray } from '../../data/images/normalize';
 import type { ImageRef } from '../../runs/imageStack';
@@ -68,7 +69,7 @@ export function cutCrops(image: Tensor, specs: CropSpec[], P: number): Tensor {
 /** An image at original resolution as (1, 1, H, W) in [0, 1], and its size. */
 export async function loadOriginal(
   ref: ImageRef,
-  device = 'cpu',
+  device: Device = 'cpu',
 ): Promise<{ tensor: Tensor; width: number; height: number }> {
   // The loader resizes to a long side; asking for the original's long side gives the original grid.
   const probe = await ref.load(64);
@@ -85,7 +86,7 @@ export async function loadOriginal(
   const data = normalizeGray(full);
   let t = Tensor.from(data, [1, 1, height, width]);
   if (device !== 'cpu') {
-    const m = t.to(device as any);
+    const m = t.to(device);
     t.dispose();
     t = m;
   }

@@ -6,6 +6,7 @@
  *  - 'vit': DINO ViT-S/8 keys of one block at patch stride 4 (FM-OSD), log-binned (logBin.ts), gray
  *    replicated to RGB with ImageNet normalisation, weights from the user's safetensors.
  */
+import type { Device } from '../../engine';
 import { F, Tensor, noGrad, tidy } from '../../engine';
 import { loadSafetensors } from '../../engine/io/safetensors';
 import { VisionTransformer, DINO_VITS8 } from '../../models/vit';
@@ -47,7 +48,7 @@ export function vitEncoder(
   weightsFile: string,
   layer: number,
   stride: number,
-  device: string,
+  device: Device,
   logBinHierarchy = 0,
 ): FineEncoder {
   const { tensors } = loadSafetensors(weightsFile);
@@ -77,10 +78,10 @@ export function vitEncoder(
       `${weightsFile}: ViT weights lack ${missingKeys.slice(0, 5).join(', ')}${missingKeys.length > 5 ? ', …' : ''}`,
     );
   for (const t of tensors.values()) t.dispose();
-  if (device !== 'cpu') vit.to(device as any);
+  if (device !== 'cpu') vit.to(device);
   vit.train(false);
-  const mean = Tensor.from(MEAN, [1, 3, 1, 1], { device: device as any });
-  const std = Tensor.from(STD, [1, 3, 1, 1], { device: device as any });
+  const mean = Tensor.from(MEAN, [1, 3, 1, 1], { device });
+  const std = Tensor.from(STD, [1, 3, 1, 1], { device });
   return {
     channels: logBinHierarchy > 0 ? logBinChannels(dim, logBinHierarchy) : dim,
     stride,

@@ -6,6 +6,7 @@
  * (FM-OSD's two-way check); else the coarse point stays. The fine point is clamped to maxMove crop
  * pixels from the coarse point on each axis, so it can never leave its crop.
  */
+import type { Device } from '../../engine';
 import { Tensor, noGrad, tidy } from '../../engine';
 import { loadSafetensors } from '../../engine/io/safetensors';
 import type { AnnotationSet, ImageAnnotation, Point } from '../../data/types';
@@ -83,7 +84,7 @@ export class F2Predictor {
     private readonly tPos: Point[],
   ) {}
 
-  static load(runDir: string, opts: { device?: string } = {}): F2Predictor {
+  static load(runDir: string, opts: { device?: Device } = {}): F2Predictor {
     const coarse = DensePredictor.load(runDir, { device: opts.device, methods: ['f2'] });
     const config = coarse.config as F2Config;
     const layout = new RunLayout(runDir);
@@ -94,8 +95,8 @@ export class F2Predictor {
     const fc = config.fine;
     const enc = buildFineEncoder(runDir, fc, config.device);
     const dec = new FineDecoder(enc.encoder.channels, enc.encoder.stride, fc.features);
-    if (config.device !== 'cpu') dec.to(config.device as any);
-    const ck = loadCheckpoint(layout.finalCheckpoint(FINE), config.device as any);
+    if (config.device !== 'cpu') dec.to(config.device);
+    const ck = loadCheckpoint(layout.finalCheckpoint(FINE), config.device);
     try {
       dec.loadStateDict(ck.groups.model ?? {}, { strict: true });
     } finally {
@@ -103,7 +104,7 @@ export class F2Predictor {
     }
     dec.train(false);
     const { tensors } = loadSafetensors(layout.artefact(FINE, TEMPLATE_CROPS), {
-      device: config.device as any,
+      device: config.device,
     });
     const crops = tensors.get('crops');
     if (!crops) throw new Error(`${layout.artefact(FINE, TEMPLATE_CROPS)}: no "crops" tensor`);

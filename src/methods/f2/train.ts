@@ -4,6 +4,7 @@
  * reach the fine stage. Everything resumes: the dense stage and the fine stage have their own
  * checkpoints in RUN/adapter and RUN/fine.
  */
+import type { Device } from '../../engine';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { F, Tensor, noGrad, random, tidy } from '../../engine';
@@ -20,6 +21,7 @@ import { validateFine, type F2Config, type FineConfig } from './config';
 import { cutCrops, loadOriginal, toCrop, type CropSpec } from './crops';
 import { FineDecoder } from './decoder';
 import { stage1Encoder, vitEncoder, type FineEncoder } from './encoder';
+import { writeFileAtomicSync } from '../../runs/atomicFile';
 
 export const FINE = 'fine';
 /** Provenance beside the run: which CC2D stage 1 it reused (config.json's stage1Run is what is read back). */
@@ -37,7 +39,7 @@ export interface F2TrainResult {
 export function buildFineEncoder(
   runDir: string,
   fine: FineConfig,
-  device: string,
+  device: Device,
 ): { encoder: FineEncoder; dispose(): void } {
   if (fine.encoder === 'vit') {
     const enc = vitEncoder(fine.vit.weights!, fine.vit.layer, fine.vit.stride, device, fine.vit.logBin ?? 0);
@@ -81,7 +83,7 @@ export async function trainF2(input: DenseTrainInput & { config: F2Config }): Pr
     return { dense, fine: null, stopped: true, trainSeconds: (performance.now() - t0) / 1000 };
   const layout = new RunLayout(input.runDir);
   if (dense.stage1Run)
-    fs.writeFileSync(
+    writeFileAtomicSync(
       path.join(input.runDir, F2_SOURCES),
       JSON.stringify({ stage1Run: dense.stage1Run }) + '\n',
     );
@@ -98,7 +100,7 @@ export async function trainF2(input: DenseTrainInput & { config: F2Config }): Pr
   const progress = input.progress ?? new ProgressStream();
   seedStep(config.seed, `${FINE}-init`, 0);
   const dec = new FineDecoder(enc.encoder.channels, enc.encoder.stride, fc.features);
-  if (config.device !== 'cpu') dec.to(config.device as any);
+  if (config.device !== 'cpu') dec.to(config.device);
   const opt = makeAdam(dec, fc.lr, 0);
   const model = {
     state: () => ({ tensors: Object.fromEntries(dec.stateDict()) }),
@@ -123,6 +125,8 @@ export async function trainF2(input: DenseTrainInput & { config: F2Config }): Pr
     result = await runStage({
       stage: FINE,
       total: fc.iterations,
+      device: config.device,
+      precision: config.precision ?? 'fp32',
       seed: config.seed,
       layout,
       checkpointEvery: config.checkpointEvery,
@@ -201,25 +205,21 @@ export function fineLoss(sim: Tensor, target: Tensor, fc: Pick<FineConfig, 'loss
 }
 
 /** Gaussians (B, P, P) with peak 1 at the given crop positions. */
-export function gaussianMaps(pts: Point[], P: number, sigma: number, device: string): Tensor {
+export function gaussianMaps(pts: Point[], P: number, sigma: number, device: Device): Tensor {
   return noGrad(() =>
     tidy(() => {
       const B = pts.length;
-      const X = Tensor.arange(0, P, 1, { device: device as any })
-        .float()
-        .reshape([1, 1, P]);
-      const Y = Tensor.arange(0, P, 1, { device: device as any })
-        .float()
-        .reshape([1, P, 1]);
+      const X = Tensor.arange(0, P, 1, { device }).float().reshape([1, 1, P]);
+      const Y = Tensor.arange(0, P, 1, { device }).float().reshape([1, P, 1]);
       const px = Tensor.from(
         pts.map((p) => p.x),
         [B, 1, 1],
-        { device: device as any },
+        { device },
       );
       const py = Tensor.from(
         pts.map((p) => p.y),
         [B, 1, 1],
-        { device: device as any },
+        { device },
       );
       const d2 = X.sub(px).square().add(Y.sub(py).square());
       return d2.div(-2 * sigma * sigma).exp();

@@ -4,11 +4,59 @@
  * it is the HTTP + WebSocket client, with the access token taken from the URL fragment
  * (#token=...) and kept for the tab's session only.
  */
+import { EVENT_METHODS, INVOKE_METHODS } from '../../api/contract';
 import { createHttpClient } from '../../api/http-client';
 import type { OneMarkApi } from '../../api/types';
+import { reportDown, reportUp } from './connection';
+import { isNetworkError, userMessage } from './lib/errors';
 
 const TOKEN_KEY = 'onemark.token';
 let httpApi: OneMarkApi | null = null;
+let wrapped: { raw: OneMarkApi; api: OneMarkApi } | null = null;
+
+/** An API error as the window shows it; `name` and HTTP `status` survive (e.g. a stale write's 409). */
+export class ApiError extends Error {
+  constructor(
+    override readonly name: string,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The transport's API with messages for people (lib/errors.ts) and the connection state kept
+ * (connection.ts): every view gets both without handling them itself.
+ */
+function friendly(raw: OneMarkApi): OneMarkApi {
+  const out: Record<string, unknown> = {};
+  const table = raw as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const method of INVOKE_METHODS) {
+    // An API from an older app (or a test's stand-in) may lack a method: leave it missing.
+    if (typeof table[method] !== 'function') continue;
+    out[method] = async (...args: unknown[]) => {
+      try {
+        const value = await table[method].apply(raw, args);
+        reportUp();
+        return value;
+      } catch (e) {
+        if (isNetworkError(e)) reportDown(() => raw.engineInfo());
+        const err = e instanceof Error ? e : new Error(String(e));
+        const status = (err as { status?: unknown }).status;
+        throw new ApiError(
+          err.name,
+          userMessage(err.message, INVOKE_METHODS),
+          typeof status === 'number' ? status : undefined,
+        );
+      }
+    };
+  }
+  for (const method of EVENT_METHODS) {
+    if (typeof table[method] === 'function') out[method] = table[method].bind(raw);
+  }
+  return out as unknown as OneMarkApi;
+}
 
 function tokenFromLocation(): string | null {
   const loc = globalThis.location;
@@ -33,6 +81,12 @@ function tokenFromLocation(): string | null {
 }
 
 export function getApi(): OneMarkApi {
+  const raw = rawApi();
+  if (wrapped?.raw !== raw) wrapped = { raw, api: friendly(raw) };
+  return wrapped.api;
+}
+
+function rawApi(): OneMarkApi {
   const api = globalThis.window?.onemark;
   if (api) return api;
   if (httpApi) return httpApi;
@@ -46,4 +100,17 @@ export function getApi(): OneMarkApi {
     'OneMark API unavailable: this page must run inside the OneMark app (window.onemark is missing) ' +
       'or be opened with the URL `onemark serve` prints (it carries the access token)',
   );
+}
+
+/**
+ * A URL with a new #token= pasted into this tab (the server restarted with a new token on the same
+ * port) changes only the fragment, so the page does not load again by itself: take the token and
+ * load the page again (the last project reopens, see the workspace store's restore).
+ */
+export function followPastedTokens(): void {
+  globalThis.addEventListener?.('hashchange', () => {
+    if (!/(?:^#|&)token=/.test(globalThis.location?.hash ?? '')) return;
+    tokenFromLocation();
+    globalThis.location.reload();
+  });
 }

@@ -14,7 +14,8 @@ describe('cc2d presets and overrides', () => {
     });
     expect(c.stage1.net).toMatchObject({ width: 1, levels: 5, dilated: true });
     expect(c.stage2.radiusFrac * c.stage2.size).toBeCloseTo(19.2, 5);
-    expect(c.bf16).toBe(true);
+    // fp32 until a GPU run shows bf16 ending within 0.15 mm of it (issue 13): opt in with --precision.
+    expect(c.precision).toBe('fp32');
     validateConfig(c);
   });
   it('overrides nested settings with type checks, keeping the patch at half the image', () => {

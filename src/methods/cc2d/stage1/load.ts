@@ -1,4 +1,5 @@
 /** A CC2D run's trained stage-1 network, for the methods built on it and for prediction. */
+import type { Device } from '../../../engine';
 import { loadModelWeights } from '../../../runs/checkpoint';
 import { readRunConfig } from '../../../runs/config';
 import { RunLayout } from '../../../runs/layout';
@@ -12,7 +13,7 @@ import { STAGE1 } from './train';
  */
 export function loadStage1Net(
   cc2dDir: string,
-  opts: { device?: string; file?: string } = {},
+  opts: { device?: Device; file?: string } = {},
 ): { config: Cc2dConfig; net: EmbeddingNet } {
   const layout = new RunLayout(cc2dDir);
   const run = readRunConfig<Cc2dConfig>(layout);
@@ -24,5 +25,5 @@ export function loadStage1Net(
     backboneWeights: undefined,
   };
   const file = opts.file ?? layout.finalCheckpoint(STAGE1);
-  return { config, net: loadModelWeights(buildStage1Net(config), file, config.device as any) };
+  return { config, net: loadModelWeights(buildStage1Net(config), file, config.device) };
 }

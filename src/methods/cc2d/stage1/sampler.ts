@@ -5,7 +5,7 @@
  * through the same transform, so the tracked point stays on the same image content.
  */
 import { F, Tensor } from '../../../engine';
-import { random } from '../../../engine/random';
+import { random } from '../../../engine';
 import type { Point } from '../../../data/types';
 import type { Stage1Config } from '../config';
 

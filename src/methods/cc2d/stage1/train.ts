@@ -45,6 +45,8 @@ export async function trainStage1(o: Stage1TrainOptions): Promise<Stage1Trained>
     result = await runStage({
       stage: STAGE1,
       total: c.iterations,
+      device: o.config.device,
+      precision: o.config.precision ?? 'fp32',
       stopAfter: o.stopAfter,
       seed: o.config.seed,
       layout: o.layout,

@@ -4,8 +4,9 @@
  * Also the exact landmark transform for the stage-2 augmentation, which warps whole images with
  * affine_grid/grid_sample.
  */
+import type { Device } from '../../../engine';
 import { F, Tensor } from '../../../engine';
-import { random } from '../../../engine/random';
+import { random } from '../../../engine';
 import type { Point } from '../../../data/types';
 
 export interface Stage2Targets {
@@ -21,7 +22,7 @@ export function buildTargets(
   points: (Point | null)[][],
   size: number,
   radius: number,
-  device = 'cpu',
+  device: Device = 'cpu',
 ): Stage2Targets {
   const B = points.length;
   const N = points[0]?.length ?? 0;
@@ -36,7 +37,7 @@ export function buildTargets(
       valid[b * N + n] = p ? 1 : 0;
     }),
   );
-  const dev = device as any;
+  const dev = device;
   const X = Tensor.arange(0, size, 1, { device: dev }).float().reshape([1, 1, 1, size]);
   const Y = Tensor.arange(0, size, 1, { device: dev }).float().reshape([1, 1, size, 1]);
   const tx = Tensor.from(lx, [B, N, 1, 1], { device: dev });

@@ -71,6 +71,8 @@ export async function trainStage2(o: Stage2TrainOptions): Promise<{ net: DenseNe
     result = await runStage({
       stage: STAGE2,
       total: c.iterations,
+      device: o.config.device,
+      precision: o.config.precision ?? 'fp32',
       stopAfter: o.stopAfter,
       seed: o.config.seed,
       layout: o.layout,

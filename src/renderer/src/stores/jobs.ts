@@ -6,6 +6,7 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { JobEvent, JobSummary, TrainingRequest } from '../../../api/types';
 import { getApi } from '../api';
+import { onReconnect } from '../connection';
 
 export interface JobLive {
   stage?: string;
@@ -98,7 +99,11 @@ export const useJobsStore = defineStore('jobs', () => {
 
   async function attach(path: string): Promise<void> {
     projectPath = path;
-    if (!unsubscribe) unsubscribe = getApi().onJobEvent(apply);
+    if (!unsubscribe) {
+      unsubscribe = getApi().onJobEvent(apply);
+      // Events sent while the server was away are lost: ask for the jobs' state instead.
+      onReconnect(() => void refresh());
+    }
     await refresh();
   }
 

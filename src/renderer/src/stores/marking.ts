@@ -14,18 +14,26 @@ export const useMarkingStore = defineStore('marking', () => {
   const imageId = shallowRef<string | null>(null);
   const saving = shallowRef<Promise<void> | null>(null);
   const error = shallowRef<string | null>(null);
+  /** Set when another tab or window saved the template since this one loaded it. */
+  const stale = shallowRef(false);
   let others: AnnotationSet['images'] = [];
+  /** The revision of annotations.json this window's edits build on; sent with every save. */
+  let revision: number | undefined;
+  let loadedProject: Project | null = null;
 
   async function load(project: Project): Promise<void> {
     const template = project.templateImageId;
     projectPath.value = project.path;
     imageId.value = template;
     error.value = null;
+    stale.value = false;
+    loadedProject = project;
     if (!template) {
       state.value = null;
       return;
     }
     const set = await getApi().loadAnnotations(project.path);
+    revision = set.revision;
     const mine = set.images.find((a) => a.imageId === template);
     others = set.images.filter((a) => a.imageId !== template);
     state.value = new MarkingState(project.landmarkSet, mine?.landmarks ?? []);
@@ -34,23 +42,39 @@ export const useMarkingStore = defineStore('marking', () => {
   function save(): Promise<void> {
     const s = state.value;
     if (!s || !projectPath.value || !imageId.value) return Promise.resolve();
-    const set: AnnotationSet = {
-      landmarkSet: s.landmarkSet,
-      images: [...others, { imageId: imageId.value, landmarks: s.values() }],
-    };
+    const landmarks = s.values();
     const path = projectPath.value;
+    const image = imageId.value;
     // Saves are chained so an older write never lands after a newer one.
     const previous = saving.value ?? Promise.resolve();
     const next = previous
-      .then(() => getApi().saveAnnotations(path, set))
-      .then(
-        () => {
-          error.value = null;
-        },
-        (e: unknown) => {
-          error.value = `could not save the template: ${e instanceof Error ? e.message : String(e)}`;
-        },
-      );
+      .then(() => {
+        // Once refused as stale, every later save would overwrite the other tab's work too.
+        if (stale.value) return;
+        const set: AnnotationSet & { revision?: number } = {
+          landmarkSet: s.landmarkSet,
+          images: [...others, { imageId: image, landmarks }],
+          revision,
+        };
+        return getApi()
+          .saveAnnotations(path, set)
+          .then((r: { revision?: number } | undefined) => {
+            // An API without revisions answers nothing: keep saving without the check.
+            revision = r?.revision;
+            error.value = null;
+          });
+      })
+      .catch((e: unknown) => {
+        const err = e as { name?: string; status?: number; message?: string };
+        if (err.name === 'StaleWriteError' || err.status === 409) {
+          stale.value = true;
+          error.value =
+            'The template was changed in another tab or window after this one loaded it, so this change ' +
+            'was not saved (nothing of theirs was overwritten). Reload to see the saved landmarks, then redo it.';
+        } else {
+          error.value = `could not save the template: ${err.message ?? String(e)}`;
+        }
+      });
     saving.value = next;
     return next;
   }
@@ -63,10 +87,17 @@ export const useMarkingStore = defineStore('marking', () => {
     if (persist) void save();
   }
 
+  /** Drops this window's unsaved state and loads what is saved now. */
+  async function reload(): Promise<void> {
+    if (loadedProject) await load(loadedProject);
+  }
+
   return {
     state,
     imageId,
     error,
+    stale,
+    reload,
     currentId: computed(() => state.value?.currentId),
     load,
     save,

@@ -4,17 +4,23 @@
  * thrown into Vue (a broken project file shows its message, never a blank window).
  */
 import { defineStore } from 'pinia';
-import { ref } from 'vue';
+import { ref, watch } from 'vue';
 import type {
   EngineInfo,
   ImportImagesRequest,
   LandmarkSet,
   Project,
   ProjectSummary,
+  UiState,
 } from '../../../api/types';
 import { getApi } from '../api';
 
 export type ProjectView = 'images' | 'template' | 'training' | 'review' | 'export';
+const VIEWS: readonly string[] = ['images', 'template', 'training', 'review', 'export'];
+
+function isView(v: unknown): v is ProjectView {
+  return typeof v === 'string' && VIEWS.includes(v);
+}
 
 export const useWorkspaceStore = defineStore('workspace', () => {
   const engine = ref<EngineInfo | null>(null);
@@ -57,6 +63,7 @@ export const useWorkspaceStore = defineStore('workspace', () => {
       setCurrent(await getApi().openProject(path));
       const p = current.value!;
       view.value = p.images.length === 0 ? 'images' : p.templateImageId ? 'template' : 'images';
+      remember({ lastProject: p.path, view: view.value });
     });
   }
 
@@ -64,11 +71,44 @@ export const useWorkspaceStore = defineStore('workspace', () => {
     return guarded(async () => {
       setCurrent(await getApi().createProject({ path, name, ...(landmarkSet ? { landmarkSet } : {}) }));
       view.value = 'images';
+      remember({ lastProject: current.value!.path, view: 'images' });
     });
   }
 
   function closeProject(): void {
     current.value = null;
+    remember({ lastProject: null });
+  }
+
+  /** Saved on the server so a restarted `onemark serve` (new port, new origin) still knows. */
+  function remember(state: UiState): void {
+    void getApi()
+      .saveUiState(state)
+      .catch(() => {
+        // not remembered: the next start shows the project list, nothing else is lost
+      });
+  }
+  watch(view, (v) => {
+    if (current.value) remember({ lastProject: current.value.path, view: v });
+  });
+
+  /** Reopens the project (and tab) that was open when the window last closed. */
+  async function restore(): Promise<void> {
+    let state: UiState;
+    try {
+      state = await getApi().uiState();
+    } catch {
+      return;
+    }
+    if (!state.lastProject || current.value) return;
+    const path = state.lastProject;
+    if (await openProject(path)) {
+      if (isView(state.view)) view.value = state.view;
+    } else {
+      // Moved or deleted since: say so once, then start from the list.
+      error.value = `The last project (${path}) could not be reopened: ${error.value ?? 'unknown error'}`;
+      remember({ lastProject: null });
+    }
   }
 
   function summaryOf(p: Project): ProjectSummary {
@@ -93,20 +133,27 @@ export const useWorkspaceStore = defineStore('workspace', () => {
   function importImages(request: ImportImagesRequest): Promise<boolean> {
     return guarded(async () => {
       const before = requireCurrent().images.length;
-      setCurrent(await getApi().importImages(requireCurrent().path, request));
-      notice.value = `imported ${current.value!.images.length - before} image(s)`;
+      const { skipped, ...project } = await getApi().importImages(requireCurrent().path, request);
+      setCurrent(project);
+      const imported = `imported ${current.value!.images.length - before} image(s)`;
+      notice.value = skipped.length
+        ? `${imported}; not imported: ${skipped.map((s) => `${s.path} (${s.reason})`).join(', ')}`
+        : imported;
     });
   }
 
   function setTemplate(imageId: string): Promise<boolean> {
     return guarded(async () => {
-      setCurrent(await getApi().setTemplate(requireCurrent().path, imageId));
+      // The revision this window shows: a change made on an outdated copy is refused (409).
+      const p = requireCurrent();
+      setCurrent(await getApi().setTemplate(p.path, imageId, p.revision));
     });
   }
 
   function setLandmarkSet(set: LandmarkSet): Promise<boolean> {
     return guarded(async () => {
-      setCurrent(await getApi().setLandmarkSet(requireCurrent().path, set));
+      const p = requireCurrent();
+      setCurrent(await getApi().setLandmarkSet(p.path, set, p.revision));
     });
   }
 
@@ -123,6 +170,8 @@ export const useWorkspaceStore = defineStore('workspace', () => {
     openProject,
     createProject,
     closeProject,
+    restore,
+    remember,
     importImages,
     setTemplate,
     setLandmarkSet,
