@@ -23,17 +23,12 @@ import { cudaAvailable, engineInfo, setNumThreads } from '../src/engine';
 import { templateCopy } from '../src/evaluation/baselines';
 import { evaluate, type Evaluation } from '../src/evaluation/evaluate';
 import { table1Markdown } from '../src/evaluation/tables';
-import {
-  PRESETS,
-  applyOverrides,
-  presetConfig,
-  validateConfig,
-  type PresetName,
-} from '../src/methods/cc2d/config';
+import { applyOverrides, presetConfig, validateConfig } from '../src/methods/cc2d/config';
 import { Cc2dPredictor } from '../src/methods/cc2d/predict';
 import { trainCc2d } from '../src/methods/cc2d/train';
 import { datasetRef, oneShotTrainingView } from '../src/runs/oneShot';
 import { ProgressStream, logProgress } from '../src/runs/progress';
+import { PRESETS, type PresetName } from '../src/methods/shared/presets';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

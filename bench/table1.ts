@@ -31,14 +31,15 @@ import { ISBI2015_TEMPLATE_ID, openIsbi2015 } from '../src/data/datasets/isbi201
 import { writeLandmarks } from '../src/data/formats';
 import { cudaAvailable, engineInfo, setNumThreads } from '../src/engine';
 import { evaluate, table1Markdown, table2Markdown, type Evaluation } from '../src/evaluation';
-import type { Cc2dConfig, PresetName } from '../src/methods/cc2d/config';
-import type { DenseConfig } from '../src/methods/common/config';
+import type { Cc2dConfig } from '../src/methods/cc2d/config';
+import type { DenseConfig } from '../src/methods/dense/config';
 import type { F2Config } from '../src/methods/f2/config';
 import { METHOD_NAMES, getMethod, type MethodName } from '../src/methods/registry';
 import { datasetRef, oneShotTrainingView } from '../src/runs/oneShot';
 import { readRunConfig } from '../src/runs/config';
 import { RunLayout } from '../src/runs/layout';
 import { ProgressStream, logProgress } from '../src/runs/progress';
+import { type PresetName } from '../src/methods/shared/presets';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: a } = parseArgs({

@@ -1,6 +1,6 @@
 /**
  * The API's view of cluster training (src/cluster): whether sbatch is here, and the parts of a
- * job's run. Read-only; it never submits. The answer is cached briefly because the training panel
+ * job's run. Read-only; submitting and following a Slurm job is src/api/cluster-job.ts. The answer is cached briefly because the training panel
  * asks on every visit and sinfo can take a second on a busy login node.
  */
 import * as fs from 'node:fs';
@@ -9,6 +9,7 @@ import { ClusterLayout } from '../cluster/plan';
 import { partitions, slurmAvailable } from '../cluster/slurm';
 import { runStatus } from '../cluster/status';
 import { requireSafeFileStem } from '../data/safeName';
+import { clusterJobSummaries } from './cluster-job';
 import { MODEL_DIR } from './job-files';
 import { RUNS_DIR } from './project-file';
 import type { ClusterInfo } from './types';
@@ -40,7 +41,7 @@ export async function clusterInfoOf(job?: { projectPath: string; jobId: unknown 
     backend: s.backend,
     method: s.method,
     parts: s.parts,
-    jobs: s.jobs.map(({ schedulerState: _word, ...j }) => j),
+    jobs: clusterJobSummaries(s),
   };
   return info;
 }

@@ -23,6 +23,8 @@ type Channel = `onemark:${string}`;
 export const INVOKE_CHANNELS = {
   engineInfo: 'onemark:engine:info',
   clusterInfo: 'onemark:cluster:info',
+  clusterRunStatus: 'onemark:cluster:run-status',
+  cancelClusterRun: 'onemark:cluster:cancel',
   listProjects: 'onemark:projects:list',
   openProject: 'onemark:projects:open',
   createProject: 'onemark:projects:create',
@@ -47,6 +49,7 @@ export const INVOKE_CHANNELS = {
   exportLandmarks: 'onemark:export:landmarks',
   listJobs: 'onemark:jobs:list',
   exportFile: 'onemark:export:file',
+  readLandmarkFile: 'onemark:landmarks:read-file',
   pixelSpacing: 'onemark:spacing:get',
   setPixelSpacing: 'onemark:spacing:set',
   uiState: 'onemark:ui:state',

@@ -10,14 +10,14 @@
  * Methods other than cc2d train their CC2D stage 1 inside the run folder (model/cc2d).
  */
 import { checkDevice } from '../engine';
-import { existsSync, appendFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadScaledImage, pointsInSetOrder } from '../data';
 import type { AnnotationSet } from '../data/types';
 import { setNumThreads } from '../engine';
-import type { PresetName } from '../methods/cc2d/config';
 import { configureFor, getMethod, trainingStages, type TrainSettings } from '../methods/registry';
 import type { ImageRef } from '../runs/imageStack';
+import { appendJsonLine } from '../runs/eventsLog';
 import { ProgressStream, type ProgressEvent } from '../runs/progress';
 import {
   CANCEL_FILE,
@@ -37,6 +37,7 @@ import {
   writeJsonAtomic,
 } from './project-file';
 import { validateAnnotationSet } from './validate';
+import { type PresetName } from '../methods/shared/presets';
 
 /**
  * Maps stage events to one 0..1 figure for the whole job, never going backwards: image caching
@@ -131,8 +132,7 @@ export async function runTrainingJob(dir: string, signal: AbortSignal): Promise<
       ...(e.landmark !== undefined ? { landmark: e.landmark } : {}),
       ...(e.message ? { message: e.message } : {}),
     };
-    const text = JSON.stringify(line);
-    appendFileSync(progressFile, text + '\n');
+    const text = appendJsonLine(progressFile, line);
     process.stdout.write(text + '\n');
   });
 

@@ -19,6 +19,8 @@ export class ApiHttpError extends Error {
 export interface HttpClientOptions {
   fetch?: typeof fetch;
   WebSocket?: typeof WebSocket;
+  /** Told when the event socket opens and when it drops (the server stopped, the network went). */
+  onSocket?: (state: 'open' | 'closed') => void;
 }
 
 export function createHttpClient(baseUrl: string, token: string, opts: HttpClientOptions = {}): OneMarkApi {
@@ -67,8 +69,10 @@ export function createHttpClient(baseUrl: string, token: string, opts: HttpClien
     };
     // A failed connect is followed by close, which retries; the error itself needs no handling.
     ws.onerror = () => {};
+    ws.onopen = () => opts.onSocket?.('open');
     ws.onclose = () => {
       socket = null;
+      opts.onSocket?.('closed');
       if ([...listeners.values()].some((s) => s.size > 0)) setTimeout(connect, 1000);
     };
   };

@@ -278,8 +278,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       unsubscribe.forEach((off) => off());
       for (const ws of sockets) ws.terminate();
       wss.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // server.close waits for every open connection to end; a browser that keeps polling keeps
+      // its keep-alive connection open for minutes, so a stopped server would hang until then.
       server.closeAllConnections();
+      await closed;
     },
   };
 }

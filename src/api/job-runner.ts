@@ -24,9 +24,19 @@ import {
   type JobRequest,
   type ProgressLine,
 } from './job-files';
+import {
+  adoptClusterPredictions,
+  cancelClusterJobs,
+  clusterRunStatusOf,
+  defaultOnemarkCli,
+  jobStateOf,
+  submitClusterJob,
+  writeClusterInputs,
+  type OnemarkCli,
+} from './cluster-job';
 import type { JobRegistry } from './jobs';
-import { RUNS_DIR, writeJsonAtomic } from './project-file';
-import type { JobState, JobSummary } from './types';
+import { readProject, RUNS_DIR, writeJsonAtomic } from './project-file';
+import type { AnnotationSet, JobState, JobSummary, Project } from './types';
 import { ApiInputError } from './validate';
 
 /** Starts the engine process for a run folder; returns its pid. */
@@ -93,6 +103,13 @@ interface Watched {
   job: JobFile;
   state: JobState;
   busy: boolean;
+  /** Slurm jobs: when squeue was last asked (it is asked every clusterPollMs, not every poll). */
+  clusterPolledAt: number;
+}
+
+/** A job whose work runs on Slurm: no engine process of ours to watch or restart. */
+function onSlurm(job: JobFile): boolean {
+  return job.request.backend === 'slurm';
 }
 
 export interface JobRunnerOptions {
@@ -101,6 +118,10 @@ export interface JobRunnerOptions {
   pollMs?: number;
   /** Engine starts per job, first included, before a dying job is marked failed. */
   maxAttempts?: number;
+  /** How Slurm jobs are submitted: the CLI (src/api/cluster-job.ts); default bin/onemark.mjs here. */
+  onemarkCli?: OnemarkCli;
+  /** How often a Slurm job's state is read from squeue/sacct and its files (default 3 s). */
+  clusterPollMs?: number;
 }
 
 function newJobId(): string {
@@ -115,11 +136,15 @@ export class JobRunner {
   private readonly spawnEngine: SpawnEngine;
   private readonly maxAttempts: number;
   private readonly timer: NodeJS.Timeout;
+  private readonly onemarkCli: OnemarkCli;
+  private readonly clusterPollMs: number;
 
   constructor(opts: JobRunnerOptions) {
     this.registry = opts.registry;
     this.spawnEngine = opts.spawnEngine ?? tsxEngineSpawner();
     this.maxAttempts = opts.maxAttempts ?? 3;
+    this.onemarkCli = opts.onemarkCli ?? defaultOnemarkCli();
+    this.clusterPollMs = opts.clusterPollMs ?? 3000;
     this.timer = setInterval(() => void this.pollAll(), opts.pollMs ?? 250);
     this.timer.unref();
   }
@@ -154,6 +179,60 @@ export class JobRunner {
     return this.registry.list().find((j) => j.id === id)!;
   }
 
+  /**
+   * A job on Slurm: writes its folder and inputs, then submits through the CLI. Answers once
+   * sbatch accepted the jobs; a refused submission leaves the job 'failed' and throws the reason.
+   */
+  async startCluster(project: Project, annotations: AnnotationSet, request: JobRequest): Promise<JobSummary> {
+    const id = newJobId();
+    const dir = runDir(project.path, id);
+    await fs.mkdir(dir, { recursive: true });
+    const job: JobFile = {
+      format: 'onemark-job',
+      version: 1,
+      id,
+      kind: 'train',
+      request,
+      createdAt: new Date().toISOString(),
+      attempts: 1,
+    };
+    await writeJsonAtomic(path.join(dir, JOB_FILE), job);
+    await writeStatus(dir, 'queued');
+    const w = this.track(project.path, dir, job, 'queued');
+    w.busy = true;
+    try {
+      await this.note(w, `submitting ${request.method} in ${request.parts ?? 3} parts to Slurm`);
+      const inputs = await writeClusterInputs(project, annotations, dir);
+      const r = await submitClusterJob(this.onemarkCli, job, project.path, dir, inputs);
+      if (r.warning) await this.note(w, `warning: ${r.warning}`);
+      await this.note(w, r.message);
+      await writeStatus(dir, 'running', r.message);
+      this.setState(w, 'running', r.message);
+      w.clusterPolledAt = Date.now();
+    } catch (e) {
+      const message = (e as Error).message;
+      await writeStatus(dir, 'failed', message);
+      this.setState(w, 'failed', message);
+      throw e;
+    } finally {
+      w.busy = false;
+    }
+    return this.registry.list().find((j) => j.id === id)!;
+  }
+
+  /** Reads a Slurm job's state now (status asks before answering, so both agree). */
+  async refreshCluster(jobId: string): Promise<void> {
+    const w = this.watched.get(jobId);
+    if (!w || !onSlurm(w.job)) return;
+    while (w.busy) await new Promise((r) => setTimeout(r, 20));
+    w.busy = true;
+    try {
+      await this.pollCluster(w, true);
+    } finally {
+      w.busy = false;
+    }
+  }
+
   /** Registers the project's jobs; reattaches to live engines and restarts dead unfinished ones. */
   async attachProject(projectPath: string): Promise<void> {
     for (const dir of await listRunDirs(projectPath)) {
@@ -182,6 +261,16 @@ export class JobRunner {
     if (TERMINAL.includes(w.state)) return;
     await fs.writeFile(path.join(w.dir, CANCEL_FILE), new Date().toISOString() + '\n');
     await this.note(w, 'cancel requested');
+    if (onSlurm(w.job)) {
+      const ids = await cancelClusterJobs(w.dir);
+      await this.note(
+        w,
+        ids.length ? `scancel ${ids.join(' ')}` : 'no Slurm job was still pending or running',
+      );
+      await writeStatus(w.dir, 'cancelled', 'cancelled by the user');
+      this.setState(w, 'cancelled', 'cancelled by the user');
+      return;
+    }
     if (isProcessAlive(w.job.pid)) process.kill(w.job.pid!, 'SIGTERM');
   }
 
@@ -206,7 +295,17 @@ export class JobRunner {
   }
 
   private track(projectPath: string, dir: string, job: JobFile, state: JobState, message?: string): Watched {
-    const w: Watched = { id: job.id, projectPath, dir, offset: 0, partial: '', job, state, busy: false };
+    const w: Watched = {
+      id: job.id,
+      projectPath,
+      dir,
+      offset: 0,
+      partial: '',
+      job,
+      state,
+      busy: false,
+      clusterPolledAt: 0,
+    };
     this.watched.set(job.id, w);
     const summary: JobSummary = {
       id: job.id,
@@ -218,6 +317,7 @@ export class JobRunner {
       preset: job.request.preset,
       device: job.request.device,
       attempts: job.attempts,
+      ...(onSlurm(job) ? { backend: 'slurm' as const, parts: job.request.parts ?? 3 } : {}),
       ...(job.pid ? { pid: job.pid } : {}),
       ...(message ? { message } : {}),
     };
@@ -265,6 +365,7 @@ export class JobRunner {
 
   private async poll(w: Watched): Promise<void> {
     if (!existsSync(w.dir)) return;
+    if (onSlurm(w.job)) return this.pollCluster(w, false);
     // Status first, progress second: the engine writes its last progress line before its final
     // status, so every line is published before the state that ends the job.
     const status = await readStatus(w.dir);
@@ -288,6 +389,49 @@ export class JobRunner {
     } else {
       await this.launch(w, `engine process ${w.job.pid ?? '?'} is gone; resuming from the last checkpoint`);
     }
+  }
+
+  /**
+   * A Slurm job: its state from the run's status (src/cluster/status.ts). Once the merge job has
+   * written predictions they are taken into predictions.json and the job is done, as a local one.
+   */
+  private async pollCluster(w: Watched, now: boolean): Promise<void> {
+    if (TERMINAL.includes(w.state) && w.state !== 'failed') return;
+    // A failed job is read again only when asked (its status viewed): a part resubmitted from a
+    // shell (onemark resubmit) brings it back; nobody else would, so no squeue every few seconds.
+    if (w.state === 'failed' && !now) return;
+    if (w.state === 'queued') return; // still being submitted
+    if (!now && Date.now() - w.clusterPolledAt < this.clusterPollMs) return;
+    w.clusterPolledAt = Date.now();
+    let s;
+    try {
+      s = await clusterRunStatusOf(w.dir);
+    } catch {
+      return; // no plan yet (a failed submission): nothing to follow
+    }
+    if (s.predictions) {
+      try {
+        await adoptClusterPredictions(await readProject(w.projectPath), w.job, w.dir);
+      } catch (e) {
+        // Unreadable for now (e.g. the project file mid-write): the next poll tries again.
+        console.warn(`job ${w.id}: ${(e as Error).message}`);
+        return;
+      }
+      const message = 'merged predictions written';
+      await writeStatus(w.dir, 'done', message);
+      this.registry.publish({ type: 'progress', jobId: w.id, progress: 1, stage: 'merge' });
+      this.setState(w, 'done', message);
+      return;
+    }
+    // A failed job stays failed unless a part was resubmitted (onemark resubmit) and runs again.
+    const next = jobStateOf(s);
+    if (w.state === 'failed' && next.state !== 'running') return;
+    if (next.progress > 0)
+      this.registry.publish({ type: 'progress', jobId: w.id, progress: next.progress, stage: 'slurm' });
+    const shown = this.registry.list().find((j) => j.id === w.id)?.message;
+    if (next.state !== w.state) await writeStatus(w.dir, next.state, next.message);
+    if (next.state !== w.state || (next.message && next.message !== shown))
+      this.setState(w, next.state, next.message);
   }
 
   /** Publishes progress lines appended since the last read (`publish` false: only catch up). */

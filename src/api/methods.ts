@@ -67,5 +67,55 @@ export function trainingJobRequest(request: TrainingRequest): JobRequest {
   const out: JobRequest = { method: request.method, preset: request.preset, device: request.device };
   if (request.seed !== undefined) out.seed = request.seed;
   for (const k of REQUEST_SETTINGS) if (request[k] !== undefined) out[k] = request[k];
+  return { ...out, ...clusterFields(request) };
+}
+
+/**
+ * The Slurm fields of a request, checked: they end up on an sbatch command line (through the
+ * CLI's own checks as well), so anything but plain values is refused here, naming the field.
+ */
+function clusterFields(request: TrainingRequest): Partial<JobRequest> {
+  const backend = request.backend ?? 'local';
+  if (backend !== 'local' && backend !== 'slurm')
+    throw new ApiInputError(`startTraining: backend '${String(backend)}' is unknown (local, slurm)`);
+  const given = (['parts', 'partition', 'time', 'gpusPerTask'] as const).filter(
+    (k) => request[k] !== undefined,
+  );
+  if (backend === 'local') {
+    if (given.length)
+      throw new ApiInputError(`startTraining: ${given.join(', ')} apply to backend 'slurm' only`);
+    return {};
+  }
+  if (request.method !== 'sla' && request.method !== 'atd')
+    throw new ApiInputError(
+      `startTraining: backend 'slurm' trains sla and atd (per-landmark parts), not ${request.method}`,
+    );
+  const parts = request.parts ?? 3;
+  if (!(Number.isInteger(parts) && parts >= 1 && parts <= 1000))
+    throw new ApiInputError('startTraining: parts must be an integer from 1 to 1000');
+  const out: Partial<JobRequest> = { backend: 'slurm', parts };
+  if (request.partition !== undefined) {
+    if (typeof request.partition !== 'string' || !/^[\w.-]{1,64}$/.test(request.partition))
+      throw new ApiInputError(
+        'startTraining: partition must be a Slurm partition name (letters, digits, _ . -)',
+      );
+    out.partition = request.partition;
+  }
+  if (request.time !== undefined) {
+    // Slurm's forms: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS.
+    if (typeof request.time !== 'string' || !/^(\d+-)?\d+(:\d+){0,2}$/.test(request.time))
+      throw new ApiInputError('startTraining: time must be a Slurm time limit such as 2:00:00');
+    out.time = request.time;
+  }
+  const gpus = request.gpusPerTask ?? (request.device.startsWith('cuda') ? 1 : undefined);
+  if (gpus !== undefined) {
+    if (!(Number.isInteger(gpus) && gpus >= 0 && gpus <= 64))
+      throw new ApiInputError('startTraining: gpusPerTask must be an integer from 0 to 64');
+    if (gpus > 0 && !request.device.startsWith('cuda'))
+      throw new ApiInputError("startTraining: gpusPerTask needs device 'cuda' (CPU jobs take no GPU)");
+    if (gpus === 0 && request.device.startsWith('cuda'))
+      throw new ApiInputError("startTraining: device 'cuda' on Slurm needs gpusPerTask of at least 1");
+    out.gpusPerTask = gpus;
+  }
   return out;
 }

@@ -66,7 +66,9 @@ async function readCalibration(project: Project): Promise<ReviewState['calibrati
     (c.unit !== 'mm' && c.unit !== 'px') ||
     !Number.isFinite(c.n)
   ) {
-    throw new ApiInputError(`${file}: not a confidence calibration (expected {calibration: {a, b, unit, n}})`);
+    throw new ApiInputError(
+      `${file}: not a confidence calibration (expected {calibration: {a, b, unit, n}})`,
+    );
   }
   return { a: c.a as number, b: c.b as number, unit: c.unit, n: c.n as number };
 }

@@ -7,6 +7,14 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { assertWritableRealDir } from '../data/realDir';
 import { clusterInfoOf } from './cluster';
+import {
+  clusterJobSummaries,
+  clusterRunStatusOf,
+  hasClusterPlan,
+  jobIds,
+  type OnemarkCli,
+} from './cluster-job';
+import { MODEL_DIR, readJobFile, readStatus, runDir } from './job-files';
 import { addonFileProbe, type EngineProbe } from './engine-probe';
 import { findImage, importImagesInto, readDicomFile, readImagePixels } from './images';
 import { JobRunner, type SpawnEngine } from './job-runner';
@@ -24,7 +32,8 @@ import {
   setReviewed,
 } from './review';
 import { LANDMARK_SET_PRESETS } from '../data/landmarkSets';
-import { projectSpacing, setProjectSpacing } from './spacing';
+import { projectSpacing, setProjectSpacing, usedSpacings } from './spacing';
+import { readLandmarks } from '../data';
 import { readExportFile } from './downloads';
 import {
   ANNOTATIONS_FILE,
@@ -66,6 +75,8 @@ export interface ApiServiceOptions {
   runner?: JobRunner;
   /** How engine processes start; default: Node + tsx on src/api/engine-worker.ts. */
   spawnEngine?: SpawnEngine;
+  /** How Slurm jobs are submitted (the CLI, src/api/cluster-job.ts); default bin/onemark.mjs. */
+  onemarkCli?: OnemarkCli;
   /** Injectable clock so tests get stable timestamps. */
   now?: () => Date;
   /**
@@ -105,7 +116,9 @@ export function createApiService(options: ApiServiceOptions): OneMarkApi {
   const recentFile = path.join(stateDir, RECENT_FILE);
   const probe = options.engineProbe ?? addonFileProbe(options.addonCandidates ?? []);
   const jobs = options.jobs ?? new JobRegistry();
-  const runner = options.runner ?? new JobRunner({ registry: jobs, spawnEngine: options.spawnEngine });
+  const runner =
+    options.runner ??
+    new JobRunner({ registry: jobs, spawnEngine: options.spawnEngine, onemarkCli: options.onemarkCli });
   const attached = new Set<string>();
   const now = options.now ?? (() => new Date());
   const app = options.app ?? { name: 'OneMark', version: 'unknown' };
@@ -411,8 +424,46 @@ export function createApiService(options: ApiServiceOptions): OneMarkApi {
         if (active)
           throw new ApiInputError(`startTraining: job ${active.id} is still running in this project`);
         await attach(project.path);
+        if (jobRequest.backend === 'slurm') return runner.startCluster(project, annotations, jobRequest);
         return runner.start(project.path, jobRequest);
       });
+    },
+
+    async clusterRunStatus(dirArg, runIdArg) {
+      const project = await requireProject(dirArg, 'clusterRunStatus(projectPath)');
+      const runId = requireNonEmptyString(runIdArg, 'clusterRunStatus(runId)');
+      const dir = runDir(project.path, runId);
+      await attach(project.path);
+      if (!hasClusterPlan(dir))
+        throw new ApiInputError(`clusterRunStatus: job ${runId} of ${project.path} was not trained in parts`);
+      // The job's state first (it may take the merged predictions in), so both answers agree.
+      await runner.refreshCluster(runId);
+      const s = await clusterRunStatusOf(dir);
+      const job = jobs.list(project.path).find((j) => j.id === runId);
+      const status = await readStatus(dir);
+      const message = job?.message ?? status?.message;
+      return {
+        runId,
+        backend: s.backend,
+        method: s.method,
+        parts: s.parts,
+        state: job?.state ?? status?.state ?? 'running',
+        ...(message ? { message } : {}),
+        jobIds: jobIds(path.join(dir, MODEL_DIR)),
+        jobs: clusterJobSummaries(s),
+        predictions: !!s.predictions,
+      };
+    },
+
+    async cancelClusterRun(dirArg, runIdArg) {
+      const project = await requireProject(dirArg, 'cancelClusterRun(projectPath)');
+      const runId = requireNonEmptyString(runIdArg, 'cancelClusterRun(runId)');
+      const dir = runDir(project.path, runId);
+      await attach(project.path);
+      const job = await readJobFile(dir).catch(() => null);
+      if (job?.request.backend !== 'slurm')
+        throw new ApiInputError(`cancelClusterRun: job ${runId} of ${project.path} is not a Slurm job`);
+      await runner.cancel(runId);
     },
 
     async cancelJob(jobId) {
@@ -429,6 +480,9 @@ export function createApiService(options: ApiServiceOptions): OneMarkApi {
     async loadReview(dirArg) {
       const project = await requireProject(dirArg, 'loadReview(projectPath)');
       await attach(project.path);
+      // A Slurm job's merged predictions are taken in when its state is read: read it now.
+      for (const j of jobs.list(project.path))
+        if (j.backend === 'slurm' && j.state === 'running') await runner.refreshCluster(j.id);
       return loadReviewState(project);
     },
 
@@ -473,6 +527,13 @@ export function createApiService(options: ApiServiceOptions): OneMarkApi {
         projectPath === undefined ? undefined : await allowedPath(projectPath, 'listJobs(projectPath)');
       if (filter && (await hasProjectFile(filter))) await attach(filter);
       return jobs.list(filter);
+    },
+
+    async readLandmarkFile(dirArg, fileArg) {
+      const project = await requireProject(dirArg, 'readLandmarkFile(projectPath)');
+      const file = await allowedPath(fileArg, 'readLandmarkFile(file)');
+      const spacing = (await usedSpacings(project)).get(project.templateImageId ?? '');
+      return readLandmarks(file, { landmarkSet: project.landmarkSet, spacingFor: () => spacing });
     },
 
     async exportFile(dirArg, file) {

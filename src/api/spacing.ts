@@ -51,25 +51,31 @@ async function readSpacingFile(project: Project): Promise<SpacingFileV1> {
 }
 
 /** Spacing the file itself carries (DICOM tags); none for PNG, JPEG, BMP and most TIFF. */
-const fileSpacingCache = new Map<string, { mtimeMs: number; spacing: Spacing | null }>();
-async function fileSpacing(file: string): Promise<Spacing | null> {
+interface HeaderFacts {
+  spacing: Spacing | null;
+  size: { width: number; height: number } | null;
+}
+const fileSpacingCache = new Map<string, { mtimeMs: number; facts: HeaderFacts }>();
+async function headerFacts(file: string): Promise<HeaderFacts> {
   let mtimeMs: number;
   try {
     mtimeMs = (await fs.stat(file)).mtimeMs;
   } catch {
-    return null;
+    return { spacing: null, size: null };
   }
   const hit = fileSpacingCache.get(file);
-  if (hit && hit.mtimeMs === mtimeMs) return hit.spacing;
-  let spacing: Spacing | null = null;
+  if (hit && hit.mtimeMs === mtimeMs) return hit.facts;
+  const facts: HeaderFacts = { spacing: null, size: null };
   try {
     const info = await readImageInfo(file);
-    if (info.spacing.source !== 'none' && info.spacing.x > 0 && info.spacing.y > 0) spacing = info.spacing;
+    facts.size = { width: info.width, height: info.height };
+    if (info.spacing.source !== 'none' && info.spacing.x > 0 && info.spacing.y > 0)
+      facts.spacing = info.spacing;
   } catch {
     // an unreadable header: no spacing from the file (the viewer reports the decode error)
   }
-  fileSpacingCache.set(file, { mtimeMs, spacing });
-  return spacing;
+  fileSpacingCache.set(file, { mtimeMs, facts });
+  return facts;
 }
 
 export async function projectSpacing(project: Project): Promise<ProjectSpacing> {
@@ -77,7 +83,8 @@ export async function projectSpacing(project: Project): Promise<ProjectSpacing> 
   const images: Record<string, ImageSpacing> = {};
   for (const im of project.images) {
     const user = saved.images[im.id];
-    const own = await fileSpacing(imageAbsolutePath(project.path, im.file));
+    const facts = await headerFacts(imageAbsolutePath(project.path, im.file));
+    const own = facts.spacing;
     const used: Spacing | null = user
       ? { ...user, source: 'user' }
       : own
@@ -89,6 +96,7 @@ export async function projectSpacing(project: Project): Promise<ProjectSpacing> 
       file: own ? { x: own.x, y: own.y, source: own.source } : null,
       user: user ?? null,
       used: used ? { x: used.x, y: used.y, source: used.source } : null,
+      size: facts.size,
     };
   }
   return { project: saved.project, images };

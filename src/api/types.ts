@@ -174,7 +174,23 @@ export interface TrainingRequest {
   stage1Iterations?: number;
   stage2Iterations?: number;
   fineIterations?: number;
+  /**
+   * Where the job runs. 'local' (default): an engine process on this machine. 'slurm' (sla/atd,
+   * when clusterInfo().sbatch): stage 1, an array of `parts` jobs and a merge job submitted with
+   * sbatch, as `onemark train --parts N --slurm` does (docs/cluster.md); clusterRunStatus follows it.
+   */
+  backend?: TrainingBackend;
+  /** slurm: how many parts (array tasks); landmark j goes to part j mod parts. Default 3. */
+  parts?: number;
+  /** slurm: the partition (default: the cluster's default). */
+  partition?: string;
+  /** slurm: time limit per job, as sbatch --time takes it (e.g. 2:00:00). */
+  time?: string;
+  /** slurm: GPUs per job; default 1 with device 'cuda', none (CPU jobs) with 'cpu'. */
+  gpusPerTask?: number;
 }
+
+export type TrainingBackend = 'local' | 'slurm';
 
 /** A spacing in mm per pixel and where it came from (src/data's SpacingSource). */
 export interface SpacingValue {
@@ -189,6 +205,8 @@ export interface ImageSpacing {
   user: { x: number; y: number } | null;
   /** The user's value for the image, else the file's, else the project's; null: figures in pixels. */
   used: SpacingValue | null;
+  /** The image's size in pixels from its header (null: unreadable), for the image list. */
+  size: { width: number; height: number } | null;
 }
 
 export interface ProjectSpacing {
@@ -259,6 +277,9 @@ export interface JobSummary {
   pid?: number;
   /** How many times the engine process was (re)started: > 1 after a resume. */
   attempts?: number;
+  /** 'slurm': submitted to Slurm in `parts` parts (clusterRunStatus has the parts); absent: local. */
+  backend?: TrainingBackend;
+  parts?: number;
 }
 
 /** Pushed from the main process to the renderer while jobs run. */
@@ -306,6 +327,23 @@ export interface ClusterJobSummary {
   total?: number;
   etaSec?: number;
   resumedAt?: number;
+}
+
+/** A Slurm training job of a project as clusterRunStatus reports it: every part, from src/cluster/status.ts. */
+export interface ClusterRunStatus {
+  runId: string;
+  backend: 'slurm' | 'local';
+  method: string;
+  parts: number;
+  /** The job's state as listJobs shows it: 'done' once the merge job's predictions were taken in. */
+  state: JobState;
+  message?: string;
+  /** Slurm job ids as submitted: stage 1, the parts array, the merge (latest of each). */
+  jobIds: { stage1?: string; parts?: string; merge?: string };
+  /** stage1, part 1..N, merge. */
+  jobs: ClusterJobSummary[];
+  /** The merge job has written the predictions (loadReview shows them once `state` is 'done'). */
+  predictions: boolean;
 }
 
 /** Whether Slurm is reachable from here, and the parts of a job's run when it was trained in parts. */
@@ -363,7 +401,15 @@ export interface OneMarkApi {
   dicomFile(projectPath: string, imageId: string): Promise<Uint8Array>;
   /** The detection methods startTraining accepts, in the order to offer them (cc2d first). */
   listMethods(): Promise<MethodSummary[]>;
+  /**
+   * Starts a training job: an engine process here, or (backend 'slurm') jobs submitted to Slurm,
+   * in which case it answers once sbatch accepted them (a refused submission is an error).
+   */
   startTraining(request: TrainingRequest): Promise<JobSummary>;
+  /** Every part of a Slurm job (pending/running/done/failed/cancelled, steps, ETA) and the job ids. */
+  clusterRunStatus(projectPath: string, runId: string): Promise<ClusterRunStatus>;
+  /** Cancels a Slurm job's jobs still pending or running (scancel); the job becomes 'cancelled'. */
+  cancelClusterRun(projectPath: string, runId: string): Promise<void>;
   cancelJob(jobId: string): Promise<void>;
   /** The job's log lines (engine process output and runner notes), last `limit` lines. */
   jobLog(jobId: string, limit?: number): Promise<string[]>;
@@ -381,6 +427,12 @@ export interface OneMarkApi {
   /** Errors of the latest predictions (corrected or not) against the ground truth; null when there is none. */
   evaluate(projectPath: string, values: 'predicted' | 'corrected'): Promise<EvaluationSummary | null>;
   exportLandmarks(request: ExportRequest): Promise<ExportResult>;
+  /**
+   * Reads a landmark file (OneMark CSV or JSON, Slicer .mrk.json, ISBI txt) against the project's
+   * landmark set, e.g. to import the template's landmarks; Slicer mm become pixels with the
+   * template's spacing. Writes nothing.
+   */
+  readLandmarkFile(projectPath: string, file: string): Promise<AnnotationSet>;
   /** The bytes of one exported file (a path exportLandmarks returned), for a browser download. */
   exportFile(projectPath: string, file: string): Promise<Uint8Array>;
   listJobs(projectPath?: string): Promise<JobSummary[]>;

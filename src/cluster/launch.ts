@@ -7,9 +7,8 @@
 import { checkDevice, cudaAvailable, cudaDeviceCount, type Device } from '../engine';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DenseConfig } from '../methods/common/config';
-import { prepareDenseRun, trainDenseStage1 } from '../methods/common/train';
-import type { MethodEntry, TrainRequest } from '../methods/registry';
+import { findMethod, type MethodEntry, type TrainRequest } from '../methods/registry';
+import type { PartedTraining } from '../methods/shared/entry';
 import { runLocal } from './local';
 import { ClusterLayout, type ClusterPlan } from './plan';
 import { dryRunText } from './scripts';
@@ -61,7 +60,7 @@ export function clusterFlagProblems(o: ClusterCliOptions, method: string, part: 
   const parted = o.parts !== undefined;
   if (parted && !/^[1-9]\d*$/.test(o.parts!))
     p.push(`--parts: expected a positive integer, got '${o.parts}'`);
-  if ((parted || o.slurm || o.devices !== undefined || o.stage1Only) && method !== 'sla' && method !== 'atd')
+  if ((parted || o.slurm || o.devices !== undefined || o.stage1Only) && !findMethod(method)?.parts)
     p.push(
       `--parts/--slurm/--devices/--stage1-only apply to sla and atd (per-landmark parts), not ${method}`,
     );
@@ -114,6 +113,9 @@ export function signalLead(time: string | undefined): number {
 /** node and the CLI entry, as the jobs should start onemark (bin/onemark.mjs of this checkout). */
 function onemarkCommand(): string[] {
   const bin = fileURLToPath(new URL('../../bin/onemark.mjs', import.meta.url));
+  // Started by the app (src/api/cluster-job.ts), execPath is Electron's binary: the jobs need
+  // ELECTRON_RUN_AS_NODE to run it as Node whatever environment sbatch hands them.
+  if (process.versions.electron) return ['env', 'ELECTRON_RUN_AS_NODE=1', process.execPath, bin];
   return [process.execPath, bin];
 }
 
@@ -185,16 +187,15 @@ export function buildPlan(
   };
 }
 
-/** The method's config for this request, as its trainer would build it (preset + settings). */
-function denseConfig(entry: MethodEntry, req: TrainRequest): DenseConfig {
-  const config = entry.config(req.preset, { seed: req.seed, device: req.device }) as DenseConfig;
-  req.configure?.(config);
-  return config;
+/** The entry's parted training; clusterFlagProblems has refused the methods without one. */
+function partsOf(entry: MethodEntry): PartedTraining {
+  if (!entry.parts) throw new ClusterError(`${entry.name} does not train in parts`);
+  return entry.parts;
 }
 
 /** `--stage1-only`: the shared stage 1 and its pseudo-labels; false when stopped by a signal. */
 export async function trainStage1Only(entry: MethodEntry, req: TrainRequest): Promise<boolean> {
-  return trainDenseStage1({ ...req, config: denseConfig(entry, req) });
+  return partsOf(entry).trainStage1(req);
 }
 
 /**
@@ -224,7 +225,7 @@ export async function launchParted(
       );
   }
   const device = plannedDevice(o, c, req.device);
-  prepareDenseRun({ ...req, config: denseConfig(entry, { ...req, device }) });
+  partsOf(entry).prepare({ ...req, device });
   if (plan.backend === 'slurm') {
     const r = await submitRun(plan);
     if (r.warning) note(`warning: ${r.warning}\n`);

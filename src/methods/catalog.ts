@@ -8,7 +8,7 @@
  * requests with it, and the renderer type-checks against its types.
  */
 import type { Precision } from '../engine/precisionType';
-import { PRESETS, type PresetName } from './cc2d/config';
+import { PRESETS, type PresetName } from './shared/presets';
 
 export type MethodName = 'cc2d' | 'sla' | 'atd' | 'adapter' | 'f2';
 export const METHOD_NAMES: MethodName[] = ['cc2d', 'sla', 'atd', 'adapter', 'f2'];
@@ -122,7 +122,7 @@ export function methodInfo(name: string): MethodInfo {
 }
 
 /** Why a setting does not apply to a method (the caller prefixes the flag or field name). */
-function reasonFor(m: MethodName, s: TrainSetting): string {
+function reasonFor(m: string, s: TrainSetting): string {
   switch (s) {
     case 'stage2':
       return `does not apply to method ${m}: only cc2d has a stage 2 to leave out (${m} trains its own network in its place)`;
@@ -146,7 +146,15 @@ export function settingProblems(
   method: MethodName,
   s: TrainSettings,
 ): { setting: TrainSetting; reason: string }[] {
-  const info = METHOD_INFO[method];
+  return settingProblemsOf(METHOD_INFO[method], s);
+}
+
+/** settingProblems for any method description (a registered method outside this catalog too). */
+export function settingProblemsOf(
+  info: { name: string; settings: readonly TrainSetting[] },
+  s: TrainSettings,
+): { setting: TrainSetting; reason: string }[] {
+  const method = info.name;
   const out: { setting: TrainSetting; reason: string }[] = [];
   for (const k of Object.keys(s) as TrainSetting[]) {
     const v = s[k];

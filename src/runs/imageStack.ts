@@ -4,7 +4,7 @@
  * cache makes later runs skip the decode); 150 images at 384² are 88 MB.
  *
  * Images are squashed to S×S (aspect not kept), as CC2D does; the pixel-centre mapping
- * x_grid = (x + 0.5)·S/W − 0.5 relates the grid to original pixels (see methods/cc2d/geometry).
+ * x_grid = (x + 0.5)·S/W − 0.5 relates the grid to original pixels (see methods/shared/geometry).
  */
 import { Tensor, type Device } from '../engine';
 import { normalizeGray } from '../data/images/normalize';

@@ -28,6 +28,19 @@ export interface OneShotRunInput extends OneShotInput {
   signal?: AbortSignal;
 }
 
+/** The template's index among the training images, after checking it can be trained from. */
+export function templateIndexOf(input: OneShotInput): number {
+  const landmarkCount = input.landmarkSet.landmarks.length;
+  if (input.templateLandmarks.length !== landmarkCount)
+    throw new Error(
+      `template has ${input.templateLandmarks.length} landmarks, the landmark set ${landmarkCount}`,
+    );
+  const index = input.images.findIndex((r) => r.id === input.templateId);
+  if (index < 0)
+    throw new Error(`template ${input.templateId} is not among the ${input.images.length} training images`);
+  return index;
+}
+
 /** A dataset item reduced to what loading needs: no labels travel with it. */
 export function unlabelled(item: DatasetItem): DatasetItem {
   return {

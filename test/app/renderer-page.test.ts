@@ -49,6 +49,9 @@ const FAKE_API = `
     onJobEvent: () => () => {},
     landmarkPresets: async () => ({ isbi2015: { name: 'ISBI 2015 cephalometric (19)', landmarks: [] } }),
     listJobs: async () => [],
+    pixelSpacing: async () => ({ project: null, images: {} }),
+    uiState: async () => ({}),
+    saveUiState: async () => {},
   };
   // Click the first project once the list is there, as a user would.
   const poll = setInterval(() => {

@@ -172,7 +172,7 @@ describe('onemark train / predict with every method on a shared CC2D stage 1', (
   }, 120_000);
 
   it('adapter: one shared network', async () => {
-    const { pred, csv } = await trainAndPredict('adapter', ['--stage2-iterations', '120']);
+    const { pred, csv } = await trainAndPredict('adapter', ['--stage2-iterations', '200']);
     checkPrediction('adapter', pred, csv);
     expect(pred.meta?.modelCount).toBe(1);
     const e = meanRadialError(pred.images, data.set);
@@ -234,7 +234,7 @@ describe('onemark train / predict with every method on a shared CC2D stage 1', (
   it('f2: coarse adapter + fine stage on the stage-1 encoder', async () => {
     const { pred, csv, runDir } = await trainAndPredict('f2', [
       '--stage2-iterations',
-      '120',
+      '200',
       '--fine-iterations',
       '60',
     ]);

@@ -302,6 +302,8 @@ describe.skipIf(!!reason)(`first hour at the workstation${reason ? ` (skipped: $
     await expect
       .poll(() => page.locator(`tr[data-image=${images[1].id}] .spacing`).textContent())
       .toContain('0.1 mm/px');
+    expect(await page.locator(`tr[data-image=${images[1].id}] .size`).textContent()).toContain('128 × 128');
+    expect(await page.locator('.images-view button.thumb').count()).toBe(4);
     await page.click('button[name=tab-review]');
     await expect.poll(() => page.locator('button.queue-item').count()).toBe(3);
     // Least confident first; each with its number.
@@ -327,6 +329,8 @@ describe.skipIf(!!reason)(`first hour at the workstation${reason ? ` (skipped: $
     expect(await page.locator('section.evaluation .sdr').textContent()).toMatch(/2 mm: 100%/);
     expect((await page.locator('tr.lm-row[data-landmark="2"] .err').textContent())!.trim()).toBe('0.50');
     expect(await page.locator('g.landmark.hollow').count()).toBe(3);
+    // A scale bar in mm once the spacing is known.
+    expect(await page.locator('.scale-bar').textContent()).toMatch(/^\s*\d+(\.\d+)? mm\s*$/);
     // A correction to the truth: the model's MRE stays, the corrected one drops.
     const target = images[3].points[0];
     const pred = { x: target.x + offset.x, y: target.y + offset.y };
@@ -355,6 +359,13 @@ describe.skipIf(!!reason)(`first hour at the workstation${reason ? ` (skipped: $
     await expect.poll(corrections).toBe(0);
     await page.keyboard.press('Control+y');
     await expect.poll(corrections).toBe(1);
+    // Back to the prediction (Backspace on the selected landmark), itself undoable.
+    await page.click('tr.lm-row[data-landmark="1"]');
+    await page.keyboard.press('Backspace');
+    await expect.poll(corrections).toBe(0);
+    await page.keyboard.press('Control+z');
+    await expect.poll(corrections).toBe(1);
+    await page.keyboard.press('0');
     // The history survives a trip to another tab.
     await page.click('button[name=tab-export]');
     await page.click('button[name=tab-review]');
@@ -477,6 +488,43 @@ describe.skipIf(!!reason)(`first hour at the workstation${reason ? ` (skipped: $
     await tabB.close();
   });
 
+  it("imports the template's landmarks from a file (one undoable change)", async () => {
+    const dir = await newProject('import-template', synthSet);
+    const file = path.join(tmp, 'from-other-tool.csv');
+    // Another tool's name for the image: a file with one image is taken for the template.
+    await writeFile(
+      file,
+      formatLandmarkCsv({
+        landmarkSet: synthSet,
+        images: [
+          { imageId: 'scan-0001', landmarks: images[0].points.map((point, i) => ({ id: i + 1, point })) },
+        ],
+      }),
+    );
+    await openInPage(page, dir, 'template');
+    await page.fill('input[name=template-landmarks-file]', file);
+    await page.click('button[name=import-template-landmarks]');
+    await expect.poll(() => page.locator('.import-notice').textContent()).toMatch(/imported 3 landmark/);
+    const saved = async () => {
+      try {
+        const doc = await readJsonFile<AnnotationSet>(path.join(dir, 'annotations.json'));
+        return (
+          doc.images.find((a) => a.imageId === images[0].id)?.landmarks.filter((v) => v.point).length ?? 0
+        );
+      } catch {
+        return 0;
+      }
+    };
+    await expect.poll(saved).toBe(3);
+    expect(await page.locator('.marking-counts').textContent()).toMatch(/3\/3 placed/);
+    // The undo history survives a trip to another tab.
+    await page.click('button[name=tab-images]');
+    await page.click('button[name=tab-template]');
+    await page.waitForSelector(`.image-viewport[data-image=${images[0].id}]`);
+    await page.keyboard.press('Control+z');
+    await expect.poll(saved).toBe(0);
+  });
+
   it('8: a server that goes away shows a banner, comes back, and a new server reopens the last project', async () => {
     const state = path.join(tmp, 'state-b');
     const renderer = await builtRenderer();
@@ -490,8 +538,9 @@ describe.skipIf(!!reason)(`first hour at the workstation${reason ? ` (skipped: $
       await p.selectOption('select[name=preset]', 'tiny');
       await p.waitForTimeout(500);
       await b.stop();
-      await p.click('button[name=tab-review]');
+      // No request needed: the page learns it from its event socket (it was only watching).
       await p.waitForSelector('.disconnected', { timeout: 15_000 });
+      await p.click('button[name=tab-review]');
       expect(await p.locator('.disconnected').textContent()).toMatch(/reconnecting/);
       await screenshot(p, 'first-hour-disconnected');
       b = await startServe(state, renderer, {}, args);

@@ -265,6 +265,10 @@ describe.skipIf(!!reason)(`workstation end to end${reason ? ` (skipped: ${reason
     expect(await page.locator('section.evaluation').textContent()).toMatch(
       /MRE \d+\.\d+ ± \d+\.\d+ (mm|px) on 5 images/,
     );
+    // PNGs carry no spacing: figures say px, and no scale bar pretends otherwise.
+    expect(await page.locator('section.evaluation h3').textContent()).toContain('(px)');
+    expect(await page.locator('.bar .spacing').textContent()).toContain('no pixel spacing');
+    expect(await page.locator('.scale-bar').count()).toBe(0);
     await page.click('button[name=mark-reviewed]');
     await expect.poll(() => page.locator(`button.queue-item.reviewed`).count()).toBe(1);
     await screenshot(page, 'review');

@@ -105,19 +105,16 @@ export function registerPredict(program: Command): void {
       const runDir = resolve(o.run);
       const { run, entry } = openRun(runDir, o.run);
       const stage = o.stage === undefined ? undefined : Number(o.stage);
-      if (stage !== undefined && entry.name !== 'cc2d')
-        throw new CliError(
-          `--stage does not apply to method ${entry.name}: only cc2d runs have stages 1 and 2 to choose from`,
-        );
+      const refused = entry.refusesPredict;
+      if (stage !== undefined && refused.stage)
+        throw new CliError(`--stage does not apply to method ${entry.name}: ${refused.stage}`);
       if (stage !== undefined && stage !== 1 && stage !== 2)
         throw new CliError(`--stage: expected 1 or 2, got '${o.stage}'`);
-      if (o.batch !== undefined && entry.name === 'f2')
-        throw new CliError('--batch does not apply to method f2: it predicts one image at a time');
+      if (o.batch !== undefined && refused.batch)
+        throw new CliError(`--batch does not apply to method ${entry.name}: ${refused.batch}`);
       const prior = o.stage1Prior === undefined ? undefined : Number(o.stage1Prior);
-      if (prior !== undefined && entry.name === 'cc2d')
-        throw new CliError(
-          '--stage1-prior does not apply to method cc2d: its stage 2 sets this in the run config',
-        );
+      if (prior !== undefined && refused.stage1Prior)
+        throw new CliError(`--stage1-prior does not apply to method ${entry.name}: ${refused.stage1Prior}`);
       if (prior !== undefined && !(prior >= 0 && prior <= 1))
         throw new CliError(`--stage1-prior: expected a fraction in [0, 1], got '${o.stage1Prior}'`);
       const batch = Number(o.batch ?? 4);

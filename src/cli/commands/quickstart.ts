@@ -13,6 +13,7 @@ import { syntheticSet } from '../../data/synthetic';
 import type { AnnotationSet, GrayImage } from '../../data/types';
 import { encodePng } from '../../evaluation/plots/png';
 import { CliError } from '../errors';
+import { assertWritableRealDir } from '../../data/realDir';
 
 export interface QuickstartOptions {
   out: string;
@@ -75,6 +76,7 @@ export async function runQuickstart(o: QuickstartOptions): Promise<void> {
   // Imported here so `onemark --help` and the data-only commands never load the engine.
   const { main } = await import('../main');
   const out = resolve(o.out);
+  await assertWritableRealDir(out, '--out');
   const data = await writeSyntheticDataset(join(out, 'data'), o);
   process.stderr.write(
     `quickstart: ${o.images} synthetic images (${o.size} px, seed ${o.seed}) in ${data.imagesDir}\n`,

@@ -20,13 +20,14 @@ import { isPrecision, precisionProblem, type Precision } from '../../engine';
 import { applyThreads, defaultDevice, parseDevice } from '../engineOptions';
 import { methodsHelp } from '../methodHelp';
 import { attachProgressBars } from '../progressBars';
-import type { PresetName } from '../../methods/cc2d/config';
 import {
   METHOD_INFO,
   METHOD_NAMES,
   configureFor,
+  findMethod,
   getMethod,
-  settingProblems,
+  methodNames,
+  settingProblemsOf,
   type MethodEntry,
   type TrainSetting,
   type TrainSettings,
@@ -48,6 +49,7 @@ import {
 } from '../../cluster/launch';
 import { CliError } from '../errors';
 import { checkSplits, parseDatasetSpec } from '../inputs';
+import { type PresetName } from '../../methods/shared/presets';
 
 interface TrainCliOptions extends ClusterCliOptions {
   method?: string;
@@ -118,8 +120,8 @@ function parsePrecisionFlag(text: string | undefined): Precision | undefined {
 /** The entry for --method, or for the run being resumed when --method is not given. */
 function chooseMethod(o: TrainCliOptions, existing: string | undefined): MethodEntry {
   const name = o.method ?? (o.resume && existing ? existing : 'cc2d');
-  if (!(METHOD_NAMES as string[]).includes(name))
-    throw new CliError(`--method: unknown method '${name}' (available: ${METHOD_NAMES.join(', ')})`);
+  if (!findMethod(name))
+    throw new CliError(`--method: unknown method '${name}' (available: ${methodNames().join(', ')})`);
   if (o.resume && existing && existing !== name)
     throw new CliError(
       `--method ${name}: run ${o.out} is a ${existing} run; resume it with --method ${existing} (or without --method)`,
@@ -283,7 +285,7 @@ export function registerTrain(program: Command): void {
       const device = o.device === undefined ? defaultDevice() : parseDevice(o.device);
       const precisionIssue = settings.precision && precisionProblem(settings.precision, device);
       if (precisionIssue) throw new CliError(`--precision ${settings.precision}: ${precisionIssue}`);
-      const problems = settingProblems(entry.name, settings);
+      const problems = settingProblemsOf(entry, settings);
       if (problems.length)
         throw new CliError(problems.map((p) => `${SETTING_FLAGS[p.setting]} ${p.reason}`).join('\n'));
       if (existing && !o.resume && !settings.part)

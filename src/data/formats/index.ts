@@ -3,9 +3,10 @@
  * every caller one shape, an AnnotationSet plus the problems found.
  */
 import { mkdir, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { landmarksFromPoints } from '../annotations';
 import { DataError, problemsError, toProblem, type DataProblem } from '../errors';
+import { assertWritableRealDir } from '../realDir';
 import { findLandmark, landmarkSetFromIds } from '../landmarkSets';
 import type { AnnotationSet, ImageAnnotation, Spacing } from '../types';
 import {
@@ -176,6 +177,8 @@ export async function writeLandmarks(
 ): Promise<string[]> {
   const format = opts.format ?? landmarkFormatOf(path);
   requireFinitePoints(path, set);
+  // mkdir under /proc never returns (Node 20): refuse pseudo file systems before any write.
+  await assertWritableRealDir(format === 'slicer' || format === 'isbi-txt' ? path : dirname(path), 'output');
   switch (format) {
     case 'csv':
       await writeLandmarkCsv(path, set);

@@ -4,6 +4,10 @@
  * `full` preset is its GPU budget, `quick` is tuned to fit an hour on a 2-core CPU and `tiny` is
  * for tests and smoke runs.
  */
+import { PAPER_HEATMAP_STAGE, mildAugment, noAugment, type PresetName } from '../shared/presets';
+
+// native/gpu/cc2d-isbi.ts still imports the preset names from here.
+export type { PresetName } from '../shared/presets';
 import type { Device } from '../../engine/deviceType';
 import type { Precision } from '../../engine/precisionType';
 
@@ -58,7 +62,7 @@ export interface Stage1Config {
 
 /**
  * A heatmap + offset stage trained on pseudo-labelled images plus the template: CC2D's stage 2,
- * and the per-landmark / adapter networks of SLA, ATD and C-Adapter (methods/common/config.ts).
+ * and the per-landmark / adapter networks of SLA, ATD and C-Adapter (methods/dense/config.ts).
  */
 export interface HeatmapStageConfig {
   size: number;
@@ -121,9 +125,6 @@ export interface Cc2dConfig {
   backboneWeights?: string;
 }
 
-export type PresetName = 'tiny' | 'quick' | 'full';
-export const PRESETS: PresetName[] = ['tiny', 'quick', 'full'];
-
 function base(): Cc2dConfig {
   return {
     method: 'cc2d',
@@ -156,21 +157,10 @@ function base(): Cc2dConfig {
     },
     stage2: {
       enabled: true,
-      size: 384,
+      ...PAPER_HEATMAP_STAGE,
       net: { width: 1, levels: 5, dilated: false },
-      // METHODS §2: 90 epochs of ~50 batches (149 images / 3), lr ×0.1 every 30 epochs.
-      iterations: 4500,
-      batchPseudo: 3,
-      templateCopies: 1,
-      lr: 3e-4,
-      weightDecay: 1e-4,
-      lrStep: 1500,
-      lrGamma: 0.1,
-      radiusFrac: 0.05,
-      heatmapWeight: 2,
-      focalGamma: 1,
       heatmapNorm: 'mean',
-      augment: { rotationDeg: 0, scale: 0, shift: 0, brightness: 0, contrast: 0 },
+      augment: noAugment(),
       initFromStage1: false,
       freezeEncoder: false,
       priorRadiusFrac: 0,
@@ -215,7 +205,7 @@ export function presetConfig(
       lr: 1e-3,
       lrStep: 350,
       lrGamma: 0.1,
-      augment: { rotationDeg: 5, scale: 0.05, shift: 0.03, brightness: 0.1, contrast: 0.15 },
+      augment: mildAugment(),
     };
     c.checkpointEvery = 100;
   } else if (name === 'tiny') {

@@ -13,12 +13,12 @@ import { RunLayout } from '../../runs/layout';
 import { BatchPrefetcher } from '../../runs/prefetch';
 import { StageMeter, type ProgressStream } from '../../runs/progress';
 import type { Cc2dConfig } from './config';
-import { fromGrid, toGrid } from './geometry';
+import { fromGrid, toGrid } from '../shared/geometry';
 import { buildStage2Net, type DenseNet, type EmbeddingNet } from './nets';
 import { cascadeInfer, templateEmbeddings } from './stage1/infer';
 import { loadStage1Net } from './stage1/load';
 import { STAGE1 } from './stage1/train';
-import { voteLandmarks, type VotePrior } from './stage2/infer';
+import { voteLandmarks, type VotePrior } from '../shared/vote';
 import { STAGE2, stage2Radius } from './stage2/train';
 import { loadTemplate, type TemplateRecord } from './template';
 

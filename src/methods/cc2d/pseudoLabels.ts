@@ -9,7 +9,7 @@ import type { Point } from '../../data/types';
 import type { ImageStack } from '../../runs/imageStack';
 import type { ProgressStream } from '../../runs/progress';
 import { StageMeter } from '../../runs/progress';
-import { fromGrid } from './geometry';
+import { fromGrid } from '../shared/geometry';
 import type { EmbeddingNet } from './nets';
 import { cascadeInfer } from './stage1/infer';
 import { writeFileAtomicSync } from '../../runs/atomicFile';

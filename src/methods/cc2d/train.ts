@@ -8,15 +8,16 @@
  */
 import * as fs from 'node:fs';
 import { tidy, type Tensor } from '../../engine';
-import { makeRunConfig, readRunConfig, writeRunConfig, type RunConfig } from '../../runs/config';
+import { logEvents } from '../../runs/eventsLog';
+import { openRun } from '../../runs/openRun';
 import { buildStack, type ImageRef, type ImageStack } from '../../runs/imageStack';
-import type { OneShotRunInput } from '../../runs/oneShot';
+import { templateIndexOf, type OneShotRunInput } from '../../runs/oneShot';
 import { RunLayout } from '../../runs/layout';
 import type { StageResult } from '../../runs/loop';
 import { ProgressStream, StageMeter } from '../../runs/progress';
 import { validateConfig, type Cc2dConfig } from './config';
-import { toGrid } from './geometry';
-import { removeStaleTemps } from '../../runs/atomicFile';
+import type { EmbeddingNet } from './nets';
+import { toGrid } from '../shared/geometry';
 import {
   loadPseudoLabelsIfWhole,
   predictTrainingSet,
@@ -46,46 +47,6 @@ export interface Cc2dTrainResult {
   stopped: boolean;
 }
 
-function prepareRun(input: Cc2dTrainInput, layout: RunLayout): Cc2dConfig {
-  const exists = fs.existsSync(layout.config);
-  if (exists && !input.resume) {
-    throw new Error(
-      `run ${layout.root} already exists; pass --resume to continue it or choose another --out`,
-    );
-  }
-  if (exists) {
-    removeStaleTemps(layout.root);
-    const saved = readRunConfig<Cc2dConfig>(layout);
-    if (saved.method !== 'cc2d') throw new Error(`run ${layout.root} is a "${saved.method}" run, not cc2d`);
-    if (saved.data.templateId !== input.templateId) {
-      throw new Error(
-        `run ${layout.root} was trained with template ${saved.data.templateId}, not ${input.templateId}`,
-      );
-    }
-    return saved.method_config;
-  }
-  if (fs.existsSync(layout.root) && fs.readdirSync(layout.root).length > 0) {
-    throw new Error(`run directory ${layout.root} is not empty and holds no run; choose another --out`);
-  }
-  const cfg: RunConfig<Cc2dConfig> = makeRunConfig({
-    method: 'cc2d',
-    preset: input.config.preset,
-    seed: input.config.seed,
-    device: input.config.device,
-    init: input.source.init ?? 'scratch',
-    data: {
-      images: input.source.images,
-      templateId: input.templateId,
-      landmarks: input.source.landmarks,
-      landmarkSet: input.landmarkSet,
-      imageIds: input.images.map((r) => r.id),
-    },
-    method_config: input.config,
-  });
-  writeRunConfig(layout, cfg, [STAGE1, ...(input.config.stage2.enabled ? [STAGE2] : [])]);
-  return input.config;
-}
-
 async function cacheStack(
   refs: ImageRef[],
   size: number,
@@ -98,23 +59,15 @@ async function cacheStack(
 
 export async function trainCc2d(input: Cc2dTrainInput): Promise<Cc2dTrainResult> {
   const layout = new RunLayout(input.runDir);
-  const config = prepareRun(input, layout);
+  const config = openRun(input, layout, {
+    method: 'cc2d',
+    config: input.config,
+    stageConfigs: [STAGE1, ...(input.config.stage2.enabled ? [STAGE2] : [])],
+  }).method_config;
   validateConfig(config);
   const progress = input.progress ?? new ProgressStream();
-  const appendEvent = (e: unknown) => fs.appendFileSync(layout.events, JSON.stringify(e) + '\n');
-  const off = progress.on((e) => {
-    // Keep the log small: notes, and every 10th step of a stage.
-    if (e.message || e.step % 10 === 0 || e.step === e.total)
-      appendEvent({ t: new Date().toISOString(), ...e });
-  });
-  const tIndex = input.images.findIndex((r) => r.id === input.templateId);
-  if (tIndex < 0)
-    throw new Error(`template ${input.templateId} is not among the ${input.images.length} training images`);
-  if (input.templateLandmarks.length !== input.landmarkSet.landmarks.length) {
-    throw new Error(
-      `template has ${input.templateLandmarks.length} landmarks, the landmark set ${input.landmarkSet.landmarks.length}`,
-    );
-  }
+  const off = logEvents(progress, layout.events);
+  const tIndex = templateIndexOf(input);
   const stacks: ImageStack[] = [];
   try {
     const s1 = config.stage1;
@@ -148,29 +101,7 @@ export async function trainCc2d(input: Cc2dTrainInput): Promise<Cc2dTrainResult>
       return { config, stage1: st1.result, pseudo: emptyPseudo(input), stage2: null, stopped: true };
     }
 
-    const plFile = layout.artefact(STAGE1, PSEUDO_LABELS);
-    let pseudo: PseudoLabels;
-    const saved = config.stage2.enabled && fs.existsSync(plFile) ? loadPseudoLabelsIfWhole(plFile) : null;
-    if (!config.stage2.enabled) {
-      // Stage 1 only: pseudo-labels are made when a resumed run enables stage 2.
-      pseudo = emptyPseudo(input);
-    } else if (saved) {
-      pseudo = saved;
-    } else {
-      const gridPts = input.templateLandmarks.map((p) =>
-        p ? toGrid(p, tSize.width, tSize.height, s1.size) : { x: 0, y: 0 },
-      );
-      const templ: Tensor[] = templateEmbeddings((x) => st1.net.embed(x), templateImage, gridPts);
-      pseudo = predictTrainingSet(
-        st1.net,
-        templ,
-        stack1,
-        { id: input.templateId, landmarks: input.templateLandmarks },
-        { progress },
-      );
-      for (const t of templ) t.dispose();
-      savePseudoLabels(plFile, pseudo);
-    }
+    const pseudo = await stage1PseudoLabels(input, config, layout, st1.net, stack1, templateImage, progress);
     // Stage 2 may start from stage 1's encoder and decoder (same shapes only): its features
     // already tell landmarks apart, so the heatmap head has less to learn.
     let init: Map<string, Tensor> | undefined;
@@ -209,6 +140,40 @@ export async function trainCc2d(input: Cc2dTrainInput): Promise<Cc2dTrainResult>
     for (const s of stacks) s.tensor.dispose();
     off();
   }
+}
+
+/**
+ * Stage 1's pseudo-labels of the training images (original pixels): the saved ones when whole,
+ * else predicted and saved. None while stage 2 is off: a resumed run that enables it makes them.
+ */
+async function stage1PseudoLabels(
+  input: Cc2dTrainInput,
+  config: Cc2dConfig,
+  layout: RunLayout,
+  net: EmbeddingNet,
+  stack: ImageStack,
+  templateImage: Tensor,
+  progress: ProgressStream,
+): Promise<PseudoLabels> {
+  if (!config.stage2.enabled) return emptyPseudo(input);
+  const file = layout.artefact(STAGE1, PSEUDO_LABELS);
+  const saved = fs.existsSync(file) ? loadPseudoLabelsIfWhole(file) : null;
+  if (saved) return saved;
+  const size = stack.sizes[stack.ids.indexOf(input.templateId)];
+  const gridPoints = input.templateLandmarks.map((p) =>
+    p ? toGrid(p, size.width, size.height, config.stage1.size) : { x: 0, y: 0 },
+  );
+  const templ: Tensor[] = templateEmbeddings((x) => net.embed(x), templateImage, gridPoints);
+  const pseudo = predictTrainingSet(
+    net,
+    templ,
+    stack,
+    { id: input.templateId, landmarks: input.templateLandmarks },
+    { progress },
+  );
+  for (const t of templ) t.dispose();
+  savePseudoLabels(file, pseudo);
+  return pseudo;
 }
 
 function emptyPseudo(input: Cc2dTrainInput): PseudoLabels {

@@ -7,8 +7,8 @@
  * landmark (FM-OSD's loss). Inference: top-k candidates, each checked by matching back to the template.
  */
 import type { Device } from '../../engine/deviceType';
-import type { PresetName } from '../cc2d/config';
-import { densePreset, type DenseConfig } from '../common/config';
+import { densePreset, type DenseConfig } from '../dense/config';
+import { type PresetName } from '../shared/presets';
 
 export interface FineConfig {
   /** Crop side in crop pixels (FM-OSD: 224). */

@@ -1,5 +1,5 @@
 /**
- * C-F2 training: the coarse C-Adapter (common/train.ts, with CC2D stage 1 under it), then the fine
+ * C-F2 training: the coarse C-Adapter (dense/train.ts, with CC2D stage 1 under it), then the fine
  * decoder on template crops at (near) original resolution. Only the template's image and labels
  * reach the fine stage. Everything resumes: the dense stage and the fine stage have their own
  * checkpoints in RUN/adapter and RUN/fine.
@@ -11,17 +11,17 @@ import { F, Tensor, noGrad, random, tidy } from '../../engine';
 import { saveSafetensors } from '../../engine/io/safetensors';
 import type { Point } from '../../data/types';
 import { RunLayout } from '../../runs/layout';
-import { runStage, type StageResult } from '../../runs/loop';
+import type { StageResult } from '../../runs/loop';
 import { ProgressStream } from '../../runs/progress';
-import { seedStep } from '../../runs/seeding';
-import { makeAdam } from '../cc2d/nets';
+import { runOptionsOf, trainStage, type TrainableNet } from '../../runs/trainStage';
 import { loadStage1Net } from '../cc2d/stage1/load';
-import { stage1RunOf, trainDense, type DenseTrainInput, type DenseTrainResult } from '../common/train';
+import { stage1RunOf, trainDense, type DenseTrainInput, type DenseTrainResult } from '../dense/train';
 import { validateFine, type F2Config, type FineConfig } from './config';
 import { cutCrops, loadOriginal, toCrop, type CropSpec } from './crops';
 import { FineDecoder } from './decoder';
 import { stage1Encoder, vitEncoder, type FineEncoder } from './encoder';
 import { writeFileAtomicSync } from '../../runs/atomicFile';
+import { makeAdam } from '../shared/optimizer';
 
 export const FINE = 'fine';
 /** Provenance beside the run: which CC2D stage 1 it reused (config.json's stage1Run is what is read back). */
@@ -90,7 +90,6 @@ export async function trainF2(input: DenseTrainInput & { config: F2Config }): Pr
   // The saved config wins on resume.
   const config = dense.config as F2Config;
   const fc = config.fine;
-  const P = fc.crop;
   const tIndex = input.images.findIndex((r) => r.id === input.templateId);
   const tmpl = await loadOriginal(input.images[tIndex], config.device);
   const lms = input.templateLandmarks
@@ -98,91 +97,114 @@ export async function trainF2(input: DenseTrainInput & { config: F2Config }): Pr
     .filter((e): e is { p: Point; j: number } => e.p !== null);
   const enc = buildFineEncoder(input.runDir, fc, config.device);
   const progress = input.progress ?? new ProgressStream();
-  seedStep(config.seed, `${FINE}-init`, 0);
-  const dec = new FineDecoder(enc.encoder.channels, enc.encoder.stride, fc.features);
-  if (config.device !== 'cpu') dec.to(config.device);
-  const opt = makeAdam(dec, fc.lr, 0);
-  const model = {
-    state: () => ({ tensors: Object.fromEntries(dec.stateDict()) }),
-    loadState: (s: { tensors: Record<string, Tensor> }) =>
-      void dec.loadStateDict(s.tensors, { strict: true }),
-  };
-  let result: StageResult;
+  // The reference crops are saved once: prediction matches against exactly these pixels.
   try {
-    // The reference crops are saved once: prediction matches against exactly these pixels.
-    const refFile = layout.artefact(FINE, TEMPLATE_CROPS);
-    layout.ensureStage(FINE);
-    if (!fs.existsSync(refFile)) {
-      const crops = cutCrops(tmpl.tensor, templateCropSpecs(input.templateLandmarks, fc.scale), P);
-      await saveSafetensors(
-        refFile,
-        { crops },
-        { template: input.templateId, crop: String(P), scale: String(fc.scale) },
-      );
-      crops.dispose();
-    }
-    dec.train(true);
-    result = await runStage({
-      stage: FINE,
-      total: fc.iterations,
-      device: config.device,
-      precision: config.precision ?? 'fp32',
-      seed: config.seed,
-      layout,
-      checkpointEvery: config.checkpointEvery,
-      components: { model, optim: opt },
-      progress,
-      signal: input.signal,
-      meta: { method: 'f2', preset: config.preset },
-      step: () => {
-        const picks = Array.from(
-          { length: fc.batch },
-          () => lms[Math.floor(random() * lms.length) % lms.length],
-        );
-        const u = (r: number) => (2 * random() - 1) * r;
-        const ref: CropSpec[] = picks.map((e) => ({ center: e.p, scale: fc.scale, angle: 0 }));
-        const shifted: CropSpec[] = picks.map((e) => ({
-          center: { x: e.p.x + u(fc.maxShift) * fc.scale, y: e.p.y + u(fc.maxShift) * fc.scale },
-          scale: fc.scale,
-          angle: (u(fc.rotationDeg) * Math.PI) / 180,
-        }));
-        const gains = picks.map(() => [1 + u(fc.contrast), u(fc.brightness)]);
-        const refPos = ref.map((s, i) => toCrop(s, picks[i].p, P));
-        const trainPos = shifted.map((s, i) => toCrop(s, picks[i].p, P));
-        return tidy(() => {
-          const B = picks.length;
-          const a = cutCrops(tmpl.tensor, ref, P);
-          const gain = Tensor.from(
-            gains.map((g) => g[0]),
-            [B, 1, 1, 1],
-            { device: a.device },
-          );
-          const bias = Tensor.from(
-            gains.map((g) => g[1]),
-            [B, 1, 1, 1],
-            { device: a.device },
-          );
-          const b = cutCrops(tmpl.tensor, shifted, P).mul(gain).add(bias).clamp(0, 1);
-          const feats = fineFeatures(enc.encoder, dec, Tensor.cat([a, b], 0));
-          const fRef = featuresAt(feats.narrow(0, 0, B), refPos); // (B, D)
-          const fb = feats.narrow(0, B, B);
-          const sim = fb.mul(fRef.reshape([B, -1, 1, 1])).sum([1]); // (B, P, P)
-          const target = gaussianMaps(trainPos, P, fc.sigma, a.device);
-          const loss = fineLoss(sim, target, fc);
-          opt.zeroGrad();
-          loss.backward();
-          opt.step();
-          return loss.item();
-        });
-      },
-    });
-  } finally {
-    opt.dispose();
+    await saveTemplateCrops(layout, input.templateId, input.templateLandmarks, fc, tmpl.tensor);
+  } catch (e) {
     tmpl.tensor.dispose();
     enc.dispose();
-    dec.dispose();
+    throw e;
   }
+  const { net, result } = await trainStage({
+    stage: FINE,
+    total: fc.iterations,
+    ...runOptionsOf(config),
+    layout,
+    progress,
+    signal: input.signal,
+    meta: { method: 'f2', preset: config.preset },
+    build: () => {
+      const decoder = new FineDecoder(enc.encoder.channels, enc.encoder.stride, fc.features);
+      if (config.device !== 'cpu') decoder.to(config.device);
+      return { net: decoderNet(decoder), optimizer: makeAdam(decoder, fc.lr, 0) };
+    },
+    batch: () => drawFineBatch(lms, fc),
+    loss: (net, b) => fineBatchLoss(tmpl.tensor, enc.encoder, net.decoder, b, fc),
+    owned: [tmpl.tensor, enc],
+  });
+  net.dispose();
   return { dense, fine: result, stopped: result.aborted, trainSeconds: (performance.now() - t0) / 1000 };
+}
+
+/** The fine decoder as the harness drives it: its weights are the stage's `model` state. */
+function decoderNet(decoder: FineDecoder): TrainableNet & { decoder: FineDecoder } {
+  return {
+    decoder,
+    state: () => ({ tensors: Object.fromEntries(decoder.stateDict()) }),
+    loadState: (s) => void decoder.loadStateDict(s.tensors, { strict: true }),
+    train: (on) => void decoder.train(on),
+    dispose: () => decoder.dispose(),
+  };
+}
+
+async function saveTemplateCrops(
+  layout: RunLayout,
+  templateId: string,
+  templateLandmarks: (Point | null)[],
+  fc: FineConfig,
+  template: Tensor,
+): Promise<void> {
+  const refFile = layout.artefact(FINE, TEMPLATE_CROPS);
+  layout.ensureStage(FINE);
+  if (fs.existsSync(refFile)) return;
+  const crops = cutCrops(template, templateCropSpecs(templateLandmarks, fc.scale), fc.crop);
+  await saveSafetensors(
+    refFile,
+    { crops },
+    { template: templateId, crop: String(fc.crop), scale: String(fc.scale) },
+  );
+  crops.dispose();
+}
+
+/** One step's draws: landmarks, each crop's shift, rotation and contrast, on the host. */
+interface FineBatch {
+  ref: CropSpec[];
+  shifted: CropSpec[];
+  gains: number[][];
+  refPos: Point[];
+  trainPos: Point[];
+}
+
+function drawFineBatch(lms: { p: Point; j: number }[], fc: FineConfig): FineBatch {
+  const picks = Array.from({ length: fc.batch }, () => lms[Math.floor(random() * lms.length) % lms.length]);
+  const u = (r: number) => (2 * random() - 1) * r;
+  const ref: CropSpec[] = picks.map((e) => ({ center: e.p, scale: fc.scale, angle: 0 }));
+  const shifted: CropSpec[] = picks.map((e) => ({
+    center: { x: e.p.x + u(fc.maxShift) * fc.scale, y: e.p.y + u(fc.maxShift) * fc.scale },
+    scale: fc.scale,
+    angle: (u(fc.rotationDeg) * Math.PI) / 180,
+  }));
+  const gains = picks.map(() => [1 + u(fc.contrast), u(fc.brightness)]);
+  const refPos = ref.map((s, i) => toCrop(s, picks[i].p, fc.crop));
+  const trainPos = shifted.map((s, i) => toCrop(s, picks[i].p, fc.crop));
+  return { ref, shifted, gains, refPos, trainPos };
+}
+
+/** Similarity of each shifted crop's features to its reference point's, against a Gaussian. */
+function fineBatchLoss(
+  template: Tensor,
+  encoder: FineEncoder,
+  decoder: FineDecoder,
+  b: FineBatch,
+  fc: FineConfig,
+): Tensor {
+  const P = fc.crop;
+  const B = b.ref.length;
+  const refCrops = cutCrops(template, b.ref, P);
+  const column = (k: number) =>
+    Tensor.from(
+      b.gains.map((g) => g[k]),
+      [B, 1, 1, 1],
+      { device: refCrops.device },
+    );
+  const trainCrops = cutCrops(template, b.shifted, P).mul(column(0)).add(column(1)).clamp(0, 1);
+  const feats = fineFeatures(encoder, decoder, Tensor.cat([refCrops, trainCrops], 0));
+  const refFeatures = featuresAt(feats.narrow(0, 0, B), b.refPos); // (B, D)
+  const sim = feats
+    .narrow(0, B, B)
+    .mul(refFeatures.reshape([B, -1, 1, 1]))
+    .sum([1]); // (B, P, P)
+  return fineLoss(sim, gaussianMaps(b.trainPos, P, fc.sigma, refCrops.device), fc);
 }
 
 /**

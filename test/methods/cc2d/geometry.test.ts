@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromGrid, refinePeak, toGrid, vote } from '../../../src/methods/cc2d/geometry';
+import { fromGrid, refinePeak, toGrid, vote } from '../../../src/methods/shared/geometry';
 
 describe('grid <-> original pixels (pixel centres)', () => {
   it('maps grid pixel centres with x_orig = (x + 0.5)·W/S − 0.5, not x·W/S', () => {

@@ -3,11 +3,11 @@ import { Tensor, seed, tidy } from '../../../src/engine';
 import { presetConfig } from '../../../src/methods/cc2d/config';
 import {
   cutPatches,
-  drawIndices,
   drawPatchParams,
   patchPoints,
   patchToImage,
 } from '../../../src/methods/cc2d/stage1/sampler';
+import { drawIndices } from '../../../src/methods/shared/sampling';
 
 /** A size×size image with one Gaussian dot at (x, y). */
 function dotImage(size: number, x: number, y: number, sigma = 1.2): Float32Array {

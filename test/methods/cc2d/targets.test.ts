@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Tensor, tidy } from '../../../src/engine';
-import { applyAugment, augmentPoint, buildTargets } from '../../../src/methods/cc2d/stage2/targets';
-import { focalBce } from '../../../src/methods/cc2d/stage2/loss';
-import { voteLandmarks } from '../../../src/methods/cc2d/stage2/infer';
+import { applyAugment, augmentPoint } from '../../../src/methods/shared/augment';
+import { buildTargets } from '../../../src/methods/shared/targets';
+import { focalBce } from '../../../src/methods/shared/heatmapLoss';
+import { voteLandmarks } from '../../../src/methods/shared/vote';
 
 describe('stage-2 targets', () => {
   it('draws a disk of radius R with offsets pointing at the landmark', () => {

@@ -8,8 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { LandmarkSet, Point } from '../../../src/data/types';
-import type { DenseConfig } from '../../../src/methods/common/config';
-import type { DenseTrainInput } from '../../../src/methods/common/train';
+import type { DenseConfig } from '../../../src/methods/dense/config';
+import type { DenseTrainInput } from '../../../src/methods/dense/train';
 import { memoryRef, type ImageRef } from '../../../src/runs/imageStack';
 import { mulberry32, syntheticSet, type SyntheticSet } from '../cc2d/synthetic';
 

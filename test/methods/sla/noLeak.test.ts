@@ -6,9 +6,9 @@
 import * as fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Dataset, DatasetItem } from '../../../src/data/datasets/types';
-import { densePreset } from '../../../src/methods/common/config';
-import { DensePredictor } from '../../../src/methods/common/predict';
-import { trainDense } from '../../../src/methods/common/train';
+import { densePreset } from '../../../src/methods/dense/config';
+import { DensePredictor } from '../../../src/methods/dense/predict';
+import { trainDense } from '../../../src/methods/dense/train';
 import { oneShotFromDataset } from '../../../src/runs/oneShot';
 import { mulberry32, syntheticSet } from '../cc2d/synthetic';
 import { LANDMARK_SET, tmpDir } from './helpers';

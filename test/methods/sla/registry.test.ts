@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { METHOD_NAMES, getMethod, methodOfRun } from '../../../src/methods/registry';
-import type { DenseConfig } from '../../../src/methods/common/config';
+import type { DenseConfig } from '../../../src/methods/dense/config';
 import { LANDMARK_SET, fixture, meanError, tmpDir } from './helpers';
 import { testSeed } from '../../support/seeds';
 

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { densePreset, type DenseConfig } from '../../../src/methods/common/config';
-import { DensePredictor } from '../../../src/methods/common/predict';
-import { trainDense, type DenseTrainInput } from '../../../src/methods/common/train';
-import { refreshDue, refreshLabels } from '../../../src/methods/common/refresh';
+import { densePreset, type DenseConfig } from '../../../src/methods/dense/config';
+import { DensePredictor } from '../../../src/methods/dense/predict';
+import { trainDense, type DenseTrainInput } from '../../../src/methods/dense/train';
+import { refreshDue, refreshLabels } from '../../../src/methods/dense/refresh';
 import { disposeGroups, loadCheckpoint } from '../../../src/runs/checkpoint';
 import { loadSquare } from '../../../src/runs/imageStack';
 import { denseInputFor, fixture, meanError } from './helpers';

@@ -6,7 +6,7 @@
  */
 import { F, Tensor, noGrad, tidy } from '../../../engine';
 import type { Point } from '../../../data/types';
-import { argmax, refinePeak } from '../geometry';
+import { argmax, refinePeak } from '../../shared/geometry';
 import { embeddingsAt } from './loss';
 
 export type EmbeddingFn = (x: Tensor) => Tensor[];

@@ -3,28 +3,21 @@
  * training images at the training resolution. Adam with a step schedule; checkpoints, resume and
  * progress come from the shared run loop.
  */
-import { tidy, type Tensor } from '../../../engine';
-import type { RunLayout } from '../../../runs/layout';
-import { runStage, type StageResult } from '../../../runs/loop';
-import type { ProgressStream } from '../../../runs/progress';
-import { seedStep } from '../../../runs/seeding';
-import type { Cc2dConfig } from '../config';
-import { buildStage1Net, makeAdam, stepLr, type EmbeddingNet, type Optimizer } from '../nets';
+import type { Tensor } from '../../../engine';
+import type { StageResult } from '../../../runs/loop';
+import { trainStage } from '../../../runs/trainStage';
+import { cc2dStageRun, type Cc2dStageInput } from '../stageRun';
+import { buildStage1Net, type EmbeddingNet } from '../nets';
 import { cascadeLoss } from './loss';
-import { drawIndices, sampleStage1Batch } from './sampler';
+import { sampleStage1Batch } from './sampler';
+import { makeAdam, stepLr } from '../../shared/optimizer';
+import { drawIndices } from '../../shared/sampling';
 
 export const STAGE1 = 'stage1';
 
-export interface Stage1TrainOptions {
-  config: Cc2dConfig;
+export interface Stage1TrainOptions extends Cc2dStageInput {
   /** (N, 1, S, S) training images at stage1.size, values in [0, 1], on the training device. */
   stack: Tensor;
-  layout?: RunLayout;
-  progress?: ProgressStream;
-  signal?: AbortSignal;
-  onLive?: (step: number, live: number) => void;
-  /** Stop after this many steps in this call (tests simulate a kill); default: run to the end. */
-  stopAfter?: number;
 }
 
 export interface Stage1Trained {
@@ -34,59 +27,29 @@ export interface Stage1Trained {
 
 export async function trainStage1(o: Stage1TrainOptions): Promise<Stage1Trained> {
   const c = o.config.stage1;
-  // Weights are initialised from the run's seed: the same config gives the same network.
-  seedStep(o.config.seed, `${STAGE1}-init`, 0);
-  const net = buildStage1Net(o.config);
-  const opt: Optimizer = makeAdam(net, c.lr, c.weightDecay);
-  const N = o.stack.shape[0];
-  net.train(true);
-  let result: StageResult;
-  try {
-    result = await runStage({
-      stage: STAGE1,
-      total: c.iterations,
-      device: o.config.device,
-      precision: o.config.precision ?? 'fp32',
-      stopAfter: o.stopAfter,
-      seed: o.config.seed,
-      layout: o.layout,
-      checkpointEvery: o.config.checkpointEvery,
-      components: { model: net, optim: opt },
-      progress: o.progress,
-      signal: o.signal,
-      onLive: o.onLive,
-      meta: { method: 'cc2d', preset: o.config.preset },
-      step: (s) => {
-        opt.setLr(stepLr(c.lr, c.lrGamma, c.lrStep, s));
-        const idx = drawIndices(N, c.batch);
-        return tidy(() => {
-          const batch = sampleStage1Batch(o.stack, idx, c, c.pointsPerPatch);
-          const imageMaps = net.embed(batch.images);
-          const patchMaps = net.embed(batch.patches);
-          const { total: loss } = cascadeLoss(
-            imageMaps,
-            patchMaps,
-            net.strides,
-            batch.patchPoints,
-            batch.imagePoints,
-            c.patch,
-            c,
-            c.pointsPerPatch,
-          );
-          opt.zeroGrad();
-          loss.backward();
-          opt.step();
-          return loss.item();
-        });
-      },
-    });
-  } catch (e) {
-    net.dispose();
-    throw e;
-  } finally {
-    // The optimiser's state lives in the checkpoints; free it now rather than at GC.
-    opt.dispose();
-  }
-  net.train(false);
-  return { net, result };
+  const imageCount = o.stack.shape[0];
+  return trainStage({
+    ...cc2dStageRun(o, STAGE1, c.iterations),
+    build: () => {
+      const net = buildStage1Net(o.config);
+      return { net, optimizer: makeAdam(net, c.lr, c.weightDecay) };
+    },
+    schedule: (step) => stepLr(c.lr, c.lrGamma, c.lrStep, step),
+    batch: () => drawIndices(imageCount, c.batch),
+    loss: (net, indices) => {
+      const batch = sampleStage1Batch(o.stack, indices, c, c.pointsPerPatch);
+      const imageMaps = net.embed(batch.images);
+      const patchMaps = net.embed(batch.patches);
+      return cascadeLoss(
+        imageMaps,
+        patchMaps,
+        net.strides,
+        batch.patchPoints,
+        batch.imagePoints,
+        c.patch,
+        c,
+        c.pointsPerPatch,
+      ).total;
+    },
+  });
 }

@@ -95,6 +95,17 @@ export class MarkingState {
     });
   }
 
+  /** Sets many landmarks at once (an imported file) as one undoable change; others stay. */
+  replace(values: readonly { id: number; point: Point | null }[]): number {
+    const known = values.filter((v) => this.ids.includes(v.id));
+    if (known.length === 0) return 0;
+    this.change(() => {
+      for (const v of known) this.points[v.id] = v.point ? { x: v.point.x, y: v.point.y } : null;
+      this.cursor = this.firstTodo() ?? this.cursor;
+    });
+    return known.length;
+  }
+
   select(id: number): void {
     const i = this.ids.indexOf(id);
     if (i >= 0) this.cursor = i;

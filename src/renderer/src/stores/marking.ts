@@ -21,8 +21,21 @@ export const useMarkingStore = defineStore('marking', () => {
   let revision: number | undefined;
   let loadedProject: Project | null = null;
 
-  async function load(project: Project): Promise<void> {
+  async function load(project: Project, force = false): Promise<void> {
     const template = project.templateImageId;
+    // Back on the tab: keep the marking and its undo history (a change another tab saved
+    // meanwhile is caught by the revision on the next save).
+    if (
+      !force &&
+      state.value &&
+      !stale.value &&
+      projectPath.value === project.path &&
+      imageId.value === template &&
+      JSON.stringify(state.value.landmarkSet) === JSON.stringify(project.landmarkSet)
+    ) {
+      loadedProject = project;
+      return;
+    }
     projectPath.value = project.path;
     imageId.value = template;
     error.value = null;
@@ -87,9 +100,37 @@ export const useMarkingStore = defineStore('marking', () => {
     if (persist) void save();
   }
 
+  /**
+   * The template's landmarks from a file: the entry for the template image, or the file's only
+   * image whatever its name (a file exported from another tool rarely uses our image ids).
+   */
+  async function importFile(file: string): Promise<string | null> {
+    const s = state.value;
+    if (!s || !projectPath.value || !imageId.value) return null;
+    try {
+      const set = await getApi().readLandmarkFile(projectPath.value, file);
+      const entry =
+        set.images.find((a) => a.imageId === imageId.value) ??
+        (set.images.length === 1 ? set.images[0] : undefined);
+      if (!entry) {
+        throw new Error(
+          `${file} holds landmarks of ${set.images.length} images, none of them the template (${imageId.value})`,
+        );
+      }
+      let n = 0;
+      mutate((m) => (n = m.replace(entry.landmarks)));
+      if (n === 0) throw new Error(`${file}: none of its landmarks is in this project's landmark set`);
+      error.value = null;
+      return `imported ${n} landmark(s) from ${file.split(/[\\/]/).pop()}`;
+    } catch (e) {
+      error.value = `could not import the template's landmarks: ${(e as Error).message}`;
+      return null;
+    }
+  }
+
   /** Drops this window's unsaved state and loads what is saved now. */
   async function reload(): Promise<void> {
-    if (loadedProject) await load(loadedProject);
+    if (loadedProject) await load(loadedProject, true);
   }
 
   return {
@@ -98,6 +139,7 @@ export const useMarkingStore = defineStore('marking', () => {
     error,
     stale,
     reload,
+    importFile,
     currentId: computed(() => state.value?.currentId),
     load,
     save,

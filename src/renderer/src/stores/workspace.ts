@@ -82,11 +82,15 @@ export const useWorkspaceStore = defineStore('workspace', () => {
 
   /** Saved on the server so a restarted `onemark serve` (new port, new origin) still knows. */
   function remember(state: UiState): void {
-    void getApi()
-      .saveUiState(state)
-      .catch(() => {
-        // not remembered: the next start shows the project list, nothing else is lost
-      });
+    // Not remembered (an API without it, a failed write): the next start shows the project
+    // list, nothing else is lost.
+    try {
+      void getApi()
+        .saveUiState(state)
+        .catch(() => {});
+    } catch {
+      // see above
+    }
   }
   watch(view, (v) => {
     if (current.value) remember({ lastProject: current.value.path, view: v });

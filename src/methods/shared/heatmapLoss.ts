@@ -1,9 +1,9 @@
 /**
- * Stage-2 loss (METHODS §2): heatmapWeight × focal-style BCE on the heatmaps + L1 on the offsets
- * inside the disks. The network's output is (B, 3N, S, S): N heatmap logits, then N x-offsets,
- * then N y-offsets.
+ * The heatmap + offset loss of CC2D stage 2 and the dense methods (METHODS §2): heatmapWeight ×
+ * focal-style BCE on the heatmaps + L1 on the offsets inside the disks. The network's output is
+ * (B, 3N, S, S): N heatmap logits, then N x-offsets, then N y-offsets.
  */
-import { Tensor } from '../../../engine';
+import { Tensor } from '../../engine';
 import type { Stage2Targets } from './targets';
 
 /** log σ(z), stable for large |z|: −(relu(−z) + log(1 + e^−|z|)). */

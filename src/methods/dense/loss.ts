@@ -6,8 +6,8 @@
  * independent models; with a shared backbone (C-Adapter) it is the multi-task sum.
  */
 import type { Tensor } from '../../engine';
-import { logSigmoid, splitOutput } from '../cc2d/stage2/loss';
-import type { Stage2Targets } from '../cc2d/stage2/targets';
+import { logSigmoid, splitOutput } from '../shared/heatmapLoss';
+import type { Stage2Targets } from '../shared/targets';
 
 export function perLandmarkLoss(out: Tensor, t: Stage2Targets, heatmapWeight: number, gamma: number): Tensor {
   const n = t.mask.shape[1];

@@ -14,6 +14,7 @@
 import { F, Tensor, tidy } from '../../engine';
 import { random } from '../../engine';
 import type { Point } from '../../data/types';
+import { augmentTheta, drawAugment, type Augment } from '../shared/augment';
 
 export interface TemplateAugConfig {
   /** Augmented template copies in every batch (METHODS §4: these copies join every batch). */
@@ -43,15 +44,8 @@ export const FMOSD_TEMPLATE_AUG: TemplateAugConfig = {
   elastic: null,
 };
 
-/** One drawn transform. */
-export interface TemplateWarp {
-  angle: number;
-  scale: number;
-  /** Shift in normalised units. */
-  tx: number;
-  ty: number;
-  gain: number;
-  bias: number;
+/** One drawn transform: the heatmap stages' similarity + intensity jitter, and more. */
+export interface TemplateWarp extends Augment {
   gamma: number;
   /** Control-grid displacements (normalised units), [k*k] each for x and y; null = none. */
   elastic: { k: number; dx: Float32Array; dy: Float32Array } | null;
@@ -72,23 +66,9 @@ export function drawWarp(c: TemplateAugConfig): TemplateWarp {
     elastic = { k, dx, dy };
   }
   const g = 1 + Math.abs(c.gamma);
-  return {
-    angle: (u(c.rotationDeg) * Math.PI) / 180,
-    scale: 1 + u(c.scale),
-    tx: 2 * u(c.shift),
-    ty: 2 * u(c.shift),
-    gain: 1 + u(c.contrast),
-    bias: u(c.brightness),
-    gamma: c.gamma > 0 ? Math.exp(u(Math.log(g))) : 1,
-    elastic,
-  };
-}
-
-/** theta of affine_grid (output → input): in = A·out − A·t. */
-function theta(w: TemplateWarp): number[] {
-  const c = Math.cos(-w.angle) / w.scale;
-  const s = Math.sin(-w.angle) / w.scale;
-  return [c, -s, -(c * w.tx - s * w.ty), s, c, -(s * w.tx + c * w.ty)];
+  // The draws keep their order: elastic field, the similarity + intensity jitter, then gamma.
+  const similarity = drawAugment(c);
+  return { ...similarity, gamma: c.gamma > 0 ? Math.exp(u(Math.log(g))) : 1, elastic };
 }
 
 /** The displacement at a normalised output position, exactly as the upsampled field gives it. */
@@ -154,7 +134,7 @@ export function augmentTemplate(
   const dev = image.device;
   const images = tidy(() => {
     const th = new Float32Array(B * 6);
-    warps.forEach((w, i) => th.set(theta(w), 6 * i));
+    warps.forEach((w, i) => th.set(augmentTheta(w), 6 * i));
     let grid = F.affineGrid(Tensor.from(th, [B, 2, 3], { device: dev }), [B, C, H, W], false);
     const k = warps.find((w) => w.elastic)?.elastic?.k;
     if (k !== undefined) {

@@ -14,7 +14,7 @@ import { buildStack, type ImageRef } from '../../runs/imageStack';
 import { RunLayout } from '../../runs/layout';
 import { StageMeter, type ProgressStream } from '../../runs/progress';
 import type { Cc2dConfig } from '../cc2d/config';
-import { toGrid } from '../cc2d/geometry';
+import { toGrid } from '../shared/geometry';
 import {
   loadPseudoLabels,
   predictTrainingSet,

@@ -6,15 +6,31 @@
  */
 import type { Device } from '../../engine/deviceType';
 import type { Precision } from '../../engine/precisionType';
-import {
-  presetConfig as cc2dPreset,
-  type Cc2dConfig,
-  type HeatmapStageConfig,
-  type PresetName,
-} from '../cc2d/config';
-import type { TemplateAugConfig } from '../atd/augment';
+import { presetConfig as cc2dPreset, type Cc2dConfig, type HeatmapStageConfig } from '../cc2d/config';
+import type { TemplateAugConfig } from './templateAugment';
+import { PAPER_HEATMAP_STAGE, mildAugment, noAugment, type PresetName } from '../shared/presets';
 
 export type DenseMethod = 'sla' | 'atd' | 'adapter' | 'f2';
+
+/** What sets the dense methods apart, as data: their network, template augmentation, stage folder. */
+interface DenseRecipe {
+  net: 'grouped' | 'adapter';
+  /** C-Adapter and C-F2 build on C-ATD's training data (the paper's ablation adds them in that order). */
+  templateAug: boolean;
+  /** The stage (and folder) the dense network trains in: C-F2's coarse stage is its C-Adapter. */
+  stage: string;
+}
+
+const RECIPES: Record<DenseMethod, DenseRecipe> = {
+  sla: { net: 'grouped', templateAug: false, stage: 'sla' },
+  atd: { net: 'grouped', templateAug: true, stage: 'atd' },
+  adapter: { net: 'adapter', templateAug: true, stage: 'adapter' },
+  f2: { net: 'adapter', templateAug: true, stage: 'adapter' },
+};
+
+export function denseStageOf(method: DenseMethod): string {
+  return RECIPES[method].stage;
+}
 
 /** One model per landmark, trained together as one grouped network (src/models/groupedUnet.ts). */
 export interface GroupedNetConfig {
@@ -95,20 +111,10 @@ function denseStage(name: PresetName, kind: 'grouped' | 'adapter'): DenseStageCo
   });
   if (name === 'full') {
     return {
-      size: 384,
+      ...PAPER_HEATMAP_STAGE,
       // Full: every landmark model is CC2D's stage-2 U-Net (VGG19 layout at full width).
       net: kind === 'grouped' ? grouped(1, 5, [2, 2, 4, 4, 4]) : adapter(1, 5, 64),
-      iterations: 4500,
-      batchPseudo: 3,
-      templateCopies: 1,
-      lr: 3e-4,
-      weightDecay: 1e-4,
-      lrStep: 1500,
-      lrGamma: 0.1,
-      radiusFrac: 0.05,
-      heatmapWeight: 2,
-      focalGamma: 1,
-      augment: { rotationDeg: 0, scale: 0, shift: 0, brightness: 0, contrast: 0 },
+      augment: noAugment(),
       refresh: { every: 500, start: 0.34, minConfidence: 0.5, maxMove: 1 },
     };
   }
@@ -117,52 +123,36 @@ function denseStage(name: PresetName, kind: 'grouped' | 'adapter'): DenseStageCo
     // convs are overhead-bound there, so the grid (not the width) sets the cost: 128 px (measured under
     // a load of ~7 jobs on 2 cores: 14-15 s/step for sla, atd and adapter alike).
     return {
+      ...PAPER_HEATMAP_STAGE,
       size: 128,
       net: kind === 'grouped' ? grouped(1 / 32, 4, [1, 1, 2, 2]) : adapter(1 / 4, 4, 16, 2),
       iterations: 300,
-      batchPseudo: 3,
-      templateCopies: 1,
       lr: 1e-3,
-      weightDecay: 1e-4,
       lrStep: 200,
-      lrGamma: 0.1,
       radiusFrac: 0.06,
-      heatmapWeight: 2,
-      focalGamma: 1,
-      augment: { rotationDeg: 5, scale: 0.05, shift: 0.03, brightness: 0.1, contrast: 0.15 },
+      augment: mildAugment(),
       refresh: { every: 100, start: 0.5, minConfidence: 0.5, maxMove: 1 },
     };
   }
   return {
+    ...PAPER_HEATMAP_STAGE,
     size: 64,
     net: kind === 'grouped' ? grouped(1 / 16, 3, [1, 1, 2]) : adapter(1 / 8, 3, 8),
     iterations: 150,
-    batchPseudo: 3,
-    templateCopies: 1,
     // The shared backbone takes a larger step than the slim per-landmark models (measured on the tests'
     // synthetic set: 1.3 px at 5e-3 vs 4.3 px at 2e-3 after 120 steps).
     lr: kind === 'adapter' ? 5e-3 : 2e-3,
-    weightDecay: 1e-4,
     lrStep: 1000,
-    lrGamma: 0.1,
     radiusFrac: 0.08,
-    heatmapWeight: 2,
-    focalGamma: 1,
-    augment: { rotationDeg: 0, scale: 0, shift: 0, brightness: 0, contrast: 0 },
+    augment: noAugment(),
     refresh: { every: 50, start: 0.5, minConfidence: 0.3, maxMove: 1 },
   };
 }
 
 export function templateAugPreset(name: PresetName): TemplateAugConfig {
-  // FM-OSD's ranges (shift ±2%, scale ±1%, rotation ±5°) widened a little: with few steps the copies
-  // must cover the pose spread of the unlabelled images.
   return {
-    copies: name === 'tiny' ? 2 : 2,
-    shift: 0.03,
-    scale: 0.05,
-    rotationDeg: 5,
-    brightness: 0.1,
-    contrast: 0.15,
+    copies: 2,
+    ...mildAugment(),
     gamma: 0.2,
     elastic: name === 'full' ? { grid: 5, alpha: 0.005 } : null,
   };
@@ -175,7 +165,7 @@ export function densePreset(
 ): DenseConfig {
   const cc2d = cc2dPreset(name, overrides);
   cc2d.stage2 = { ...cc2d.stage2, enabled: false };
-  const kind = method === 'sla' || method === 'atd' ? 'grouped' : 'adapter';
+  const recipe = RECIPES[method];
   return {
     method,
     preset: name,
@@ -183,9 +173,8 @@ export function densePreset(
     device: cc2d.device,
     precision: 'fp32',
     cc2d,
-    dense: denseStage(name, kind),
-    // C-Adapter and C-F2 build on C-ATD's training data (the paper's ablation adds them in that order).
-    templateAug: method === 'sla' ? null : templateAugPreset(name),
+    dense: denseStage(name, recipe.net),
+    templateAug: recipe.templateAug ? templateAugPreset(name) : null,
     checkpointEvery: name === 'full' ? 500 : name === 'quick' ? 100 : 25,
   };
 }

@@ -1,12 +1,12 @@
 /**
- * Stage-2 inference by voting (METHODS §2): per landmark the top ⌊πR²⌋ heatmap pixels each vote
- * at pixel + offset·R; the cell with most votes wins (sub-pixel: mean of the votes near it).
- * Confidence is the heatmap probability of the best pixel.
+ * Voting, the prediction of every heatmap + offset network (METHODS §2): per landmark the top
+ * ⌊πR²⌋ heatmap pixels each vote at pixel + offset·R; the cell with most votes wins (sub-pixel:
+ * mean of the votes near it). Confidence is the heatmap probability of the best pixel.
  */
-import { Tensor, noGrad, tidy } from '../../../engine';
-import type { Point } from '../../../data/types';
-import { vote } from '../geometry';
-import { splitOutput } from './loss';
+import { Tensor, noGrad, tidy } from '../../engine';
+import type { Point } from '../../data/types';
+import { vote } from './geometry';
+import { splitOutput } from './heatmapLoss';
 import { buildTargets } from './targets';
 
 export interface VoteResult {

@@ -14,13 +14,14 @@ import { RunLayout } from '../../runs/layout';
 import { BatchPrefetcher } from '../../runs/prefetch';
 import { StageMeter, type ProgressStream } from '../../runs/progress';
 import * as path from 'node:path';
-import { fromGrid, toGrid } from '../cc2d/geometry';
+import { fromGrid, toGrid } from '../shared/geometry';
 import { Cc2dPredictor } from '../cc2d/predict';
-import { voteLandmarks, type VotePrior } from '../cc2d/stage2/infer';
+import { voteLandmarks, type VotePrior } from '../shared/vote';
 import { loadTemplate, type TemplateRecord } from '../cc2d/template';
 import type { DenseConfig } from './config';
 import { buildDenseNet, type DenseLandmarkNet } from './nets';
-import { denseStageOf, stage1RunOf, partLandmarks, stageName } from './train';
+import { denseStageOf } from './config';
+import { partLandmarks, partStage, stage1RunOf } from './run';
 
 /**
  * Stage 1's answers (original pixels) on `images`, from the CC2D stage 1 a dense run was trained
@@ -85,7 +86,7 @@ function finishedParts(
   const count = Number(parts[0][2]);
   const out: { stage: string; landmarks: number[] }[] = [];
   for (let i = 0; i < count; i++) {
-    const stage = stageName(method, { index: i, count });
+    const stage = partStage(method, { index: i, count });
     if (!layout.hasFinal(stage))
       throw new Error(
         `run ${layout.root}: part ${i + 1} of ${count} has not finished (no ${layout.finalCheckpoint(stage)})`,
