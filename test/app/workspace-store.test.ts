@@ -16,7 +16,9 @@ beforeEach(async () => {
 
 afterEach(async () => {
   delete (globalThis as { window?: unknown }).window;
-  await rm(tmp, { recursive: true, force: true });
+  // Opening and closing a project saves the UI state without waiting (src/renderer/src/stores):
+  // that write may still land while the folder is removed.
+  await rm(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
 });
 
 describe('workspace store', () => {

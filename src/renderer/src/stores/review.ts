@@ -92,18 +92,28 @@ export const useReviewStore = defineStore('review', () => {
     });
   }
 
+  // Corrections, undo and redo go on the stacks at once and save in order through one queue: a
+  // Ctrl+Z pressed while a correction is still saving must undo that correction, not the one
+  // before it (seen under load: Backspace then Ctrl+Z lost the restored point).
+  let history: Promise<void> = Promise.resolve();
+
   /** A new correction (null: back to the prediction); undoable. */
-  async function correct(imageId: string, landmarkId: number, point: Point | null): Promise<void> {
-    const before = correctionOf(imageId, landmarkId);
-    await save(imageId, landmarkId, point);
-    if (error.value) return;
-    undoStack.value.push({ imageId, landmarkId, before, after: point });
+  function correct(imageId: string, landmarkId: number, point: Point | null): Promise<void> {
+    const step: CorrectionStep = { imageId, landmarkId, before: null, after: point };
+    undoStack.value.push(step);
     redoStack.value = [];
+    history = history.then(async () => {
+      // Read once every earlier step has saved: that is the value this one replaces.
+      step.before = correctionOf(imageId, landmarkId);
+      await save(imageId, landmarkId, point);
+      if (error.value) {
+        const i = undoStack.value.lastIndexOf(step);
+        if (i >= 0) undoStack.value.splice(i, 1);
+      }
+    });
+    return history;
   }
 
-  // Undo and redo move the step between the stacks at once and save in order: a quick Ctrl+Z,
-  // Ctrl+Y must find the step on the redo stack even while the first save is still on its way.
-  let history: Promise<void> = Promise.resolve();
   function replay(from: typeof undoStack, to: typeof undoStack, value: (s: CorrectionStep) => Point | null) {
     const step = from.value.pop();
     if (!step) return history;
