@@ -154,7 +154,12 @@ export class JobRunner {
     clearInterval(this.timer);
   }
 
-  async start(projectPath: string, request: JobRequest): Promise<JobSummary> {
+  /** A new job's folder with its job.json and a 'queued' status; local and Slurm jobs alike. */
+  private async createJob(
+    projectPath: string,
+    request: JobRequest,
+    attempts: number,
+  ): Promise<{ id: string; dir: string; job: JobFile }> {
     const id = newJobId();
     const dir = runDir(projectPath, id);
     await fs.mkdir(dir, { recursive: true });
@@ -165,10 +170,15 @@ export class JobRunner {
       kind: 'train',
       request,
       createdAt: new Date().toISOString(),
-      attempts: 0,
+      attempts,
     };
     await writeJsonAtomic(path.join(dir, JOB_FILE), job);
     await writeStatus(dir, 'queued');
+    return { id, dir, job };
+  }
+
+  async start(projectPath: string, request: JobRequest): Promise<JobSummary> {
+    const { id, dir, job } = await this.createJob(projectPath, request, 0);
     const w = this.track(projectPath, dir, job, 'queued');
     w.busy = true;
     try {
@@ -184,20 +194,7 @@ export class JobRunner {
    * sbatch accepted the jobs; a refused submission leaves the job 'failed' and throws the reason.
    */
   async startCluster(project: Project, annotations: AnnotationSet, request: JobRequest): Promise<JobSummary> {
-    const id = newJobId();
-    const dir = runDir(project.path, id);
-    await fs.mkdir(dir, { recursive: true });
-    const job: JobFile = {
-      format: 'onemark-job',
-      version: 1,
-      id,
-      kind: 'train',
-      request,
-      createdAt: new Date().toISOString(),
-      attempts: 1,
-    };
-    await writeJsonAtomic(path.join(dir, JOB_FILE), job);
-    await writeStatus(dir, 'queued');
+    const { id, dir, job } = await this.createJob(project.path, request, 1);
     const w = this.track(project.path, dir, job, 'queued');
     w.busy = true;
     try {
