@@ -2,7 +2,7 @@
  * safetensors <-> engine tensors. The byte layer (format, validation, atomic writes) lives in
  * ./safetensorsFormat and needs no engine; this module adds the Tensor adapters.
  */
-import { Tensor, type Device, type DType } from '../index';
+import { isFloatingPoint, Tensor, tidy, type Device, type DType } from '../index';
 import {
   SafetensorsError,
   readSafetensorsFile,
@@ -10,7 +10,7 @@ import {
   type SafetensorsDType,
   type TensorRecord,
 } from './safetensorsFormat';
-import { contentDigest, DIGEST_KEY, firstNonFinite } from './integrity';
+import { contentDigest, DIGEST_KEY } from './integrity';
 
 export * from './safetensorsFormat';
 export { DIGEST_KEY } from './integrity';
@@ -82,6 +82,16 @@ export interface LoadSafetensorsOptions {
   requireFinite?: boolean;
 }
 
+/** The first floating-point tensor holding NaN or ±Inf (checked by libtorch, not per element in JS). */
+function firstNonFiniteTensor(tensors: Map<string, Tensor>): { name: string; value: 'NaN' | 'Inf' } | null {
+  for (const [name, t] of tensors) {
+    if (!isFloatingPoint(t.dtype)) continue;
+    const verdict = tidy(() => (t.isfinite().all().item() ? null : t.isnan().any().item() ? 'NaN' : 'Inf'));
+    if (verdict) return { name, value: verdict };
+  }
+  return null;
+}
+
 /**
  * Reads a safetensors file into new tensors (owned by the caller: dispose them, or load them into a
  * module and dispose). `device` moves them after loading. A file written by OneMark carries a
@@ -100,22 +110,22 @@ export function loadSafetensors(
       'checksum mismatch: the file was damaged after it was written (disk, copy or edit); retrain or restore it from a backup',
     );
   }
-  if (opts.requireFinite ?? true) {
-    for (const [name, rec] of recs) {
-      const bad = firstNonFinite(rec);
-      if (bad)
-        throw new SafetensorsError(
-          file,
-          `tensor "${name}" holds ${bad.value} at element ${bad.index}: the model diverged or the file is damaged, and would predict garbage`,
-        );
-    }
-  }
   const tensors = new Map<string, Tensor>();
   try {
     for (const [name, rec] of recs) tensors.set(name, recordToTensor(rec, opts));
   } catch (e) {
     for (const t of tensors.values()) t.dispose();
     throw new SafetensorsError(file, `cannot create tensors: ${(e as Error).message}`);
+  }
+  if (opts.requireFinite ?? true) {
+    const problem = firstNonFiniteTensor(tensors);
+    if (problem) {
+      for (const t of tensors.values()) t.dispose();
+      throw new SafetensorsError(
+        file,
+        `tensor "${problem.name}" holds ${problem.value}: the model diverged or the file is damaged, and would predict garbage`,
+      );
+    }
   }
   return { tensors, metadata };
 }
