@@ -129,8 +129,10 @@ export async function runEvaluate(o: EvaluateCliOptions, command: string): Promi
   await assertWritableRealDir(resolve(o.out), '--out');
   const gt = await loadGroundTruth(o.gt);
   const evals: Evaluation[] = [];
+  const predIdsOf: string[][] = [];
   for (const [i, file] of o.pred.entries()) {
     const pred = await readLandmarkFileStrict(file);
+    predIdsOf.push(pred.images.map((a) => a.imageId));
     evals.push(
       evaluate(pred, gt.set, {
         predictionFile: file,
@@ -150,7 +152,7 @@ export async function runEvaluate(o: EvaluateCliOptions, command: string): Promi
   // (wrong split, ids written differently), so say which ids failed to meet.
   for (const [i, e] of evals.entries()) {
     if (e.errors.errors.length > 0) continue;
-    const predIds = (await readLandmarkFileStrict(o.pred[i]!)).images.map((a) => a.imageId);
+    const predIds = predIdsOf[i]!;
     const sample = (ids: readonly string[]) =>
       ids.length ? `${ids.slice(0, 4).join(', ')}${ids.length > 4 ? ', …' : ''}` : 'none';
     throw new CliError(
