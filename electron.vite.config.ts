@@ -29,7 +29,7 @@ export default defineConfig({
       lib: {
         entry: {
           index: resolve(root, 'src/main/index.ts'),
-          'engine-worker': resolve(root, 'src/api/engine-worker.ts'),
+          'engine-worker': resolve(root, 'src/api/worker/engine-worker.ts'),
         },
       },
     },

@@ -5,7 +5,8 @@
 # then CC2D stage 1 on ISBI (full width, batch 8) until a deadline, predicting Test1.
 #
 # Here (a machine with node, npm and ../shared), once:   bash native/gpu/check.sh pack
-#   packs node + Node-API headers (../shared/gpu/pack.sh), bundles the entry points into .gpu/*.mjs
+#   packs node + Node-API headers (../shared/gpu/pack.sh), bundles the entry points (scripts/gpu/*.ts,
+#   bench/engine.ts) into .gpu/*.mjs
 #   (esbuild: no node_modules needed there) and the ISBI pack (.gpu/isbi384.bin.xz, images only
 #   at the training grid plus template 125's landmarks).
 # On the GPU machine (device tool; carry ".gpu" and "node_modules/node-addon-api"):
@@ -23,12 +24,12 @@ case "${1:-}" in
     for p in ../shared/gpu/pack.sh /work/shared/gpu/pack.sh; do [ -f "$p" ] && PACK="$p" && break; done
     [ -n "$PACK" ] || { echo "pack.sh not found (../shared/gpu/pack.sh)"; exit 1; }
     bash "$PACK" .gpu
-    for e in native/gpu/smoke.ts:smoke bench/engine.ts:bench-engine bench/engine/twin.ts:twin native/gpu/cc2d-isbi.ts:cc2d-isbi; do
+    for e in scripts/gpu/smoke.ts:smoke bench/engine.ts:bench-engine bench/engine/twin.ts:twin scripts/gpu/cc2d-isbi.ts:cc2d-isbi; do
       npx esbuild "${e%%:*}" --bundle --platform=node --format=esm --target=node20 --log-level=warning \
         --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" \
         --outfile=".gpu/${e##*:}.mjs"
     done
-    [ -f .gpu/isbi384.bin.xz ] || { npx tsx native/gpu/pack-isbi.ts 384 .gpu/isbi384.bin && xz -T2 -6 -f .gpu/isbi384.bin; }
+    [ -f .gpu/isbi384.bin.xz ] || { npx tsx scripts/gpu/pack-isbi.ts 384 .gpu/isbi384.bin && xz -T2 -6 -f .gpu/isbi384.bin; }
     du -sh .gpu
     echo "packed: .gpu (carry it and node_modules/node-addon-api)"
     ;;

@@ -11,5 +11,10 @@ function quote(a: string): string {
 
 /** `onemark evaluate --pred 'my file.csv' ...` */
 export function commandLine(): string {
-  return ['onemark', ...args.map(quote)].join(' ');
+  return formatCommandLine(args);
+}
+
+/** The command line of `args` (after `onemark`), as commandLine() writes it. */
+export function formatCommandLine(argv: readonly string[]): string {
+  return ['onemark', ...argv.map(quote)].join(' ');
 }

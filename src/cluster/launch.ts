@@ -113,7 +113,7 @@ export function signalLead(time: string | undefined): number {
 /** node and the CLI entry, as the jobs should start onemark (bin/onemark.mjs of this checkout). */
 function onemarkCommand(): string[] {
   const bin = fileURLToPath(new URL('../../bin/onemark.mjs', import.meta.url));
-  // Started by the app (src/api/cluster-job.ts), execPath is Electron's binary: the jobs need
+  // Started by the app (src/api/service/cluster-job.ts), execPath is Electron's binary: the jobs need
   // ELECTRON_RUN_AS_NODE to run it as Node whatever environment sbatch hands them.
   if (process.versions.electron) return ['env', 'ELECTRON_RUN_AS_NODE=1', process.execPath, bin];
   return [process.execPath, bin];

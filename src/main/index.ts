@@ -1,16 +1,16 @@
 /**
  * Electron main process: one window, the API over IPC, and nothing the renderer can use to step
- * outside it. The API itself lives in src/api/service.ts (plain Node).
+ * outside it. The API itself lives in src/api/service/service.ts (plain Node).
  */
 import { app, BrowserWindow, dialog, ipcMain, session } from 'electron';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { addonFileProbe, engineProcessProbe } from '../api/engine-probe';
-import { engineSpawner, tsxEngineSpawner, type SpawnEngine } from '../api/job-runner';
-import { pathsUnder } from '../api/path-policy';
-import { createApiService } from '../api/service';
+import { addonFileProbe, engineProcessProbe } from '../api/service/engine-probe';
+import { engineSpawner, tsxEngineSpawner, type SpawnEngine } from '../api/service/job-runner';
+import { pathsUnder } from '../api/service/path-policy';
+import { createApiService } from '../api/service/service';
 import { appOrigin } from './app-origin';
 import { forwardApiEvents, registerApiHandlers, withDialogPicks } from './ipc';
 import { addonCandidates, preloadPath, rendererEntry } from './paths';
@@ -76,7 +76,7 @@ function enginePresence() {
 }
 
 /**
- * The engine process: electron-vite bundles src/api/engine-worker.ts next to this file; Electron's
+ * The engine process: electron-vite bundles src/api/worker/engine-worker.ts next to this file; Electron's
  * binary runs it as Node. The addon comes from ONEMARK_ADDON (packaged: <resources>/native).
  */
 function engineLauncher(): SpawnEngine {

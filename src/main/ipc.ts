@@ -3,10 +3,10 @@
  * channel. Takes its Electron objects as parameters so tests can pass fakes.
  */
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
-import { EVENT_CHANNELS, EVENT_METHODS, INVOKE_CHANNELS, INVOKE_METHODS } from '../api/contract';
-import type { PathPolicy } from '../api/path-policy';
-import type { ChoosePathsRequest, OneMarkApi, Unsubscribe } from '../api/types';
-import { ApiInputError } from '../api/validate';
+import { EVENT_CHANNELS, EVENT_METHODS, INVOKE_CHANNELS, INVOKE_METHODS } from '../api/contract/channels';
+import type { PathPolicy } from '../api/service/path-policy';
+import type { ChoosePathsRequest, OneMarkApi, Unsubscribe } from '../api/contract/types';
+import { ApiInputError } from '../api/contract/errors';
 
 type IpcHost = Pick<IpcMain, 'handle' | 'removeHandler'>;
 

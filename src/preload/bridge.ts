@@ -10,8 +10,8 @@ import {
   INVOKE_METHODS,
   type EventMethod,
   type EventPayload,
-} from '../api/contract';
-import type { OneMarkApi } from '../api/types';
+} from '../api/contract/channels';
+import type { OneMarkApi } from '../api/contract/types';
 
 export type IpcLike = Pick<IpcRenderer, 'invoke' | 'on' | 'removeListener'>;
 

@@ -4,7 +4,7 @@
  * ipcRenderer itself, only these wrappers around fixed channel names.
  */
 import { contextBridge, ipcRenderer } from 'electron';
-import { API_GLOBAL } from '../api/contract';
+import { API_GLOBAL } from '../api/contract/channels';
 import { buildBridge } from './bridge';
 
 contextBridge.exposeInMainWorld(API_GLOBAL, buildBridge(ipcRenderer));

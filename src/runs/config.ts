@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { engineInfo } from '../engine';
+import type { Device } from '../engine/deviceType';
 import type { LandmarkSet } from '../data/types';
 import { RunLayout } from './layout';
 import { writeFileAtomicSync } from './atomicFile';
@@ -29,7 +30,7 @@ export interface RunConfig<M = unknown> {
   method: string;
   preset: string;
   seed: number;
-  device: string;
+  device: Device;
   /** engineInfo() at creation: libtorch version, CUDA, build flags. */
   engine: Record<string, unknown>;
   createdAt: string;

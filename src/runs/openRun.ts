@@ -3,6 +3,7 @@
  * (method, template) and its saved config wins, so a resumed run trains exactly as it started.
  */
 import * as fs from 'node:fs';
+import type { Device } from '../engine/deviceType';
 import { removeStaleTemps } from './atomicFile';
 import { makeRunConfig, readRunConfig, writeRunConfig, type RunConfig } from './config';
 import type { RunLayout } from './layout';
@@ -12,7 +13,7 @@ import type { OneShotRunInput } from './oneShot';
 export interface RunIdentity {
   preset: string;
   seed: number;
-  device: string;
+  device: Device;
 }
 
 export interface OpenRunOptions<C extends RunIdentity> {

@@ -8,10 +8,10 @@ import {
   EVENT_METHODS,
   INVOKE_CHANNELS,
   INVOKE_METHODS,
-} from '../../src/api/contract';
-import { JobRegistry } from '../../src/api/jobs';
-import { createApiService } from '../../src/api/service';
-import type { OneMarkApi } from '../../src/api/types';
+} from '../../src/api/contract/channels';
+import { JobRegistry } from '../../src/api/service/jobs';
+import { createApiService } from '../../src/api/service/service';
+import type { OneMarkApi } from '../../src/api/contract/types';
 import { forwardApiEvents, registerApiHandlers } from '../../src/main/ipc';
 
 // What the preload hands to Electron, recorded by the mocked 'electron' module.

@@ -7,8 +7,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pathsUnder } from '../../src/api/path-policy';
-import { createApiService } from '../../src/api/service';
+import { pathsUnder } from '../../src/api/service/path-policy';
+import { createApiService } from '../../src/api/service/service';
 import { withDialogPicks, type ShowOpenDialog } from '../../src/main/ipc';
 
 let tmp: string;

@@ -9,7 +9,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EVENT_METHODS, INVOKE_METHODS } from '../../src/api/contract';
+import { EVENT_METHODS, INVOKE_METHODS } from '../../src/api/contract/channels';
 import { SMOKE_FLAG, SMOKE_PREFIX, type SmokeReport } from '../../src/main/smoke';
 import { buildApp, type BuiltApp } from './build-app';
 

@@ -1,6 +1,6 @@
 /**
  * The app's training job with a method other than CC2D, end to end without a window: the service
- * accepts `method: 'atd'`, the job runner starts the real engine process (src/api/engine-worker.ts
+ * accepts `method: 'atd'`, the job runner starts the real engine process (src/api/worker/engine-worker.ts
  * → runTrainingJob), which trains CC2D's stage 1 inside the job's model folder and then C-ATD.
  * The engine is SIGKILLed mid-ATD; the runner restarts it and the method resumes from its newest
  * checkpoint; the predictions reach the review state with the run's method and seed.
@@ -10,12 +10,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { overallProgress } from '../../src/api/engine-job';
-import { JOB_FILE, type JobFile, type ProgressLine } from '../../src/api/job-files';
-import { JobRunner, tsxEngineSpawner } from '../../src/api/job-runner';
-import { JobRegistry } from '../../src/api/jobs';
-import { createApiService } from '../../src/api/service';
-import type { JobSummary, OneMarkApi } from '../../src/api/types';
+import { overallProgress } from '../../src/api/worker/engine-job';
+import { JOB_FILE, type JobFile, type ProgressLine } from '../../src/api/disk/job-files';
+import { JobRunner, tsxEngineSpawner } from '../../src/api/service/job-runner';
+import { JobRegistry } from '../../src/api/service/jobs';
+import { createApiService } from '../../src/api/service/service';
+import type { JobSummary, OneMarkApi } from '../../src/api/contract/types';
 import { meanRadialError, writeSyntheticFolder, type SyntheticFolder } from '../cli/helpers';
 
 let tmp: string;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { addonFileProbe, engineProcessProbe } from '../../src/api/engine-probe';
+import { addonFileProbe, engineProcessProbe } from '../../src/api/service/engine-probe';
 import { repoRoot } from './build-app';
 
 const addon = path.join(repoRoot, 'native', 'build', 'onemark.node');

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { startApiServer, type ApiServer } from '../../src/api/http-server';
-import { createApiService } from '../../src/api/service';
+import { startApiServer, type ApiServer } from '../../src/api/http/server';
+import { createApiService } from '../../src/api/service/service';
 
 let tmp: string;
 let server: ApiServer;

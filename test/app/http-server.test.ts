@@ -8,9 +8,9 @@ import { connect } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { startApiServer, type ApiServer } from '../../src/api/http-server';
-import { createApiService } from '../../src/api/service';
-import { fromWire, toWire } from '../../src/api/wire';
+import { startApiServer, type ApiServer } from '../../src/api/http/server';
+import { createApiService } from '../../src/api/service/service';
+import { fromWire, toWire } from '../../src/api/http/wire';
 
 let tmp: string;
 let server: ApiServer;

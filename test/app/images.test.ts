@@ -4,8 +4,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiService } from '../../src/api/service';
-import type { OneMarkApi } from '../../src/api/types';
+import { createApiService } from '../../src/api/service/service';
+import type { OneMarkApi } from '../../src/api/contract/types';
 import { TS, le16, writeDicom } from '../data/helpers/dicomWriter';
 
 let tmp: string;

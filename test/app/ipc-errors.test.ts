@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApiService } from '../../src/api/service';
+import { createApiService } from '../../src/api/service/service';
 import { registerApiHandlers } from '../../src/main/ipc';
 import { buildBridge, restoreIpcError, type IpcLike } from '../../src/preload/bridge';
 

@@ -9,9 +9,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { JobRunner, type SpawnEngine } from '../../src/api/job-runner';
-import { JobRegistry } from '../../src/api/jobs';
-import type { JobEvent, JobSummary } from '../../src/api/types';
+import { JobRunner, type SpawnEngine } from '../../src/api/service/job-runner';
+import { JobRegistry } from '../../src/api/service/jobs';
+import type { JobEvent, JobSummary } from '../../src/api/contract/types';
 
 const FAKE_ENGINE = `
 const fs = require('fs'), path = require('path');
@@ -71,7 +71,7 @@ async function until(registry: JobRegistry, id: string, states: string[], ms = 1
   }
 }
 
-const request = { method: 'cc2d' as const, preset: 'tiny' as const, device: 'cpu' };
+const request = { method: 'cc2d' as const, preset: 'tiny' as const, device: 'cpu' as const };
 
 describe('job runner', () => {
   it('publishes progress and the final state from the engine files', async () => {

@@ -1,6 +1,6 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { JobEvent, JobSummary, OneMarkApi } from '../../src/api/types';
+import type { JobEvent, JobSummary, OneMarkApi } from '../../src/api/contract/types';
 import { useJobsStore } from '../../src/renderer/src/stores/jobs';
 import { useReviewStore } from '../../src/renderer/src/stores/review';
 

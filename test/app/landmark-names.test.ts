@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INVOKE_METHODS } from '../../src/api/contract';
+import { INVOKE_METHODS } from '../../src/api/contract/channels';
 import { LANDMARK_SET_PRESETS } from '../../src/data/landmarkSets';
 import { userMessage } from '../../src/renderer/src/lib/errors';
 import { editLandmarkNames } from '../../src/renderer/src/lib/landmarkNames';

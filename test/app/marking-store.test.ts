@@ -1,6 +1,6 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AnnotationSet, OneMarkApi, Project } from '../../src/api/types';
+import type { AnnotationSet, OneMarkApi, Project } from '../../src/api/contract/types';
 import { useMarkingStore } from '../../src/renderer/src/stores/marking';
 
 const landmarkSet = {

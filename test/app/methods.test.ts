@@ -6,9 +6,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { trainingJobRequest } from '../../src/api/methods';
-import { createApiService } from '../../src/api/service';
-import type { OneMarkApi, TrainingRequest } from '../../src/api/types';
+import { trainingJobRequest } from '../../src/api/service/methods';
+import { createApiService } from '../../src/api/service/service';
+import type { OneMarkApi, TrainingRequest } from '../../src/api/contract/types';
 import { METHOD_INFO, METHOD_NAMES } from '../../src/methods/catalog';
 
 let tmp: string;
@@ -43,6 +43,8 @@ describe('listMethods', () => {
     expect(by.sla.modelCount).toBe('per-landmark');
     expect(by.adapter.modelCount).toBe(1);
     expect(by.f2.modelCount).toBe(3);
+    // The Slurm backend's methods, from the catalog's settings rather than their names.
+    expect(list.filter((m) => m.trainsInParts).map((m) => m.name)).toEqual(['sla', 'atd']);
     // Plain data: it crosses IPC and HTTP.
     expect(structuredClone(list)).toEqual(list);
   });

@@ -7,10 +7,10 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeStatus } from '../../src/api/job-files';
-import { writeJsonAtomic } from '../../src/api/project-file';
-import { createApiService } from '../../src/api/service';
-import type { OneMarkApi } from '../../src/api/types';
+import { writeStatus } from '../../src/api/disk/job-files';
+import { writeJsonAtomic } from '../../src/api/disk/project-file';
+import { createApiService } from '../../src/api/service/service';
+import type { OneMarkApi } from '../../src/api/contract/types';
 import { formatLandmarkCsv, parseLandmarkCsv } from '../../src/data';
 import { SYNTH_LANDMARKS, writeSyntheticImages, type SyntheticImage } from '../e2e/synthetic';
 

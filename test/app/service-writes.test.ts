@@ -10,15 +10,15 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApiHttpError, createHttpClient } from '../../src/api/http-client';
-import { startApiServer, type ApiServer } from '../../src/api/http-server';
-import { pathsUnder } from '../../src/api/path-policy';
-import { PROJECT_FILE } from '../../src/api/project-file';
-import { withKeyLock } from '../../src/api/project-lock';
-import { createApiService } from '../../src/api/service';
+import { ApiHttpError, createHttpClient } from '../../src/api/http/client';
+import { startApiServer, type ApiServer } from '../../src/api/http/server';
+import { pathsUnder } from '../../src/api/service/path-policy';
+import { PROJECT_FILE } from '../../src/api/disk/project-file';
+import { withKeyLock } from '../../src/api/service/project-lock';
+import { createApiService } from '../../src/api/service/service';
 import { registerApiHandlers } from '../../src/main/ipc';
 import { buildBridge } from '../../src/preload/bridge';
-import type { AnnotationSet, LandmarkSet, OneMarkApi } from '../../src/api/types';
+import type { AnnotationSet, LandmarkSet, OneMarkApi } from '../../src/api/contract/types';
 
 const landmarkSet: LandmarkSet = {
   name: 'four',

@@ -2,11 +2,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { INVOKE_METHODS, EVENT_METHODS } from '../../src/api/contract';
-import { JobRegistry } from '../../src/api/jobs';
-import { PROJECT_FILE } from '../../src/api/project-file';
-import { createApiService } from '../../src/api/service';
-import type { AnnotationSet, LandmarkSet, OneMarkApi } from '../../src/api/types';
+import { INVOKE_METHODS, EVENT_METHODS } from '../../src/api/contract/channels';
+import { JobRegistry } from '../../src/api/service/jobs';
+import { PROJECT_FILE } from '../../src/api/disk/project-file';
+import { createApiService } from '../../src/api/service/service';
+import type { AnnotationSet, LandmarkSet, OneMarkApi } from '../../src/api/contract/types';
 
 const landmarkSet: LandmarkSet = {
   name: 'cephalometric-3',

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApiService } from '../../src/api/service';
+import { createApiService } from '../../src/api/service/service';
 import { useWorkspaceStore } from '../../src/renderer/src/stores/workspace';
 
 // The renderer store driven by the real service in Node: what the window would see, minus IPC.

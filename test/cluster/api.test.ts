@@ -7,8 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiService } from '../../src/api/service';
-import type { OneMarkApi } from '../../src/api/types';
+import { createApiService } from '../../src/api/service/service';
+import type { OneMarkApi } from '../../src/api/contract/types';
 import { writeJobs, writePlan, type ClusterPlan } from '../../src/cluster/plan';
 import { slurmAvailable } from '../../src/cluster/slurm';
 

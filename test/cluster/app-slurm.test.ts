@@ -14,11 +14,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobStateOf } from '../../src/api/cluster-job';
-import { JobRunner } from '../../src/api/job-runner';
-import { JobRegistry } from '../../src/api/jobs';
-import { createApiService } from '../../src/api/service';
-import type { ClusterRunStatus, OneMarkApi, TrainingRequest } from '../../src/api/types';
+import { jobStateOf } from '../../src/api/service/cluster-job';
+import { JobRunner } from '../../src/api/service/job-runner';
+import { JobRegistry } from '../../src/api/service/jobs';
+import { createApiService } from '../../src/api/service/service';
+import type { ClusterRunStatus, OneMarkApi, TrainingRequest } from '../../src/api/contract/types';
 import type { RunStatus } from '../../src/cluster/status';
 import { REPO, writeSyntheticFolder, type SyntheticFolder } from '../cli/helpers';
 

@@ -17,8 +17,8 @@ import path from 'node:path';
 import { encode } from 'fast-png';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient } from '../../src/api/http-client';
-import type { AnnotationSet, LandmarkSet, OneMarkApi } from '../../src/api/types';
+import { createHttpClient } from '../../src/api/http/client';
+import type { AnnotationSet, LandmarkSet, OneMarkApi } from '../../src/api/contract/types';
 import { formatLandmarkCsv, parseLandmarkCsv } from '../../src/data';
 import {
   builtRenderer,

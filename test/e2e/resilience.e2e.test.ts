@@ -10,9 +10,9 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { createHttpClient } from '../../src/api/http-client';
-import { isProcessAlive } from '../../src/api/job-runner';
-import type { JobSummary, OneMarkApi, Project } from '../../src/api/types';
+import { createHttpClient } from '../../src/api/http/client';
+import { isProcessAlive } from '../../src/api/service/job-runner';
+import type { JobSummary, OneMarkApi, Project } from '../../src/api/contract/types';
 import {
   builtRenderer,
   launchBrowser,

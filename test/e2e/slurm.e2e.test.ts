@@ -11,8 +11,8 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { createHttpClient } from '../../src/api/http-client';
-import type { OneMarkApi } from '../../src/api/types';
+import { createHttpClient } from '../../src/api/http/client';
+import type { OneMarkApi } from '../../src/api/contract/types';
 import { repoRoot } from '../app/build-app';
 import {
   builtRenderer,

@@ -41,9 +41,49 @@ describe('layer rules', () => {
     expect(await importErrors('src/methods/cc2d/probe.ts', "import { x } from '../../runs/layout';")).toEqual(
       [],
     );
-    expect(await importErrors('src/cli/probe.ts', "import { x } from '../api/service';")).toEqual([]);
-    expect(await importErrors('src/renderer/src/probe.ts', "import { x } from '../../api/types';")).toEqual(
-      [],
-    );
+    expect(await importErrors('src/cli/probe.ts', "import { x } from '../api/service/service';")).toEqual([]);
+    expect(
+      await importErrors('src/renderer/src/probe.ts', "import { x } from '../../api/contract/types';"),
+    ).toEqual([]);
+  });
+});
+
+describe('src/api by process', () => {
+  it.each([
+    ['src/api/contract/probe.ts', "import { x } from '../service/service';", 'src/api/contract'],
+    ['src/api/contract/probe.ts', "import { x } from 'node:path';", 'src/api/contract'],
+    ['src/api/contract/probe.ts', "import { x } from '../../data/safeName';", 'src/api/contract'],
+    ['src/api/contract/probe.ts', "import { x } from '../../methods/registry';", 'src/api/contract'],
+    ['src/api/contract/probe.ts', "import { x } from '../../runs/config';", 'src/api/contract'],
+    ['src/api/http/probe.ts', "import { x } from '../worker/engine-job';", 'src/api/http'],
+    ['src/api/http/client.ts', "import { x } from 'node:fs';", 'the renderer bundles this file'],
+    ['src/api/worker/probe.ts', "import { x } from '../http/server';", 'src/api/worker'],
+    ['src/api/worker/probe.ts', "import { x } from '../service/project-lock';", 'src/api/worker'],
+    ['src/api/service/probe.ts', "import { x } from '../worker/engine-job';", 'src/api/service'],
+    ['src/api/service/probe.ts', "import { x } from '../../engine';", 'never loads the engine'],
+    ['src/api/disk/probe.ts', "import { x } from '../service/service';", 'src/api/disk'],
+    ['src/renderer/src/probe.ts', "import { x } from '../../api/service/service';", 'src/renderer'],
+    ['src/renderer/src/probe.ts', "import { x } from '../../api/http/server';", 'src/renderer'],
+    ['src/preload/probe.ts', "import { x } from '../api/http/client';", 'src/preload'],
+    ['src/main/probe.ts', "import { x } from '../api/worker/engine-job';", 'src/main'],
+  ])('%s: %s fails', async (file, source, message) => {
+    const errors = await importErrors(file, source);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(message);
+  });
+
+  it.each([
+    ['src/api/contract/probe.ts', "import type { x } from '../../data/types';"],
+    ['src/api/contract/probe.ts', "import type { x } from '../../methods/catalog';"],
+    ['src/api/contract/probe.ts', "import type { x } from '../../engine/deviceType';"],
+    ['src/api/worker/probe.ts', "import { x } from '../disk/project-file';"],
+    ['src/api/service/probe.ts', "import { x } from '../../methods/catalog';"],
+    ['src/api/http/server.ts', "import { x } from 'node:http';"],
+    ['src/api/http/probe.ts', "import { x } from '../contract/channels';"],
+    ['src/renderer/src/probe.ts', "import { x } from '../../api/http/client';"],
+    ['src/preload/probe.ts', "import { x } from '../api/contract/channels';"],
+    ['src/main/probe.ts', "import { x } from '../api/service/service';"],
+  ])('%s: %s passes', async (file, source) => {
+    expect(await importErrors(file, source)).toEqual([]);
   });
 });

@@ -26,7 +26,8 @@ import { applyThreads, parseDevice } from '../engineOptions';
 import { methodLines } from '../methodHelp';
 import { attachProgressBars } from '../progressBars';
 
-interface PredictCliOptions {
+/** `onemark predict`'s options as commander hands them over (flag values as typed). */
+export interface PredictCliOptions {
   run: string;
   images: string;
   out: string;
@@ -101,73 +102,76 @@ export function registerPredict(program: Command): void {
     .option('--no-skip-bad', 'stop at the first image that cannot be read')
     .option('--quiet', 'no progress bar')
     .addHelpText('after', ['', "Methods (read from the run's config.json):", ...methodLines()].join('\n'))
-    .action(async (o: PredictCliOptions) => {
-      const runDir = resolve(o.run);
-      const { run, entry } = openRun(runDir, o.run);
-      const stage = o.stage === undefined ? undefined : Number(o.stage);
-      const refused = entry.refusesPredict;
-      if (stage !== undefined && refused.stage)
-        throw new CliError(`--stage does not apply to method ${entry.name}: ${refused.stage}`);
-      if (stage !== undefined && stage !== 1 && stage !== 2)
-        throw new CliError(`--stage: expected 1 or 2, got '${o.stage}'`);
-      if (o.batch !== undefined && refused.batch)
-        throw new CliError(`--batch does not apply to method ${entry.name}: ${refused.batch}`);
-      const prior = o.stage1Prior === undefined ? undefined : Number(o.stage1Prior);
-      if (prior !== undefined && refused.stage1Prior)
-        throw new CliError(`--stage1-prior does not apply to method ${entry.name}: ${refused.stage1Prior}`);
-      if (prior !== undefined && !(prior >= 0 && prior <= 1))
-        throw new CliError(`--stage1-prior: expected a fraction in [0, 1], got '${o.stage1Prior}'`);
-      const batch = Number(o.batch ?? 4);
-      if (!Number.isInteger(batch) || batch < 1)
-        throw new CliError(`--batch: expected a positive integer, got '${o.batch}'`);
-      applyThreads(o.threads);
-      const format = parseFormat(o.format, '--format');
-      const outPath = resolve(o.out);
-      // Checked before an hour of predicting, not after: slicer and isbi-txt write a folder.
-      const outFormat = format ?? landmarkFormatOf(outPath);
-      const perImage = outFormat === 'slicer' || outFormat === 'isbi-txt';
-      await assertWritableRealDir(perImage ? outPath : dirname(outPath), '--out');
-      const { path, splits } = await parseDatasetSpec(o.images);
-      const ds = await openDataset(path);
-      checkSplits(ds, splits);
-      const all = splits.length ? ds.split(...splits) : ds.items;
-      if (all.length === 0) throw new CliError(`${o.images}: no images`);
-      const items = await readableItems(ds, all, o.skipBad ?? all.length > 1, !o.quiet);
-      const progress = new ProgressStream();
-      const detach = attachProgressBars(progress, !o.quiet);
-      try {
-        const set = await entry.predict(
-          runDir,
-          items.map((it) => datasetRef(ds, it)),
-          {
-            stage: stage as 1 | 2 | undefined,
-            batch,
-            progress,
-            device: o.device === undefined ? undefined : parseDevice(o.device),
-            stage1PriorFrac: prior,
-          },
-        );
-        // Every method's file names its run, seed and preset, whatever its predictor wrote.
-        set.meta = {
-          ...set.meta,
-          run: set.meta?.run ?? runDir,
-          seed: set.meta?.seed ?? run.seed,
-          preset: set.meta?.preset ?? run.preset,
-          runMethod: entry.name,
-          ...(run.stage1Run ? { stage1Run: run.stage1Run } : {}),
-          command: commandLine(),
-          init: run.init,
-          ...(items.length < all.length
-            ? { skippedImages: all.filter((i) => !items.includes(i)).map((i) => i.id) }
-            : {}),
-        };
-        const files = await writeLandmarks(outPath, set, { format });
-        detach();
-        process.stdout.write(
-          `predict: ${String(set.meta.method)}, ${set.images.length} image(s) -> ${files.length === 1 ? files[0] : `${files.length} files`}\n`,
-        );
-      } finally {
-        detach();
-      }
-    });
+    .action((o: PredictCliOptions) => runPredict(o, commandLine()));
+}
+
+/** Runs `onemark predict`; `command` is the command line the landmark file records as made it. */
+export async function runPredict(o: PredictCliOptions, command: string): Promise<void> {
+  const runDir = resolve(o.run);
+  const { run, entry } = openRun(runDir, o.run);
+  const stage = o.stage === undefined ? undefined : Number(o.stage);
+  const refused = entry.refusesPredict;
+  if (stage !== undefined && refused.stage)
+    throw new CliError(`--stage does not apply to method ${entry.name}: ${refused.stage}`);
+  if (stage !== undefined && stage !== 1 && stage !== 2)
+    throw new CliError(`--stage: expected 1 or 2, got '${o.stage}'`);
+  if (o.batch !== undefined && refused.batch)
+    throw new CliError(`--batch does not apply to method ${entry.name}: ${refused.batch}`);
+  const prior = o.stage1Prior === undefined ? undefined : Number(o.stage1Prior);
+  if (prior !== undefined && refused.stage1Prior)
+    throw new CliError(`--stage1-prior does not apply to method ${entry.name}: ${refused.stage1Prior}`);
+  if (prior !== undefined && !(prior >= 0 && prior <= 1))
+    throw new CliError(`--stage1-prior: expected a fraction in [0, 1], got '${o.stage1Prior}'`);
+  const batch = Number(o.batch ?? 4);
+  if (!Number.isInteger(batch) || batch < 1)
+    throw new CliError(`--batch: expected a positive integer, got '${o.batch}'`);
+  applyThreads(o.threads);
+  const format = parseFormat(o.format, '--format');
+  const outPath = resolve(o.out);
+  // Checked before an hour of predicting, not after: slicer and isbi-txt write a folder.
+  const outFormat = format ?? landmarkFormatOf(outPath);
+  const perImage = outFormat === 'slicer' || outFormat === 'isbi-txt';
+  await assertWritableRealDir(perImage ? outPath : dirname(outPath), '--out');
+  const { path, splits } = await parseDatasetSpec(o.images);
+  const ds = await openDataset(path);
+  checkSplits(ds, splits);
+  const all = splits.length ? ds.split(...splits) : ds.items;
+  if (all.length === 0) throw new CliError(`${o.images}: no images`);
+  const items = await readableItems(ds, all, o.skipBad ?? all.length > 1, !o.quiet);
+  const progress = new ProgressStream();
+  const detach = attachProgressBars(progress, !o.quiet);
+  try {
+    const set = await entry.predict(
+      runDir,
+      items.map((it) => datasetRef(ds, it)),
+      {
+        stage: stage as 1 | 2 | undefined,
+        batch,
+        progress,
+        device: o.device === undefined ? undefined : parseDevice(o.device),
+        stage1PriorFrac: prior,
+      },
+    );
+    // Every method's file names its run, seed and preset, whatever its predictor wrote.
+    set.meta = {
+      ...set.meta,
+      run: set.meta?.run ?? runDir,
+      seed: set.meta?.seed ?? run.seed,
+      preset: set.meta?.preset ?? run.preset,
+      runMethod: entry.name,
+      ...(run.stage1Run ? { stage1Run: run.stage1Run } : {}),
+      command,
+      init: run.init,
+      ...(items.length < all.length
+        ? { skippedImages: all.filter((i) => !items.includes(i)).map((i) => i.id) }
+        : {}),
+    };
+    const files = await writeLandmarks(outPath, set, { format });
+    detach();
+    process.stdout.write(
+      `predict: ${String(set.meta.method)}, ${set.images.length} image(s) -> ${files.length === 1 ? files[0] : `${files.length} files`}\n`,
+    );
+  } finally {
+    detach();
+  }
 }

@@ -12,8 +12,10 @@ import { writeLandmarks } from '../../data/formats';
 import { syntheticSet } from '../../data/synthetic';
 import type { AnnotationSet, GrayImage } from '../../data/types';
 import { encodePng } from '../../evaluation/plots/png';
-import { CliError } from '../errors';
 import { assertWritableRealDir } from '../../data/realDir';
+import { formatCommandLine } from '../context';
+import { CliError, exitCodeOf, formatCliError } from '../errors';
+import { runEvaluate } from './evaluate';
 
 export interface QuickstartOptions {
   out: string;
@@ -72,57 +74,70 @@ export async function writeSyntheticDataset(
   return { templateId: set.ids[0], imagesDir: join(dir, 'images'), gt, template, copy };
 }
 
+/**
+ * One step of the workflow: prints the command it stands for, runs it, and stops the quickstart
+ * with the step's error printed as the CLI prints it.
+ */
+async function step(args: string[], run: (command: string) => Promise<number>): Promise<void> {
+  process.stderr.write(`\n$ onemark ${args.join(' ')}\n`);
+  let code: number;
+  try {
+    code = await run(formatCommandLine(args));
+  } catch (err) {
+    process.stderr.write(`${formatCliError(err, false)}\n`);
+    code = exitCodeOf(err);
+  }
+  if (code !== 0) throw new CliError(`quickstart: 'onemark ${args[0]}' failed (exit ${code})`);
+}
+
 export async function runQuickstart(o: QuickstartOptions): Promise<void> {
-  // Imported here so `onemark --help` and the data-only commands never load the engine.
-  const { main } = await import('../main');
   const out = resolve(o.out);
   await assertWritableRealDir(out, '--out');
   const data = await writeSyntheticDataset(join(out, 'data'), o);
   process.stderr.write(
     `quickstart: ${o.images} synthetic images (${o.size} px, seed ${o.seed}) in ${data.imagesDir}\n`,
   );
-  const run = async (args: string[]) => {
-    process.stderr.write(`\n$ onemark ${args.join(' ')}\n`);
-    const code = await main(['node', 'onemark', ...args]);
-    if (code !== 0) throw new CliError(`quickstart: 'onemark ${args[0]}' failed (exit ${code})`);
-  };
   const runDir = join(out, 'run');
   const pred = join(out, 'predictions.csv');
+  const report = join(out, 'report');
   // The folder's landmarks.csv holds every image's ground truth; training reads only the template's.
-  await run([
-    'train',
-    '--method',
-    'cc2d',
-    '--images',
-    data.imagesDir,
-    '--template',
-    data.templateId,
-    '--landmarks',
-    data.template,
-    '--preset',
-    o.preset,
-    '--seed',
-    String(o.seed),
-    '--out',
-    runDir,
-  ]);
-  await run(['predict', '--run', runDir, '--images', data.imagesDir, '--out', pred]);
-  await run([
-    'evaluate',
-    '--pred',
-    pred,
-    '--pred',
-    data.copy,
-    '--gt',
-    data.gt,
-    '--images',
-    data.imagesDir,
-    '--spacing',
-    '0.1',
-    '--out',
-    join(out, 'report'),
-  ]);
-  process.stdout.write(`\nquickstart: done. Report: ${join(out, 'report', 'report.md')}\n`);
+  const train = {
+    method: 'cc2d',
+    images: data.imagesDir,
+    template: data.templateId,
+    landmarks: data.template,
+    preset: o.preset,
+    seed: String(o.seed),
+    out: runDir,
+  };
+  await step(
+    ['train', ...flags(train)],
+    // Imported when run, so the command registers (and shows its help) without loading the engine.
+    async () => (await import('./train')).runTrain(train),
+  );
+  const predict = { run: runDir, images: data.imagesDir, out: pred };
+  await step(['predict', ...flags(predict)], async (command) => {
+    await (await import('./predict')).runPredict(predict, command);
+    return 0;
+  });
+  const evaluate = {
+    pred: [pred, data.copy],
+    gt: data.gt,
+    images: data.imagesDir,
+    spacing: '0.1',
+    out: report,
+    name: [],
+  };
+  await step(['evaluate', ...flags(evaluate)], (command) => runEvaluate(evaluate, command));
+  process.stdout.write(`\nquickstart: done. Report: ${join(report, 'report.md')}\n`);
+}
+
+/** Options as flags, in order: `{ stage1Run: 'x', pred: ['a', 'b'] }` → `--stage1-run x --pred a --pred b`. */
+function flags(o: Record<string, string | string[]>): string[] {
+  return Object.entries(o).flatMap(([k, v]) => {
+    const flag = `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    return (Array.isArray(v) ? v : [v]).flatMap((one) => [flag, one]);
+  });
 }
 
 export function registerQuickstart(program: Command): void {

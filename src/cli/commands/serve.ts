@@ -9,10 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { addonFileProbe, engineProcessProbe } from '../../api/engine-probe';
-import { startApiServer, type ApiServer } from '../../api/http-server';
-import { pathsUnder } from '../../api/path-policy';
-import { createApiService } from '../../api/service';
+import { addonFileProbe, engineProcessProbe } from '../../api/service/engine-probe';
+import { startApiServer, type ApiServer } from '../../api/http/server';
+import { pathsUnder } from '../../api/service/path-policy';
+import { createApiService } from '../../api/service/service';
 import { CliError } from '../errors';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

@@ -51,7 +51,8 @@ import { CliError } from '../errors';
 import { checkSplits, parseDatasetSpec } from '../inputs';
 import { type PresetName } from '../../methods/shared/presets';
 
-interface TrainCliOptions extends ClusterCliOptions {
+/** `onemark train`'s options as commander hands them over (flag values as typed). */
+export interface TrainCliOptions extends ClusterCliOptions {
   method?: string;
   images: string;
   template: string;
@@ -260,130 +261,136 @@ export function registerTrain(program: Command): void {
     .option('--quiet', 'no progress bars')
     .addHelpText('after', `\n${methodsHelp()}`)
     .action(async (o: TrainCliOptions) => {
-      const out = resolve(o.out);
-      const layout = new RunLayout(out);
-      const existing = fs.existsSync(layout.config) ? readRunConfig(layout) : undefined;
-      if (o.resume && !existing && !o.part)
-        throw new CliError(
-          `--resume: ${o.out} is not a run folder (${fs.existsSync(out) ? 'no config.json in it' : 'no such folder'}); check the path, or drop --resume to start a new run there`,
-        );
-      const entry = chooseMethod(o, existing?.method);
-      if (!(entry.presets as readonly string[]).includes(o.preset)) {
-        throw new CliError(`--preset: unknown preset '${o.preset}' (available: ${entry.presets.join(', ')})`);
-      }
-      const seed = parseCount(o.seed, '--seed') ?? 1;
-      const settings: TrainSettings = {
-        stage1Iterations: parseCount(o.stage1Iterations, '--stage1-iterations'),
-        stage2Iterations: parseCount(o.stage2Iterations, '--stage2-iterations'),
-        fineIterations: parseCount(o.fineIterations, '--fine-iterations'),
-        stage2: o.stage2,
-        backbone: o.backbone === undefined ? undefined : resolve(o.backbone),
-        stage1Run: o.stage1Run === undefined ? undefined : resolve(o.stage1Run),
-        part: parsePart(o.part),
-        precision: parsePrecisionFlag(o.precision),
-      };
-      const device = o.device === undefined ? defaultDevice() : parseDevice(o.device);
-      const precisionIssue = settings.precision && precisionProblem(settings.precision, device);
-      if (precisionIssue) throw new CliError(`--precision ${settings.precision}: ${precisionIssue}`);
-      const problems = settingProblemsOf(entry, settings);
-      if (problems.length)
-        throw new CliError(problems.map((p) => `${SETTING_FLAGS[p.setting]} ${p.reason}`).join('\n'));
-      if (existing && !o.resume && !settings.part)
-        throw new CliError(
-          `run ${o.out} already exists; pass --resume to continue it or choose another --out`,
-        );
-      const clusterProblems = clusterFlagProblems(o, entry.name, !!settings.part);
-      if (clusterProblems.length) throw new CliError(clusterProblems.join('\n'));
-      if (settings.stage1Run) checkStage1Run(settings.stage1Run, o.stage1Run!);
-      await assertWritableRealDir(out, '--out');
-      const threads = applyThreads(o.threads);
-
-      const { path, splits } = await parseDatasetSpec(o.images);
-      const ds = await openDataset(path);
-      const useSplits = splits.length ? splits : ds.kind === 'isbi2015' ? ['train'] : [];
-      checkSplits(ds, useSplits);
-      const items = useSplits.length ? ds.split(...useSplits) : ds.items;
-      if (items.length < 2)
-        throw new CliError(
-          `${path}: ${items.length} image(s) to train on; need the template and at least one more`,
-        );
-      const templateId = findItemId(items, o.template);
-      if (!templateId)
-        throw new CliError(`${path}: no image with id '${o.template}' among the training images`);
-      if (settings.stage1Run) {
-        const s1 = readRunConfig(new RunLayout(settings.stage1Run));
-        if (s1.data.templateId !== templateId)
-          throw new CliError(
-            `--stage1-run: ${o.stage1Run} was trained with template ${s1.data.templateId}, not ${templateId}`,
-          );
-      }
-      const lms = o.landmarks ? await templateLandmarksFromFile(o.landmarks, ds, templateId) : undefined;
-      const input = oneShotFromDataset(ds, items, templateId, lms?.values, lms?.landmarkSet);
-      await requireTemplateOnImage(items, input, o.landmarks ?? `${path} (label of ${templateId})`);
-
-      const progress = new ProgressStream();
-      const names = input.landmarkSet.landmarks.map((l) => l.name);
-      const detach = attachProgressBars(progress, {
-        enabled: !o.quiet,
-        landmarkName: (n) => names[n - 1],
-      });
-      const controller = new AbortController();
-      const onSigint = () => {
-        process.stderr.write('\nstopping after this step (checkpoint follows); resume with --resume\n');
-        controller.abort();
-      };
-      process.once('SIGINT', onSigint);
-      // SIGTERM (Slurm before a time limit, scancel, preemption) stops like Ctrl-C, with a
-      // checkpoint; `on`, not `once`: a second TERM must not kill the process mid-write.
-      const onSigterm = () => {
-        if (!controller.signal.aborted) onSigint();
-      };
-      process.on('SIGTERM', onSigterm);
-      try {
-        const request = {
-          preset: o.preset as PresetName,
-          seed,
-          device,
-          ...input,
-          runDir: out,
-          source: {
-            images: o.images,
-            landmarks: o.landmarks ?? `${path} (label of ${templateId} only)`,
-            init: o.backbone,
-          },
-          resume: !!o.resume,
-          progress,
-          signal: controller.signal,
-          configure: configureFor(entry.name, settings),
-          stage1Run: settings.stage1Run,
-          part: settings.part,
-        };
-        if (launchesJobs(o)) {
-          const ok = await launchParted(entry, request, { ...o, method: entry.name, seed }, o);
-          if (!ok) process.exitCode = 1;
-          return;
-        }
-        if (o.stage1Only) {
-          const done = await trainStage1Only(entry, request);
-          process.stdout.write(
-            done
-              ? `train: stage 1 of ${out} finished\n`
-              : `train: stopped; resume with: onemark train … --out ${o.out} --stage1-only\n`,
-          );
-          return;
-        }
-        const r = await entry.train(request);
-        detach();
-        const reused = fs.existsSync(layout.config) ? readRunConfig(layout).stage1Run : undefined;
-        process.stdout.write(
-          r.stopped
-            ? `train: stopped; resume with: onemark train … --out ${o.out} --resume\n`
-            : `train: ${r.summary} on ${items.length} images, template ${templateId}, seed ${r.seed}, ${threads} thread(s)${reused ? `, stage 1 of ${reused}` : ''} -> ${out}\n`,
-        );
-      } finally {
-        process.off('SIGINT', onSigint);
-        process.off('SIGTERM', onSigterm);
-        detach();
-      }
+      const code = await runTrain(o);
+      if (code !== 0) process.exitCode = code;
     });
+}
+
+/**
+ * Runs `onemark train`; returns 1 when parts launched as jobs failed. `stage2` is commander's
+ * default of --no-stage2 (true); leave it undefined for the same.
+ */
+export async function runTrain(o: TrainCliOptions): Promise<number> {
+  const out = resolve(o.out);
+  const layout = new RunLayout(out);
+  const existing = fs.existsSync(layout.config) ? readRunConfig(layout) : undefined;
+  if (o.resume && !existing && !o.part)
+    throw new CliError(
+      `--resume: ${o.out} is not a run folder (${fs.existsSync(out) ? 'no config.json in it' : 'no such folder'}); check the path, or drop --resume to start a new run there`,
+    );
+  const entry = chooseMethod(o, existing?.method);
+  if (!(entry.presets as readonly string[]).includes(o.preset)) {
+    throw new CliError(`--preset: unknown preset '${o.preset}' (available: ${entry.presets.join(', ')})`);
+  }
+  const seed = parseCount(o.seed, '--seed') ?? 1;
+  const settings: TrainSettings = {
+    stage1Iterations: parseCount(o.stage1Iterations, '--stage1-iterations'),
+    stage2Iterations: parseCount(o.stage2Iterations, '--stage2-iterations'),
+    fineIterations: parseCount(o.fineIterations, '--fine-iterations'),
+    stage2: o.stage2,
+    backbone: o.backbone === undefined ? undefined : resolve(o.backbone),
+    stage1Run: o.stage1Run === undefined ? undefined : resolve(o.stage1Run),
+    part: parsePart(o.part),
+    precision: parsePrecisionFlag(o.precision),
+  };
+  const device = o.device === undefined ? defaultDevice() : parseDevice(o.device);
+  const precisionIssue = settings.precision && precisionProblem(settings.precision, device);
+  if (precisionIssue) throw new CliError(`--precision ${settings.precision}: ${precisionIssue}`);
+  const problems = settingProblemsOf(entry, settings);
+  if (problems.length)
+    throw new CliError(problems.map((p) => `${SETTING_FLAGS[p.setting]} ${p.reason}`).join('\n'));
+  if (existing && !o.resume && !settings.part)
+    throw new CliError(`run ${o.out} already exists; pass --resume to continue it or choose another --out`);
+  const clusterProblems = clusterFlagProblems(o, entry.name, !!settings.part);
+  if (clusterProblems.length) throw new CliError(clusterProblems.join('\n'));
+  if (settings.stage1Run) checkStage1Run(settings.stage1Run, o.stage1Run!);
+  await assertWritableRealDir(out, '--out');
+  const threads = applyThreads(o.threads);
+
+  const { path, splits } = await parseDatasetSpec(o.images);
+  const ds = await openDataset(path);
+  const useSplits = splits.length ? splits : ds.kind === 'isbi2015' ? ['train'] : [];
+  checkSplits(ds, useSplits);
+  const items = useSplits.length ? ds.split(...useSplits) : ds.items;
+  if (items.length < 2)
+    throw new CliError(
+      `${path}: ${items.length} image(s) to train on; need the template and at least one more`,
+    );
+  const templateId = findItemId(items, o.template);
+  if (!templateId) throw new CliError(`${path}: no image with id '${o.template}' among the training images`);
+  if (settings.stage1Run) {
+    const s1 = readRunConfig(new RunLayout(settings.stage1Run));
+    if (s1.data.templateId !== templateId)
+      throw new CliError(
+        `--stage1-run: ${o.stage1Run} was trained with template ${s1.data.templateId}, not ${templateId}`,
+      );
+  }
+  const lms = o.landmarks ? await templateLandmarksFromFile(o.landmarks, ds, templateId) : undefined;
+  const input = oneShotFromDataset(ds, items, templateId, lms?.values, lms?.landmarkSet);
+  await requireTemplateOnImage(items, input, o.landmarks ?? `${path} (label of ${templateId})`);
+
+  const progress = new ProgressStream();
+  const names = input.landmarkSet.landmarks.map((l) => l.name);
+  const detach = attachProgressBars(progress, {
+    enabled: !o.quiet,
+    landmarkName: (n) => names[n - 1],
+  });
+  const controller = new AbortController();
+  const onSigint = () => {
+    process.stderr.write('\nstopping after this step (checkpoint follows); resume with --resume\n');
+    controller.abort();
+  };
+  process.once('SIGINT', onSigint);
+  // SIGTERM (Slurm before a time limit, scancel, preemption) stops like Ctrl-C, with a
+  // checkpoint; `on`, not `once`: a second TERM must not kill the process mid-write.
+  const onSigterm = () => {
+    if (!controller.signal.aborted) onSigint();
+  };
+  process.on('SIGTERM', onSigterm);
+  try {
+    const request = {
+      preset: o.preset as PresetName,
+      seed,
+      device,
+      ...input,
+      runDir: out,
+      source: {
+        images: o.images,
+        landmarks: o.landmarks ?? `${path} (label of ${templateId} only)`,
+        init: o.backbone,
+      },
+      resume: !!o.resume,
+      progress,
+      signal: controller.signal,
+      configure: configureFor(entry.name, settings),
+      stage1Run: settings.stage1Run,
+      part: settings.part,
+    };
+    if (launchesJobs(o)) {
+      const ok = await launchParted(entry, request, { ...o, method: entry.name, seed }, o);
+      return ok ? 0 : 1;
+    }
+    if (o.stage1Only) {
+      const done = await trainStage1Only(entry, request);
+      process.stdout.write(
+        done
+          ? `train: stage 1 of ${out} finished\n`
+          : `train: stopped; resume with: onemark train … --out ${o.out} --stage1-only\n`,
+      );
+      return 0;
+    }
+    const r = await entry.train(request);
+    detach();
+    const reused = fs.existsSync(layout.config) ? readRunConfig(layout).stage1Run : undefined;
+    process.stdout.write(
+      r.stopped
+        ? `train: stopped; resume with: onemark train … --out ${o.out} --resume\n`
+        : `train: ${r.summary} on ${items.length} images, template ${templateId}, seed ${r.seed}, ${threads} thread(s)${reused ? `, stage 1 of ${reused}` : ''} -> ${out}\n`,
+    );
+    return 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
+    detach();
+  }
 }

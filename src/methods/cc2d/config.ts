@@ -5,9 +5,6 @@
  * for tests and smoke runs.
  */
 import { PAPER_HEATMAP_STAGE, mildAugment, noAugment, type PresetName } from '../shared/presets';
-
-// native/gpu/cc2d-isbi.ts still imports the preset names from here.
-export type { PresetName } from '../shared/presets';
 import type { Device } from '../../engine/deviceType';
 import type { Precision } from '../../engine/precisionType';
 

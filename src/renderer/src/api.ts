@@ -4,9 +4,9 @@
  * it is the HTTP + WebSocket client, with the access token taken from the URL fragment
  * (#token=...) and kept for the tab's session only.
  */
-import { EVENT_METHODS, INVOKE_METHODS } from '../../api/contract';
-import { createHttpClient } from '../../api/http-client';
-import type { OneMarkApi } from '../../api/types';
+import { EVENT_METHODS, INVOKE_METHODS } from '../../api/contract/channels';
+import { createHttpClient } from '../../api/http/client';
+import type { OneMarkApi } from '../../api/contract/types';
 import { reportDown, reportUp } from './connection';
 import { isNetworkError, userMessage } from './lib/errors';
 

@@ -1,4 +1,4 @@
-import type { OneMarkApi } from '../../api/types';
+import type { OneMarkApi } from '../../api/contract/types';
 
 declare global {
   interface Window {

@@ -3,7 +3,7 @@
  * or software-only, tools, the DICOM loader) and the two ways an image reaches a StackViewport:
  *
  * - `onemark:` image ids: a small image loader that takes the grey pixels the API decodes for every
- *   format (PNG, JPEG, BMP, TIFF and DICOM, src/api/images.ts) and makes a Cornerstone image of them;
+ *   format (PNG, JPEG, BMP, TIFF and DICOM, src/api/service/images.ts) and makes a Cornerstone image of them;
  * - `dicomfile:` image ids: DICOM files go to Cornerstone's dicom-image-loader as their stored bytes
  *   (api.dicomFile), so modality/VOI tags and pixel spacing come from the file. Should that fail
  *   (a codec it cannot run, say), the viewer falls back on the `onemark:` path.
@@ -23,7 +23,7 @@ import {
 } from '@cornerstonejs/core';
 import * as dicomImageLoader from '@cornerstonejs/dicom-image-loader';
 import { addTool, init as toolsInit, PanTool, WindowLevelTool, ZoomTool } from '@cornerstonejs/tools';
-import type { ImagePixels } from '../../../api/types';
+import type { ImagePixels } from '../../../api/contract/types';
 import { getApi } from '../api';
 import { loadPixels } from './images';
 
@@ -241,5 +241,54 @@ export function shownImage(csImageId: string, image: Types.IImage, projectImageI
     originalWidth: image.columns,
     originalHeight: image.rows,
     loader: csImageId.startsWith(`${ONEMARK_SCHEME}:`) ? 'onemark' : 'dicom',
+  };
+}
+
+/**
+ * The facts the viewer's DICOM overlay shows. Only these tags are read from the file: patient
+ * name, id, birth date and every other identifying tag never reach the page.
+ */
+export interface DicomFacts {
+  modality: string | null;
+  rows: number | null;
+  columns: number | null;
+  bitsStored: number | null;
+  bitsAllocated: number | null;
+  /** mm per pixel: PixelSpacing, else ImagerPixelSpacing; null when the file has neither. */
+  spacing: { x: number; y: number; source: 'PixelSpacing' | 'ImagerPixelSpacing' } | null;
+}
+
+const DICOM_FILE_SCHEME = 'dicomfile:';
+
+/** One value of a naturalized DICOM attribute (dicom-image-loader's "naturalized" metadata). */
+function naturalValue(v: unknown, index = 0): unknown {
+  return Array.isArray(v) ? v[index] : index === 0 ? v : undefined;
+}
+
+function naturalNumber(v: unknown, index = 0): number | null {
+  const n = Number(naturalValue(v, index));
+  return v === undefined || v === null || !Number.isFinite(n) ? null : n;
+}
+
+/** The facts of a `dicomfile:` image dicom-image-loader has parsed; null for any other image. */
+export function dicomFacts(csImageId: string): DicomFacts | null {
+  if (!csImageId.startsWith(DICOM_FILE_SCHEME)) return null;
+  const natural = metaData.get('naturalized', csImageId) as Record<string, unknown> | undefined;
+  if (!natural) return null;
+  // Read by keyword, one by one: the object holds every attribute of the file, the patient's too.
+  const pair = (keyword: 'PixelSpacing' | 'ImagerPixelSpacing') => {
+    // "row\column": y first.
+    const y = naturalNumber(natural[keyword], 0);
+    const x = naturalNumber(natural[keyword], 1) ?? y;
+    return x !== null && y !== null && x > 0 && y > 0 ? { x, y, source: keyword } : null;
+  };
+  const modality = naturalValue(natural.Modality);
+  return {
+    modality: typeof modality === 'string' && modality.trim() ? modality.trim() : null,
+    rows: naturalNumber(natural.Rows),
+    columns: naturalNumber(natural.Columns),
+    bitsStored: naturalNumber(natural.BitsStored),
+    bitsAllocated: naturalNumber(natural.BitsAllocated),
+    spacing: pair('PixelSpacing') ?? pair('ImagerPixelSpacing'),
   };
 }

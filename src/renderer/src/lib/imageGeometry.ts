@@ -7,7 +7,7 @@
  * `cornerOrigin`: where the world origin sits on the first pixel. Cornerstone's GPU (vtk) path
  * puts it at the pixel's centre, its CPU fallback at the pixel's top-left corner.
  */
-import type { Point } from '../../../api/types';
+import type { Point } from '../../../api/contract/types';
 
 export type Vec3 = [number, number, number];
 

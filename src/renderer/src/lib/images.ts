@@ -1,5 +1,5 @@
 /** A small cache of decoded images for the viewer, keyed by project and image id. */
-import type { ImagePixels } from '../../../api/types';
+import type { ImagePixels } from '../../../api/contract/types';
 import { getApi } from '../api';
 
 const cache = new Map<string, Promise<ImagePixels>>();

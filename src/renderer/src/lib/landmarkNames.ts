@@ -4,7 +4,7 @@
  * landmark's id (and its abbreviation and colour); renumbering 1..N would silently move every
  * mark below a deleted line onto the next landmark.
  */
-import type { LandmarkSet } from '../../../api/types';
+import type { LandmarkSet } from '../../../api/contract/types';
 
 type LandmarkDef = LandmarkSet['landmarks'][number];
 

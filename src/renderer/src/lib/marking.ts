@@ -2,7 +2,7 @@
  * Template marking as plain state: one point (or null = missing) per landmark, the landmark the
  * next click places, and undo/redo. No Vue, no API: the store wraps it and saves after changes.
  */
-import type { LandmarkSet, Point } from '../../../api/types';
+import type { LandmarkSet, Point } from '../../../api/contract/types';
 
 export interface MarkingSnapshot {
   points: Record<number, Point | null | undefined>;

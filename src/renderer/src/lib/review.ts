@@ -1,5 +1,5 @@
 /** Review helpers: merged landmark values, confidence levels, errors and the review queue. */
-import type { AnnotationSet, ImageAnnotation, Point } from '../../../api/types';
+import type { AnnotationSet, ImageAnnotation, Point } from '../../../api/contract/types';
 
 export interface ReviewPoint {
   id: number;

@@ -3,7 +3,7 @@
  * coordinates (pixel centres at integers) to screen and back, fit, zoom about a point, and the
  * window/level lookup table.
  */
-import type { Point } from '../../../api/types';
+import type { Point } from '../../../api/contract/types';
 
 export interface View {
   /** Screen pixels per original pixel. */

@@ -4,7 +4,7 @@
  */
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import type { JobEvent, JobSummary, TrainingRequest } from '../../../api/types';
+import type { JobEvent, JobSummary, TrainingRequest } from '../../../api/contract/types';
 import { getApi } from '../api';
 import { onReconnect } from '../connection';
 

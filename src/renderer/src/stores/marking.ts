@@ -4,7 +4,7 @@
  */
 import { defineStore } from 'pinia';
 import { computed, shallowRef, triggerRef } from 'vue';
-import type { AnnotationSet, Point, Project } from '../../../api/types';
+import type { AnnotationSet, Point, Project } from '../../../api/contract/types';
 import { getApi } from '../api';
 import { MarkingState } from '../lib/marking';
 

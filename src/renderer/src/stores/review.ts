@@ -5,7 +5,7 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { EvaluationSummary, Point, ReviewState } from '../../../api/types';
+import type { EvaluationSummary, Point, ReviewState } from '../../../api/contract/types';
 import { getApi } from '../api';
 import { onReconnect } from '../connection';
 import { pointsForImage, reviewQueue, stepImage } from '../lib/review';

@@ -12,7 +12,7 @@ import type {
   Project,
   ProjectSummary,
   UiState,
-} from '../../../api/types';
+} from '../../../api/contract/types';
 import { getApi } from '../api';
 
 export type ProjectView = 'images' | 'template' | 'training' | 'review' | 'export';
