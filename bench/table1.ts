@@ -1,25 +1,32 @@
 /**
- * `npm run bench:table1 -- [--preset smoke|quick|full] [--methods cc2d,sla,atd,adapter,f2]
- *                          [--seed N] [--threads N] [--device D] [--data DIR] [--out DIR] [--limit N] [--prior cc2d|FRAC]`
+ * `npm run bench:table1 -- [--preset smoke|quick|full] [--methods cc2d,sla,atd,adapter,f2] [--score test1|dev]
+ *                          [--seed N] [--threads N] [--device D] [--data DIR] [--out DIR] [--cc2d DIR]
+ *                          [--limit N] [--set [method:]path=value ...]`
  *
  * The paper's Table 1 and Table 2 on ISBI 2015 under one budget: template 125 (its label is the only
  * one read for training), images 1–150 unlabelled, scored on Test1 (151–300) against
- * floor((senior + junior) / 2) in mm. CC2D's stage 1 and pseudo-labels are trained once (in
- * OUT/cc2d, which is also the CC2D row) and shared by SLA, ATD, Adapter and F2; each method's
- * training time includes that shared stage 1. Besides accuracy it prints training time, peak memory
- * (process RSS high-water mark, CPU; libtorch's CUDA memory is not counted) and prediction time per image.
+ * floor((senior + junior) / 2) in mm. CC2D (its quick or full preset, unchanged) is trained once in
+ * OUT/cc2d, which is the CC2D row; its stage 1 and pseudo-labels are shared by SLA, ATD, Adapter and
+ * F2, and each method's training time includes that shared stage 1. Besides accuracy it prints
+ * training time, peak memory (process RSS high-water mark, CPU; libtorch's CUDA memory is not
+ * counted) and prediction time per image.
  *
- * Presets (the same reduced budget for every method within a preset):
+ * --score dev: score the development set instead of Test1 (the labels of training images 10, 20,
+ * …, 100, read after training for scoring only: ../shared/isbi2015/README.md). Every setting is
+ * chosen there; Test1 is scored once per final configuration.
+ *
+ * Presets (the same budget rules for every method within a preset):
  *   smoke  minutes: checks the whole pipeline (tiny networks, a few steps); numbers mean nothing.
- *   quick  aimed at the whole table within 90 minutes on a 2-core CPU (estimated, not yet timed end to
- *          end): shared stage 1 at 256 px (500 steps), every second stage at 96 px for 150 steps, F2's
- *          fine stage 100 steps on 64 px crops at half resolution.
+ *   quick  every method's quick preset: CC2D quick (stage 1 at 256 px, 900 steps; stage 2 500 steps),
+ *          the dense methods' crops around stage 1's estimate; for a 2-core CPU.
  *   full   the paper's budgets (CC2D full, and each method's full preset): for a GPU.
- * Rerunning the same command resumes killed runs and reuses finished ones (predictions are redone).
+ * One search rule for every method: each stage searches around the previous stage's estimate
+ * (CC2D's stage 2 within priorRadiusFrac of stage 1's answer; the dense methods inside their crop).
  *
- * --prior cc2d|FRAC|0: besides the paper's vote, also score sla/atd/adapter/f2 with votes limited to
- * FRAC·grid around CC2D stage 1's answer; `cc2d` (default) takes the CC2D row's own stage-2
- * priorRadiusFrac (0.1 in quick, 0 in full), so every method is also scored under the CC2D row's rule.
+ * --set path=value changes a setting of every method whose config has it; `sla:dense.lr=2e-3` of
+ * one method only (for ablations on the development set: give each variant its own --out and
+ * reuse one CC2D run with --cc2d). Rerunning the same command resumes killed runs and reuses
+ * finished ones (predictions are redone).
  */
 import { checkDevice } from '../src/engine/device';
 import * as fs from 'node:fs';
@@ -36,8 +43,6 @@ import type { DenseConfig } from '../src/methods/dense/config';
 import type { F2Config } from '../src/methods/f2/config';
 import { METHOD_NAMES, getMethod, type MethodName } from '../src/methods/registry';
 import { datasetRef, oneShotTrainingView } from '../src/runs/oneShot';
-import { readRunConfig } from '../src/runs/config';
-import { RunLayout } from '../src/runs/layout';
 import { ProgressStream, logProgress } from '../src/runs/progress';
 import { type PresetName } from '../src/methods/shared/presets';
 
@@ -52,7 +57,9 @@ const { values: a } = parseArgs({
     data: { type: 'string', default: path.resolve(repo, '..', 'shared', 'isbi2015') },
     out: { type: 'string' },
     limit: { type: 'string' },
-    prior: { type: 'string', default: 'cc2d' },
+    score: { type: 'string', default: 'test1' },
+    cc2d: { type: 'string' },
+    set: { type: 'string', multiple: true, default: [] },
     quiet: { type: 'boolean', default: false },
   },
 });
@@ -82,55 +89,46 @@ fs.mkdirSync(outDir, { recursive: true });
 /** The engine preset each bench preset starts from. */
 const basePreset: PresetName = preset === 'smoke' ? 'tiny' : preset;
 
-/** Stage 1 (shared) for this bench preset. */
-function stage1Budget(c: Cc2dConfig): void {
-  if (preset === 'quick') c.stage1.iterations = 500;
+/** smoke: every stage shrunk to seconds; quick and full: the methods' own presets. */
+function configure(method: MethodName, cfg: unknown): void {
   if (preset === 'smoke') {
-    c.stage1 = { ...c.stage1, size: 128, patch: 64, iterations: 30 };
+    if (method === 'cc2d') {
+      const c = cfg as Cc2dConfig;
+      c.stage1 = { ...c.stage1, size: 128, patch: 64, iterations: 30 };
+      c.stage2 = { ...c.stage2, size: 64, iterations: 20, lrStep: 13 };
+      c.checkpointEvery = 50;
+      return;
+    }
+    const c = cfg as DenseConfig;
+    c.cc2d.stage1 = { ...c.cc2d.stage1, size: 128, patch: 64, iterations: 30 };
+    c.dense = { ...c.dense, iterations: 20, lrStep: 13 };
+    if (c.dense.refresh) c.dense.refresh = { ...c.dense.refresh, every: 5, start: 0.5 };
+    c.checkpointEvery = 50;
+    if (method === 'f2')
+      Object.assign((c as F2Config).fine, { crop: 32, scale: 4, iterations: 10, maxShift: 6, maxMove: 6 });
   }
+  for (const s of a.set ?? []) applySetting(method, cfg, s);
 }
 
-/** Every method's second stage gets the same grid and steps within a preset. */
-// quick: on this CPU small-channel convolutions are overhead-bound, so the cost of the 19 SLA models
-// scales with pixels x landmarks whatever their width; 96 px and 150 steps keep every method's second
-// stage to minutes (measured under load: SLA 15 s/step at 128 px with 2 threads shared by ~7 jobs).
-const SECOND = { quick: { size: 96, iterations: 150 }, smoke: { size: 64, iterations: 20 } } as const;
-
-function configure(method: MethodName, cfg: unknown): void {
-  if (preset === 'full') return;
-  const b = SECOND[preset];
-  if (method === 'cc2d') {
-    const c = cfg as Cc2dConfig;
-    stage1Budget(c);
-    c.stage2 = {
-      ...c.stage2,
-      size: b.size,
-      iterations: b.iterations,
-      lrStep: Math.round((2 * b.iterations) / 3),
-    };
-    c.checkpointEvery = 50;
-    return;
+/** `[method:]path=value`: JSON values, else strings; a path the config lacks is skipped (another method's). */
+function applySetting(method: MethodName, cfg: unknown, setting: string): void {
+  const m = /^(?:(\w+):)?([\w.]+)=(.*)$/.exec(setting);
+  if (!m) fail(`--set ${setting}: expected [method:]path=value, e.g. sla:dense.lr=2e-3`);
+  if (m[1] && m[1] !== method) return;
+  let value: unknown = m[3];
+  try {
+    value = JSON.parse(m[3]);
+  } catch {
+    /* a plain string */
   }
-  const c = cfg as DenseConfig;
-  stage1Budget(c.cc2d);
-  c.dense = {
-    ...c.dense,
-    size: b.size,
-    iterations: b.iterations,
-    lrStep: Math.round((2 * b.iterations) / 3),
-  };
-  if (c.dense.refresh)
-    c.dense.refresh = { ...c.dense.refresh, every: Math.max(1, Math.round(b.iterations / 4)), start: 0.5 };
-  c.checkpointEvery = 50;
-  if (method === 'f2') {
-    const f = (c as F2Config).fine;
-    Object.assign(
-      f,
-      preset === 'quick'
-        ? { crop: 64, scale: 2, iterations: 100, maxShift: 16, maxMove: 16 }
-        : { crop: 32, scale: 4, iterations: 10, maxShift: 6, maxMove: 6 },
-    );
+  const keys = m[2].split('.');
+  let node: unknown = cfg;
+  for (const k of keys.slice(0, -1)) {
+    if (node === null || typeof node !== 'object' || !(k in node)) return;
+    node = (node as Record<string, unknown>)[k];
   }
+  if (node === null || typeof node !== 'object' || !(keys[keys.length - 1] in node)) return;
+  (node as Record<string, unknown>)[keys[keys.length - 1]] = value;
 }
 
 /** Peak resident memory since the last reset (Linux: VmHWM, reset through clear_refs). */
@@ -166,9 +164,19 @@ process.stderr.write(
   `bench:table1 ${preset} (${methods.join(', ')}), seed ${seed}, ${device}, ${threads} thread(s), libtorch ${String(engineInfo().libtorch)}; runs in ${outDir}\n`,
 );
 
-const test = ds.split('test1').slice(0, a.limit ? Number(a.limit) : undefined);
+if (a.score !== 'test1' && a.score !== 'dev') fail(`--score ${a.score}: expected test1 or dev`);
+/** The development set: labels of training images 10, 20, …, 100 (never the template's), for scoring only. */
+const DEV_IDS = Array.from({ length: 10 }, (_, i) => 10 * (i + 1)).filter((n) => n !== Number(ISBI2015_TEMPLATE_ID));
+const scored = a.score === 'dev' ? 'dev' : 'test1';
+// ISBI ids are zero-padded file names ("010"): compare numbers.
+const pool =
+  scored === 'dev' ? ds.split('train').filter((it) => DEV_IDS.includes(Number(it.id))) : ds.split('test1');
+if (scored === 'dev' && pool.length !== DEV_IDS.length)
+  fail(`development set: found ${pool.length} of the ${DEV_IDS.length} images ${DEV_IDS.join(', ')} in ${a.data}`);
+const test = pool.slice(0, a.limit ? Number(a.limit) : undefined);
 const testRefs = test.map((it) => datasetRef(ds, it));
-const gtAll = ds.groundTruth('test1');
+// Ground truth is read only here, for scoring; training gets label-free image references.
+const gtAll = ds.groundTruth(scored === 'dev' ? 'train' : 'test1');
 const testIds = new Set(test.map((t) => t.id));
 const gt = { ...gtAll, images: gtAll.images.filter((i) => testIds.has(i.imageId)) };
 const known = ds.items.map((i) => i.id);
@@ -182,9 +190,7 @@ interface Cost {
 }
 const evals: Evaluation[] = [];
 const costs: Cost[] = [];
-const cc2dDir = path.join(outDir, 'cc2d');
-/** The CC2D row's stage-2 vote prior (its preset's priorRadiusFrac); `--prior cc2d` gives it to the other methods too. */
-let cc2dPriorFrac = 0;
+const cc2dDir = a.cc2d ? path.resolve(a.cc2d) : path.join(outDir, 'cc2d');
 const timesFile = path.join(outDir, 'train-times.json');
 const times: Record<string, number> = fs.existsSync(timesFile)
   ? JSON.parse(fs.readFileSync(timesFile, 'utf8'))
@@ -227,39 +233,29 @@ for (const m of order) {
   fs.writeFileSync(timesFile, JSON.stringify(times, null, 2) + '\n');
   if (!methods.includes(m)) continue;
   const trainSec = (times[m] ?? 0) + (m === 'cc2d' ? 0 : (times.stage1 ?? 0));
-  if (m === 'cc2d')
-    cc2dPriorFrac = readRunConfig<Cc2dConfig>(new RunLayout(runDir)).method_config.stage2.priorRadiusFrac;
-  const frac = a.prior === 'cc2d' ? cc2dPriorFrac : Number(a.prior);
-  // The paper's vote always; with a stage-1 prior too when one is set, so the rows compare the
-  // dense methods both as published and under the same rule as the CC2D row's stage 2.
-  const variants = m === 'cc2d' || !(frac > 0) ? [0] : [0, frac];
-  for (const f of variants) {
-    const tp = performance.now();
-    const pred = await entry.predict(runDir, testRefs, { device, progress, stage1PriorFrac: f });
-    const perImage = (performance.now() - tp) / 1000 / Math.max(1, testRefs.length);
-    const suffix = f > 0 ? `-prior${f}` : '';
-    await writeLandmarks(path.join(outDir, `test1-${m}${suffix}.csv`), pred);
-    const tag = f > 0 ? `, votes within ${f}·grid of stage 1` : '';
-    evals.push(
-      evaluate(pred, gt, {
-        method: `${entry.title} (${preset}, scratch${tag})`,
-        modelCount: out.modelCount,
-        knownImageIds: known,
-      }),
-    );
-    costs.push({
-      method: `${entry.title}${f > 0 ? ' + prior' : ''}`,
-      trainMin: trainSec / 60,
-      peakMiB: peakMiB(),
-      predictSecPerImage: perImage,
-      note: m === 'cc2d' ? '' : 'incl. shared stage 1',
-    });
-  }
+  const tp = performance.now();
+  const pred = await entry.predict(runDir, testRefs, { device, progress });
+  const perImage = (performance.now() - tp) / 1000 / Math.max(1, testRefs.length);
+  await writeLandmarks(path.join(outDir, `${scored}-${m}.csv`), pred);
+  evals.push(
+    evaluate(pred, gt, {
+      method: `${entry.title} (${preset}, scratch)`,
+      modelCount: out.modelCount,
+      knownImageIds: known,
+    }),
+  );
+  costs.push({
+    method: entry.title,
+    trainMin: trainSec / 60,
+    peakMiB: peakMiB(),
+    predictSecPerImage: perImage,
+    note: m === 'cc2d' ? '' : 'incl. shared stage 1',
+  });
 }
 
 const lines: string[] = [];
 lines.push(
-  `ISBI 2015 Test1${test.length < 150 ? ` (first ${test.length} images)` : ''}, template ${ISBI2015_TEMPLATE_ID}, bench preset ${preset}, seed ${seed}, ${device}, ${threads} thread(s), from scratch`,
+  `ISBI 2015 ${scored === 'dev' ? `development set (training images ${test.map((t) => t.id).join(', ')}; labels read for scoring only)` : `Test1${test.length < 150 ? ` (first ${test.length} images)` : ''}`}, template ${ISBI2015_TEMPLATE_ID}, bench preset ${preset}, seed ${seed}, ${device}, ${threads} thread(s), from scratch`,
 );
 lines.push('', 'Table 1', '', table1Markdown(evals));
 lines.push(
@@ -277,4 +273,4 @@ lines.push('', 'Table 2 (per landmark)', '', table2Markdown(evals));
 lines.push('', `total ${((performance.now() - t0) / 60000).toFixed(1)} min`);
 const text = lines.join('\n') + '\n';
 process.stdout.write(text);
-fs.writeFileSync(path.join(outDir, 'table1.md'), text);
+fs.writeFileSync(path.join(outDir, `table1-${scored}.md`), text);

@@ -84,25 +84,31 @@ export class AdapterNet extends Module {
     init.normal_(this.head.weight, 0, 0.01);
   }
 
-  /** (B, 1, S, S) -> (B, 3N, S, S) group-major: landmark n's maps at channels 3n..3n+2. */
+  /**
+   * (B, 1, S, S) -> (B, 3N, S, S) group-major: landmark n's maps at channels 3n..3n+2.
+   * (B, N, S, S), one crop per landmark (dense/crops.ts), runs the shared backbone on every crop
+   * and gives landmark n's maps for its own crop.
+   */
   forward(x: Tensor): Tensor {
     return tidy(() => {
       const N = this.config.landmarks;
       const C = this.config.features;
-      const feat = this.backbone.forward(x).dense!;
-      const [B, , H, W] = feat.shape;
-      // Each landmark starts from the same shared features, normalised by its own BN.
-      let h = F.relu(
-        this.stem_bn.forward(
-          feat
+      const [Bx, Cx, Hx, Wx] = x.shape;
+      const perLandmark = Cx === N && N > 1;
+      const feat = this.backbone.forward(perLandmark ? x.reshape([Bx * N, 1, Hx, Wx]) : x).dense!;
+      const [, , H, W] = feat.shape;
+      const B = Bx;
+      // Each landmark starts from the shared features (of the image, or of its own crop: the
+      // (B·N) batch is b-major, so the reshape is group-major), normalised by its own BN.
+      const grouped = perLandmark
+        ? feat.reshape([B, N * C, H, W])
+        : feat
             .reshape([B, 1, C, H, W])
             .expand([B, N, C, H, W])
-            .reshape([B, N * C, H, W]),
-        ),
-      );
+            .reshape([B, N * C, H, W]);
+      let h = F.relu(this.stem_bn.forward(grouped));
       for (const a of this.adapters) h = a.forward(h);
       const out = this.head.forward(h);
-      const [, , Hx, Wx] = x.shape;
       return H === Hx && W === Wx
         ? out
         : F.interpolate(out, { size: [Hx, Wx], mode: 'bilinear', alignCorners: false });

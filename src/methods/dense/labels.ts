@@ -36,10 +36,18 @@ export class TrainingLabels {
     );
   }
 
-  /** Predicts the stack (eval mode, back to training after) and refreshes; returns the progress note. */
-  refresh(net: DenseLandmarkNet, stack: Tensor, radius: number, config: RefreshConfig): string {
+  /**
+   * Predicts the training images (eval mode, back to training after; `predict` is the stage's
+   * own: whole images or crops) and refreshes; returns the progress note.
+   */
+  refresh(
+    net: DenseLandmarkNet,
+    predict: (net: DenseLandmarkNet) => { points: Point[][]; confidence: number[][] },
+    radius: number,
+    config: RefreshConfig,
+  ): string {
     net.train(false);
-    const predicted = predictStack(net, stack, radius);
+    const predicted = predict(net);
     net.train(true);
     const r = refreshLabels(
       config,

@@ -22,6 +22,7 @@ import type { DenseConfig } from './config';
 import { buildDenseNet, type DenseLandmarkNet } from './nets';
 import { denseStageOf } from './config';
 import { partLandmarks, partStage, stage1RunOf } from './run';
+import { predictCrops } from './crops';
 
 /**
  * Stage 1's answers (original pixels) on `images`, from the CC2D stage 1 a dense run was trained
@@ -96,6 +97,13 @@ function finishedParts(
   return out;
 }
 
+/** One image's landmarks in original pixels (the square image it was read as, for its size and id). */
+export interface Located {
+  square: SquareImage;
+  points: Point[];
+  confidence: number[];
+}
+
 export class DensePredictor {
   private constructor(
     readonly runDir: string,
@@ -160,21 +168,31 @@ export class DensePredictor {
     return { points, confidence };
   }
 
-  /** Predictions in original pixels with per-landmark confidence. */
-  async predict(
+  /**
+   * Every landmark of every image in original pixels, with confidence. The cascade form (crops)
+   * searches each landmark's crop around CC2D stage 1's answer; the whole-image form votes over
+   * the whole grid, or within `stage1PriorFrac`·grid of stage 1's answer when it is > 0.
+   */
+  async locate(
     images: readonly ImageRef[],
     opts: {
       batch?: number;
       progress?: ProgressStream;
-      source?: string;
-      /** > 0: only pixels within this fraction of the grid of stage 1's answer vote (as CC2D stage 2's priorRadiusFrac). */
       stage1PriorFrac?: number;
+      /** The previous stage's answers (original pixels) per image, instead of running stage 1. */
+      coarse?: (Point | null)[][];
+      /** Crop passes (crops.passes when absent). */
+      passes?: number;
     } = {},
-  ): Promise<AnnotationSet> {
+  ): Promise<Located[]> {
     const batch = opts.batch ?? 4;
-    const S = this.config.dense.size;
-    const frac = opts.stage1PriorFrac ?? 0;
-    const answers = frac > 0 ? await stage1Answers(this.runDir, images, this.config.device) : null;
+    const crops = this.config.dense.crops;
+    const S = crops?.fineSize ?? this.config.dense.size;
+    const frac = crops ? 0 : (opts.stage1PriorFrac ?? 0);
+    if (opts.coarse && opts.coarse.length !== images.length)
+      throw new Error(`coarse answers for ${opts.coarse.length} images, ${images.length} images given`);
+    const answers =
+      crops || frac > 0 ? (opts.coarse ?? (await stage1Answers(this.runDir, images, this.config.device))) : null;
     const nBatches = Math.ceil(images.length / batch);
     const loader = new BatchPrefetcher(
       (k) => Promise.all(images.slice(k * batch, (k + 1) * batch).map((r) => loadSquare(r, S))),
@@ -182,29 +200,90 @@ export class DensePredictor {
       nBatches,
     );
     const meter = new StageMeter(opts.progress, 'predict', images.length);
-    const ids = this.template.landmarkSet.landmarks.map((l) => l.id);
-    const missing = this.template.landmarks.map((p) => p === null);
-    const out: ImageAnnotation[] = [];
+    const out: Located[] = [];
     for (let k = 0; k < nBatches; k++) {
       const sq = (await loader.next())!;
-      const r = this.predictSquares(
-        sq,
-        answers ? priorOnGrid(answers.slice(k * batch, k * batch + sq.length), sq, S, frac) : undefined,
-      );
+      const mine = answers?.slice(k * batch, k * batch + sq.length);
+      const r = crops
+        ? this.predictCropped(sq, mine!, opts.passes ?? crops.passes ?? 1)
+        : this.predictSquares(sq, mine ? priorOnGrid(mine, sq, S, frac) : undefined);
       sq.forEach((s, i) =>
         out.push({
-          imageId: s.id,
-          spacing: s.spacing,
-          landmarks: r.points[i].map((p, j) => ({
-            id: ids[j],
-            point: missing[j] ? null : round3(fromGrid(p, s.width, s.height, S)),
-            confidence: missing[j] ? undefined : Math.round(r.confidence[i][j] * 1e4) / 1e4,
-            source: opts.source ?? this.config.method,
-          })),
+          square: s,
+          points: r.points[i].map((p) => fromGrid(p, s.width, s.height, S)),
+          confidence: r.confidence[i],
         }),
       );
       meter.tick(out.length);
     }
+    return out;
+  }
+
+  /** Each landmark searched in its crop around stage 1's answer (points on the fine grid). */
+  private predictCropped(
+    squares: SquareImage[],
+    answers: (Point | null)[][],
+    passes: number,
+  ): { points: Point[][]; confidence: number[][] } {
+    const c = this.config.dense;
+    const F = c.crops!.fineSize;
+    const n = this.template.landmarks.length;
+    const all = new Float32Array(squares.length * F * F);
+    squares.forEach((s, i) => all.set(s.data, i * F * F));
+    const points: Point[][] = squares.map(() => Array<Point>(n));
+    const confidence: number[][] = squares.map(() => Array<number>(n).fill(0));
+    const x = tidy(() => {
+      const t = Tensor.from(all, [squares.length, 1, F, F]);
+      return this.config.device === 'cpu' ? t : t.to(this.config.device);
+    });
+    try {
+      const centers = squares.map((s, i) => answers[i].map((p) => (p ? toGrid(p, s.width, s.height, F) : null)));
+      for (const { net, landmarks } of this.nets) {
+        let own = centers.map((row) => landmarks.map((j) => row[j]));
+        for (let pass = 0; pass < passes; pass++) {
+          const v = predictCrops(net, x, own, c.size, c.radiusFrac * c.size);
+          squares.forEach((_, b) =>
+            landmarks.forEach((j, k) => {
+              points[b][j] = v.points[b][k];
+              confidence[b][j] = v.confidence[b][k];
+            }),
+          );
+          own = v.points;
+        }
+      }
+    } finally {
+      x.dispose();
+    }
+    return { points, confidence };
+  }
+
+  /** Predictions in original pixels with per-landmark confidence. */
+  async predict(
+    images: readonly ImageRef[],
+    opts: {
+      batch?: number;
+      progress?: ProgressStream;
+      source?: string;
+      /** > 0, whole-image form only: only pixels within this fraction of the grid of stage 1's answer vote. */
+      stage1PriorFrac?: number;
+      /** The previous stage's answers (original pixels) per image, instead of running stage 1. */
+      coarse?: (Point | null)[][];
+    } = {},
+  ): Promise<AnnotationSet> {
+    const frac = this.config.dense.crops ? 0 : (opts.stage1PriorFrac ?? 0);
+    const located = await this.locate(images, opts);
+    const ids = this.template.landmarkSet.landmarks.map((l) => l.id);
+    const missing = this.template.landmarks.map((p) => p === null);
+    const out: ImageAnnotation[] = located.map(({ square: s, points, confidence }) => ({
+      imageId: s.id,
+      spacing: s.spacing,
+      landmarks: points.map((p, j) => ({
+        id: ids[j],
+        point: missing[j] ? null : round3(p),
+        confidence: missing[j] ? undefined : Math.round(confidence[j] * 1e4) / 1e4,
+        source: opts.source ?? this.config.method,
+      })),
+    }));
     return {
       landmarkSet: this.template.landmarkSet,
       images: out,
@@ -215,6 +294,9 @@ export class DensePredictor {
         seed: this.config.seed,
         preset: this.config.preset,
         template: this.template.id,
+        ...(this.config.dense.crops
+          ? { search: `each landmark's crop around stage 1's answer (${this.config.dense.size} px at ${this.config.dense.crops.fineSize} px)` }
+          : {}),
         ...(frac > 0 ? { votesWithin: `${frac} × grid of stage 1's answer` } : {}),
         createdAt: new Date().toISOString(),
       },

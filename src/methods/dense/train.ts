@@ -26,8 +26,6 @@ import type { PseudoLabels } from '../cc2d/pseudoLabels';
 import { saveTemplate } from '../cc2d/template';
 import { toGrid } from '../shared/geometry';
 import { makeAdam, stepLr } from '../shared/optimizer';
-import { drawIndices } from '../shared/sampling';
-import { IDENTITY, applyAugment, augmentPoint, drawAugment, type Augment } from '../shared/augment';
 import { buildTargets } from '../shared/targets';
 import { validateDense, type DenseConfig } from './config';
 import { TrainingLabels } from './labels';
@@ -43,7 +41,7 @@ import {
   stageName,
   type DenseTrainInput,
 } from './run';
-import { augmentTemplate, drawWarp, type TemplateWarp } from './templateAugment';
+import { landmarkCrops, wholeImages, type SampleSource } from './samples';
 
 export {
   CC2D_SUBDIR,
@@ -96,7 +94,8 @@ export async function trainDense(input: DenseTrainInput): Promise<DenseTrainResu
       const nothing = { result: null, labels: [], refreshes: [], numParameters: 0 };
       return { config, stage, landmarks, ...nothing, stopped: true, trainSeconds: seconds(), stage1Run };
     }
-    const size = config.dense.size;
+    // The cascade form cuts its crops from a finer grid than the network's.
+    const size = config.dense.crops?.fineSize ?? config.dense.size;
     const meter = new StageMeter(progress, `cache ${size}px`, input.images.length);
     stack = await buildStack(input.images, size, { device: config.device, onProgress: (d) => meter.tick(d) });
     const anchor = gridLabels(input, stack, pseudo, landmarks, templateIndex, size);
@@ -159,14 +158,6 @@ interface StackTraining {
   progress: ProgressStream;
 }
 
-/** One step's draws on the host: which images, their augmentations, their labels, template warps. */
-interface DenseBatch {
-  indices: number[];
-  augs: Augment[];
-  points: GridLabels;
-  warps: TemplateWarp[];
-}
-
 async function trainOnStack(
   o: StackTraining,
 ): Promise<{ result: StageResult; labels: GridLabels; refreshes: RefreshStats[]; numParameters: number }> {
@@ -180,8 +171,8 @@ async function trainOnStack(
       stack.ids.map((_, i) => i === templateIndex),
     );
     const radius = c.radiusFrac * c.size;
-    const pseudoIndices = stack.ids.map((_, i) => i).filter((i) => i !== templateIndex);
-    const templateGrid = o.anchor[templateIndex];
+    const context = { config, stack: stack.tensor, templateIndex, anchor: o.anchor, radius };
+    const source: SampleSource<unknown> = c.crops ? landmarkCrops(context) : wholeImages(context, templateImage);
     const stageProgress = new ProgressStream();
     // Per-landmark detail: a part run reports its (first) landmark on every event.
     const stopForwarding = stageProgress.on((e) =>
@@ -204,25 +195,13 @@ async function trainOnStack(
         extraState: { labels: labels.state() },
         beforeStep: (net, step) => {
           if (!c.refresh || !refreshDue(c.refresh, step, c.iterations)) return;
-          const message = labels.refresh(net, stack.tensor, radius, c.refresh);
+          const message = labels.refresh(net, source.predict, radius, c.refresh);
           stageProgress.emit({ stage, step, total: c.iterations, itPerSec: 0, etaSec: 0, message });
         },
         schedule: (step) => stepLr(c.lr, c.lrGamma, c.lrStep, step),
-        batch: (): DenseBatch => {
-          const chosen = pseudoIndices.length
-            ? drawIndices(pseudoIndices.length, c.batchPseudo).map((k) => pseudoIndices[k])
-            : [];
-          const indices = [...chosen, ...Array<number>(c.templateCopies).fill(templateIndex)];
-          const augs = indices.map((i) => (i === templateIndex ? IDENTITY : drawAugment(c.augment)));
-          const points = indices.map((i, k) =>
-            labels.current[i].map((p) => (p ? augmentPoint(augs[k], p, c.size) : null)),
-          );
-          const aug = config.templateAug;
-          const warps = aug ? Array.from({ length: aug.copies }, () => drawWarp(aug)) : [];
-          return { indices, augs, points, warps };
-        },
+        batch: () => source.draw(labels.current),
         loss: (net, b) => {
-          const { images, points } = batchImages(stack.tensor, b, templateImage, templateGrid);
+          const { images, points } = source.inputs(b);
           const targets = buildTargets(points, c.size, radius, stack.tensor.device);
           return perLandmarkLoss(net.forward(images), targets, c.heatmapWeight, c.focalGamma);
         },
@@ -239,27 +218,6 @@ async function trainOnStack(
   } finally {
     templateImage.dispose();
   }
-}
-
-/** The batch's images (augmented stack images, then C-ATD's warped template copies) and labels. */
-function batchImages(
-  stack: Tensor,
-  b: DenseBatch,
-  templateImage: Tensor,
-  templateGrid: (Point | null)[],
-): { images: Tensor; points: GridLabels } {
-  const parts: Tensor[] = [];
-  const points = [...b.points];
-  if (b.indices.length) {
-    const idx = Tensor.from(Int32Array.from(b.indices), [b.indices.length], { device: stack.device }).long();
-    parts.push(applyAugment(stack.indexSelect(0, idx), b.augs));
-  }
-  if (b.warps.length) {
-    const warped = augmentTemplate(templateImage, templateGrid, b.warps);
-    parts.push(warped.images);
-    points.push(...warped.points);
-  }
-  return { images: parts.length === 1 ? parts[0] : Tensor.cat(parts, 0), points };
 }
 
 /** RUN/template.safetensors and the stage's Infer-PL labels (written once: resume reads them). */
@@ -285,6 +243,6 @@ function writeLabels(
   file: string,
   fields: { points: GridLabels; refreshes?: RefreshStats[] },
 ): void {
-  const record = { ids: o.stack.ids, size: o.config.dense.size, landmarks: o.landmarks, ...fields };
+  const record = { ids: o.stack.ids, size: o.config.dense.crops?.fineSize ?? o.config.dense.size, landmarks: o.landmarks, ...fields };
   writeFileAtomicSync(o.layout.artefact(o.stage, file), JSON.stringify(record) + '\n');
 }

@@ -11,11 +11,10 @@ import { Tensor, noGrad, tidy } from '../../engine';
 import { loadSafetensors } from '../../engine/io/safetensors';
 import type { AnnotationSet, ImageAnnotation, Point } from '../../data/types';
 import { disposeGroups, loadCheckpoint } from '../../runs/checkpoint';
-import { loadSquare, type ImageRef } from '../../runs/imageStack';
+import type { ImageRef } from '../../runs/imageStack';
 import { RunLayout } from '../../runs/layout';
 import { StageMeter, type ProgressStream } from '../../runs/progress';
-import { fromGrid } from '../shared/geometry';
-import { DensePredictor, priorOnGrid, round3, stage1Answers } from '../dense/predict';
+import { DensePredictor, round3 } from '../dense/predict';
 import type { F2Config } from './config';
 import { cutCrops, fromCrop, loadOriginal, toCrop, type CropSpec } from './crops';
 import { FineDecoder } from './decoder';
@@ -190,22 +189,16 @@ export class F2Predictor {
     images: readonly ImageRef[],
     opts: { progress?: ProgressStream; stage1PriorFrac?: number } = {},
   ): Promise<AnnotationSet> {
-    const S = this.config.dense.size;
-    const frac = opts.stage1PriorFrac ?? 0;
-    const answers = frac > 0 ? await stage1Answers(this.runDir, images, this.config.device) : null;
+    const frac = this.config.dense.crops ? 0 : (opts.stage1PriorFrac ?? 0);
     const meter = new StageMeter(opts.progress, 'predict', images.length);
     const rec = this.coarse.template;
     const ids = rec.landmarkSet.landmarks.map((l) => l.id);
     const out: ImageAnnotation[] = [];
+    // The coarse model's answers for every image first: it reads stage 1's once for all of them.
+    const coarse = await this.coarse.locate(images, { stage1PriorFrac: frac });
     for (const [i, ref] of images.entries()) {
-      const sq = await loadSquare(ref, S);
-      const c = this.coarse.predictSquares(
-        [sq],
-        answers ? priorOnGrid([answers[i]], [sq], S, frac) : undefined,
-      );
-      const coarsePts = c.points[0].map((p, j) =>
-        rec.landmarks[j] ? fromGrid(p, sq.width, sq.height, S) : null,
-      );
+      const { square: sq, points, confidence } = coarse[i];
+      const coarsePts = points.map((p, j) => (rec.landmarks[j] ? p : null));
       const full = await loadOriginal(ref, this.config.device);
       const r = this.refine(full.tensor, coarsePts);
       full.tensor.dispose();
@@ -216,7 +209,7 @@ export class F2Predictor {
           id: ids[j],
           point: p ? round3(p) : null,
           confidence: p
-            ? Math.round(Math.max(0, Math.min(1, r.similarity[j] ?? c.confidence[0][j])) * 1e4) / 1e4
+            ? Math.round(Math.max(0, Math.min(1, r.similarity[j] ?? confidence[j])) * 1e4) / 1e4
             : undefined,
           source: r.similarity[j] === null ? 'f2-coarse' : 'f2-fine',
         })),
