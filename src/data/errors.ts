@@ -68,6 +68,20 @@ export function toProblem(err: unknown, kind: ProblemKind, path: string, itemId?
   return problem(kind, path, msg, { itemId });
 }
 
+/**
+ * The DataError for a file that could not be opened or read. A missing file gets its own short
+ * reason because it is by far the usual case and the system message adds nothing to it.
+ */
+export function unreadableFileError(path: string, err: unknown, kind: ProblemKind = 'image'): DataError {
+  return new DataError(
+    path,
+    (err as NodeJS.ErrnoException).code === 'ENOENT'
+      ? 'file not found'
+      : `cannot read: ${(err as Error).message}`,
+    { kind, cause: err },
+  );
+}
+
 /** One line per problem: `path:line: message`. */
 export function formatProblem(p: DataProblem): string {
   return `${p.path}${p.line !== undefined ? `:${p.line}` : ''}: ${p.message}`;

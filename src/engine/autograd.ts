@@ -2,9 +2,9 @@
 import { native as N, type Handle } from './native';
 import { Tensor } from './tensor';
 
-/** Runs fn with gradient recording off (torch.no_grad). fn must be synchronous. */
-export function noGrad<T>(fn: () => T): T {
-  const prev = N.setGradEnabled(false) as boolean;
+/** Grad mode is global, so the previous mode comes back even when fn throws. */
+function withGradMode<T>(enabled: boolean, fn: () => T): T {
+  const prev = N.setGradEnabled(enabled) as boolean;
   try {
     return fn();
   } finally {
@@ -12,14 +12,14 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
+/** Runs fn with gradient recording off (torch.no_grad). fn must be synchronous. */
+export function noGrad<T>(fn: () => T): T {
+  return withGradMode(false, fn);
+}
+
 /** Runs fn with gradient recording on, e.g. inside noGrad (torch.enable_grad). */
 export function enableGrad<T>(fn: () => T): T {
-  const prev = N.setGradEnabled(true) as boolean;
-  try {
-    return fn();
-  } finally {
-    N.setGradEnabled(prev);
-  }
+  return withGradMode(true, fn);
 }
 
 export function isGradEnabled(): boolean {

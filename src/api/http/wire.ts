@@ -52,19 +52,24 @@ function typedName(v: unknown): TypedName | null {
 }
 
 /** Replaces typed arrays by their wire form, recursively; everything else is left to JSON. */
+/** Arrays and objects rebuilt with `f` applied to each element or property; anything else as is. */
+function mapChildren(value: unknown, f: (v: unknown) => unknown): unknown {
+  if (Array.isArray(value)) return value.map((v) => f(v));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = f(v);
+    return out;
+  }
+  return value;
+}
+
 export function toWire(value: unknown): unknown {
   const name = typedName(value);
   if (name) {
     const v = value as ArrayBufferView;
     return { $typed: name, base64: bytesToBase64(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)) };
   }
-  if (Array.isArray(value)) return value.map(toWire);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = toWire(v);
-    return out;
-  }
-  return value;
+  return mapChildren(value, toWire);
 }
 
 function isTypedWire(v: unknown): v is TypedWire {
@@ -83,13 +88,7 @@ export function fromWire(value: unknown): unknown {
     const Ctor = CTORS[value.$typed];
     return new Ctor(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength / Ctor.BYTES_PER_ELEMENT);
   }
-  if (Array.isArray(value)) return value.map(fromWire);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = fromWire(v);
-    return out;
-  }
-  return value;
+  return mapChildren(value, fromWire);
 }
 
 /** What an HTTP API call answers. */

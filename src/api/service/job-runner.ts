@@ -105,6 +105,16 @@ interface Watched {
   clusterPolledAt: number;
 }
 
+/** Runs fn with `w.busy` held, so no poll or restart touches the job meanwhile, and always lets go. */
+async function whileBusy<T>(w: Watched, fn: () => Promise<T>): Promise<T> {
+  w.busy = true;
+  try {
+    return await fn();
+  } finally {
+    w.busy = false;
+  }
+}
+
 /** A job whose work runs on Slurm: no engine process of ours to watch or restart. */
 function onSlurm(job: JobFile): boolean {
   return job.request.backend === 'slurm';
@@ -178,12 +188,7 @@ export class JobRunner {
   async start(projectPath: string, request: JobRequest): Promise<JobSummary> {
     const { id, dir, job } = await this.createJob(projectPath, request, 0);
     const w = this.track(projectPath, dir, job, 'queued');
-    w.busy = true;
-    try {
-      await this.launch(w, 'starting the engine process');
-    } finally {
-      w.busy = false;
-    }
+    await whileBusy(w, () => this.launch(w, 'starting the engine process'));
     return this.registry.list().find((j) => j.id === id)!;
   }
 
@@ -194,24 +199,23 @@ export class JobRunner {
   async startCluster(project: Project, annotations: AnnotationSet, request: JobRequest): Promise<JobSummary> {
     const { id, dir, job } = await this.createJob(project.path, request, 1);
     const w = this.track(project.path, dir, job, 'queued');
-    w.busy = true;
-    try {
-      await this.note(w, `submitting ${request.method} in ${request.parts ?? 3} parts to Slurm`);
-      const inputs = await writeClusterInputs(project, annotations, dir);
-      const r = await submitClusterJob(this.onemarkCli, job, project.path, dir, inputs);
-      if (r.warning) await this.note(w, `warning: ${r.warning}`);
-      await this.note(w, r.message);
-      await writeStatus(dir, 'running', r.message);
-      this.setState(w, 'running', r.message);
-      w.clusterPolledAt = Date.now();
-    } catch (e) {
-      const message = (e as Error).message;
-      await writeStatus(dir, 'failed', message);
-      this.setState(w, 'failed', message);
-      throw e;
-    } finally {
-      w.busy = false;
-    }
+    await whileBusy(w, async () => {
+      try {
+        await this.note(w, `submitting ${request.method} in ${request.parts ?? 3} parts to Slurm`);
+        const inputs = await writeClusterInputs(project, annotations, dir);
+        const r = await submitClusterJob(this.onemarkCli, job, project.path, dir, inputs);
+        if (r.warning) await this.note(w, `warning: ${r.warning}`);
+        await this.note(w, r.message);
+        await writeStatus(dir, 'running', r.message);
+        this.setState(w, 'running', r.message);
+        w.clusterPolledAt = Date.now();
+      } catch (e) {
+        const message = (e as Error).message;
+        await writeStatus(dir, 'failed', message);
+        this.setState(w, 'failed', message);
+        throw e;
+      }
+    });
     return this.registry.list().find((j) => j.id === id)!;
   }
 
@@ -220,12 +224,7 @@ export class JobRunner {
     const w = this.watched.get(jobId);
     if (!w || !onSlurm(w.job)) return;
     while (w.busy) await new Promise((r) => setTimeout(r, 20));
-    w.busy = true;
-    try {
-      await this.pollCluster(w, true);
-    } finally {
-      w.busy = false;
-    }
+    await whileBusy(w, () => this.pollCluster(w, true));
   }
 
   /** Registers the project's jobs; reattaches to live engines and restarts dead unfinished ones. */
@@ -241,12 +240,7 @@ export class JobRunner {
       }
       const status = await readStatus(dir);
       const w = this.track(projectPath, dir, job, status?.state ?? 'queued', status?.message);
-      w.busy = true;
-      try {
-        await this.readProgress(w, false);
-      } finally {
-        w.busy = false;
-      }
+      await whileBusy(w, () => this.readProgress(w, false));
     }
   }
 
@@ -347,14 +341,9 @@ export class JobRunner {
   private async pollAll(): Promise<void> {
     for (const w of this.watched.values()) {
       if (w.busy || (TERMINAL.includes(w.state) && w.offset > 0)) continue;
-      w.busy = true;
-      try {
-        await this.poll(w);
-      } catch (e) {
-        console.warn(`job ${w.id}: ${(e as Error).message}`);
-      } finally {
-        w.busy = false;
-      }
+      await whileBusy(w, () =>
+        this.poll(w).catch((e: unknown) => console.warn(`job ${w.id}: ${(e as Error).message}`)),
+      );
     }
   }
 

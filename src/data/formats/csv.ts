@@ -3,19 +3,12 @@
  *   image,landmark_id,name,x_px,y_px,x_mm,y_mm,confidence,source
  * Leading `# key: value` lines carry provenance (`# meta: {json}`) and the landmark set's name.
  */
-import { readFile, writeFile } from 'node:fs/promises';
 import { hasKnownSpacing } from '../annotations';
-import { DataError, problem, problemsError, type DataProblem } from '../errors';
+import { DataError, problem, type DataProblem } from '../errors';
 import { findLandmark, landmarkSetFromIds } from '../landmarkSets';
-import type {
-  AnnotationSet,
-  ImageAnnotation,
-  LandmarkSet,
-  LandmarkValue,
-  Spacing,
-  SpacingSource,
-} from '../types';
+import type { AnnotationSet, ImageAnnotation, LandmarkValue, Spacing, SpacingSource } from '../types';
 import { csvLine, parseCsvRows } from './csvText';
+import { landmarkFileFormat, type LandmarkReadOptions, type LandmarkReadResult } from './landmarkFile';
 import { formatNumber, formatRounded, parseFiniteNumber } from './numbers';
 
 export const CSV_COLUMNS = [
@@ -30,19 +23,6 @@ export const CSV_COLUMNS = [
   'source',
 ] as const;
 const REQUIRED = ['image', 'landmark_id', 'x_px', 'y_px'] as const;
-
-export interface LandmarkReadOptions {
-  /** Check ids against this set and use its names; without it the set is built from the file. */
-  landmarkSet?: LandmarkSet;
-  /** Name of the set built from the file. */
-  setName?: string;
-}
-
-export interface LandmarkReadResult {
-  set: AnnotationSet;
-  /** Rows or images that could not be used; an image with a bad row is left out whole. */
-  problems: DataProblem[];
-}
 
 const SPACING_SOURCES: readonly SpacingSource[] = [
   'PixelSpacing',
@@ -242,32 +222,7 @@ export function formatLandmarkCsv(set: AnnotationSet): string {
   return lines.join('\n') + '\n';
 }
 
-export async function readLandmarkCsvFile(
-  path: string,
-  opts: LandmarkReadOptions = {},
-): Promise<LandmarkReadResult> {
-  return parseLandmarkCsv(await readText(path), path, opts);
-}
-
-/** Strict: throws a DataError listing every problem. */
-export async function readLandmarkCsv(path: string, opts: LandmarkReadOptions = {}): Promise<AnnotationSet> {
-  const { set, problems } = await readLandmarkCsvFile(path, opts);
-  if (problems.length) throw problemsError(path, problems, 'landmarks');
-  return set;
-}
-
-export async function writeLandmarkCsv(path: string, set: AnnotationSet): Promise<void> {
-  await writeFile(path, formatLandmarkCsv(set), 'utf8');
-}
-
-export async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(path, code === 'ENOENT' ? 'file not found' : `cannot read: ${(e as Error).message}`, {
-      kind: 'landmarks',
-      cause: e,
-    });
-  }
-}
+const csvFile = landmarkFileFormat(parseLandmarkCsv, formatLandmarkCsv);
+export const readLandmarkCsvFile = csvFile.readFile;
+export const readLandmarkCsv = csvFile.read;
+export const writeLandmarkCsv = csvFile.write;

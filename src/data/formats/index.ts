@@ -5,20 +5,20 @@
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { landmarksFromPoints } from '../annotations';
-import { DataError, problemsError, toProblem, type DataProblem } from '../errors';
+import { DataError, toProblem, unreadableFileError, type DataProblem } from '../errors';
 import { assertWritableRealDir } from '../realDir';
 import { findLandmark, landmarkSetFromIds } from '../landmarkSets';
 import type { AnnotationSet, ImageAnnotation, Spacing } from '../types';
-import {
-  readLandmarkCsvFile,
-  writeLandmarkCsv,
-  type LandmarkReadOptions,
-  type LandmarkReadResult,
-} from './csv';
+import { readLandmarkCsvFile, writeLandmarkCsv } from './csv';
 import { ISBI_LANDMARK_COUNT, readIsbiTxt, writeIsbiTxt } from './isbiTxt';
 import { readLandmarkJsonFile, writeLandmarkJson } from './json';
 import { parseSlicerMarkups, SLICER_EXTENSION, writeSlicerMarkups } from './slicer';
-import { readText } from './csv';
+import {
+  readText,
+  setWithoutProblems,
+  type LandmarkReadOptions,
+  type LandmarkReadResult,
+} from './landmarkFile';
 import { pointsInSetOrder } from '../annotations';
 import { requireSafeFileStem, resolveInside } from '../safeName';
 
@@ -60,13 +60,7 @@ export async function loadLandmarks(
   try {
     isDir = (await stat(path)).isDirectory();
   } catch (e) {
-    throw new DataError(
-      path,
-      (e as NodeJS.ErrnoException).code === 'ENOENT'
-        ? 'file not found'
-        : `cannot read: ${(e as Error).message}`,
-      { kind: 'landmarks', cause: e },
-    );
+    throw unreadableFileError(path, e, 'landmarks');
   }
   if (isDir) return loadLandmarkFolder(path, opts);
   const format = opts.format ?? landmarkFormatOf(path);
@@ -139,9 +133,7 @@ async function loadPerImageFiles(
 
 /** Strict read: throws a DataError listing every problem. */
 export async function readLandmarks(path: string, opts: LoadLandmarksOptions = {}): Promise<AnnotationSet> {
-  const { set, problems } = await loadLandmarks(path, opts);
-  if (problems.length) throw problemsError(path, problems, 'landmarks');
-  return set;
+  return setWithoutProblems(path, await loadLandmarks(path, opts));
 }
 
 export interface WriteLandmarksOptions {
@@ -217,6 +209,7 @@ export async function writeLandmarks(
   }
 }
 
+export * from './landmarkFile';
 export * from './csv';
 export * from './json';
 export * from './isbiTxt';

@@ -3,7 +3,7 @@
  * challenge's files add classification labels after them, which are ignored.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { DataError } from '../errors';
+import { DataError, unreadableFileError } from '../errors';
 import type { Point } from '../types';
 import { formatNumber, parseFiniteNumber } from './numbers';
 
@@ -41,13 +41,7 @@ export async function readIsbiTxt(path: string, count: number = ISBI_LANDMARK_CO
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new DataError(
-      path,
-      (e as NodeJS.ErrnoException).code === 'ENOENT'
-        ? 'file not found'
-        : `cannot read: ${(e as Error).message}`,
-      { kind: 'landmarks', cause: e },
-    );
+    throw unreadableFileError(path, e, 'landmarks');
   }
   return parseIsbiTxt(text, path, count);
 }

@@ -2,8 +2,7 @@
  * OneMark landmark JSON: the AnnotationSet with a format tag, points flattened to {id, x, y}
  * (x = y = null for a missing landmark). Exact: spacing, confidence, source and meta survive.
  */
-import { writeFile } from 'node:fs/promises';
-import { DataError, problem, problemsError, type DataProblem } from '../errors';
+import { DataError, problem, type DataProblem } from '../errors';
 import { findLandmark, landmarkSetFromIds, validateLandmarkSet } from '../landmarkSets';
 import type {
   AnnotationSet,
@@ -13,7 +12,7 @@ import type {
   Spacing,
   SpacingSource,
 } from '../types';
-import { readText, type LandmarkReadOptions, type LandmarkReadResult } from './csv';
+import { landmarkFileFormat, type LandmarkReadOptions, type LandmarkReadResult } from './landmarkFile';
 import { checkJsonNumber } from './numbers';
 
 export const LANDMARKS_JSON_FORMAT = 'onemark.landmarks';
@@ -156,19 +155,7 @@ export function parseLandmarkJson(
   return { set, problems };
 }
 
-export async function readLandmarkJsonFile(
-  path: string,
-  opts: LandmarkReadOptions = {},
-): Promise<LandmarkReadResult> {
-  return parseLandmarkJson(await readText(path), path, opts);
-}
-
-export async function readLandmarkJson(path: string, opts: LandmarkReadOptions = {}): Promise<AnnotationSet> {
-  const { set, problems } = await readLandmarkJsonFile(path, opts);
-  if (problems.length) throw problemsError(path, problems, 'landmarks');
-  return set;
-}
-
-export async function writeLandmarkJson(path: string, set: AnnotationSet): Promise<void> {
-  await writeFile(path, formatLandmarkJson(set), 'utf8');
-}
+const jsonFile = landmarkFileFormat(parseLandmarkJson, formatLandmarkJson);
+export const readLandmarkJsonFile = jsonFile.readFile;
+export const readLandmarkJson = jsonFile.read;
+export const writeLandmarkJson = jsonFile.write;

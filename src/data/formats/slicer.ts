@@ -14,7 +14,7 @@ import { hasKnownSpacing } from '../annotations';
 import { DataError, problem, type DataProblem } from '../errors';
 import { findLandmark } from '../landmarkSets';
 import type { ImageAnnotation, LandmarkSet, LandmarkValue, Spacing } from '../types';
-import { readText } from './csv';
+import { readText } from './landmarkFile';
 import { checkJsonNumber, formatNumber } from './numbers';
 
 export const SLICER_MARKUPS_SCHEMA =

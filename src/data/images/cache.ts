@@ -11,7 +11,7 @@ import { mkdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/pr
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { DataError } from '../errors';
+import { unreadableFileError } from '../errors';
 import type { Spacing } from '../types';
 import { readImage, type ReadImageOptions } from './read';
 import { resizeToLongSide, type ResizeMethod, type ScaledImage } from './resize';
@@ -156,13 +156,7 @@ export async function loadScaledImage(
   try {
     st = await stat(abs);
   } catch (e) {
-    throw new DataError(
-      path,
-      (e as NodeJS.ErrnoException).code === 'ENOENT'
-        ? 'file not found'
-        : `cannot read: ${(e as Error).message}`,
-      { cause: e },
-    );
+    throw unreadableFileError(path, e);
   }
   const build = async (): Promise<ScaledImage> => {
     const img = await readImage(path, opts);

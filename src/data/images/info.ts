@@ -4,7 +4,7 @@
  */
 import { open, readFile, stat } from 'node:fs/promises';
 import { decode as decodeTiff } from 'tiff';
-import { DataError } from '../errors';
+import { DataError, unreadableFileError } from '../errors';
 import type { Spacing } from '../types';
 import { parseDicomDataSet, readDicomHeader, type DicomHeader } from './dicom/dicom';
 import { detectImageFormat, type ImageFormat } from './formats';
@@ -99,20 +99,17 @@ function headerFacts(
     }
     case 'bmp': {
       if (bytes.length < 30) return null;
-      const hs = dv.getUint32(14, true);
-      if (hs === 12)
-        return {
-          width: dv.getUint16(18, true),
-          height: Math.abs(dv.getInt16(20, true)),
-          bitsStored: 8,
-          channels: dv.getUint16(24, true) > 8 ? 3 : 1,
-          fileSpacing: null,
-        };
+      // The 12-byte OS/2 core header keeps width, height and bit count in 16-bit fields; the
+      // later headers in 32-bit ones, which moves the bit count along.
+      const core = dv.getUint32(14, true) === 12;
+      const width = core ? dv.getUint16(18, true) : dv.getInt32(18, true);
+      const height = core ? dv.getInt16(20, true) : dv.getInt32(22, true);
+      const bitCount = dv.getUint16(core ? 24 : 28, true);
       return {
-        width: dv.getInt32(18, true),
-        height: Math.abs(dv.getInt32(22, true)),
+        width,
+        height: Math.abs(height),
         bitsStored: 8,
-        channels: dv.getUint16(28, true) > 8 ? 3 : 1,
+        channels: bitCount > 8 ? 3 : 1,
         fileSpacing: null,
       };
     }
@@ -149,13 +146,7 @@ export async function readImageInfo(path: string, opts: ReadImageOptions = {}): 
   try {
     size = (await stat(path)).size;
   } catch (e) {
-    throw new DataError(
-      path,
-      (e as NodeJS.ErrnoException).code === 'ENOENT'
-        ? 'file not found'
-        : `cannot read: ${(e as Error).message}`,
-      { cause: e },
-    );
+    throw unreadableFileError(path, e);
   }
   let bytes = await readHead(path, Math.min(size, HEAD_BYTES));
   const format = detectImageFormat(bytes, path);

@@ -3,14 +3,49 @@ import { F, Tensor, noGrad } from '../index';
 import { Module } from './module';
 import { Parameter } from './parameter';
 
-export interface BatchNormOptions {
+/** What every normalisation layer takes. */
+interface NormOptions {
   eps?: number;
+  dtype?: Tensor['dtype'];
+  device?: Tensor['device'];
+}
+
+export interface BatchNormOptions extends NormOptions {
   /** Running-average factor; null = cumulative average over all batches seen (PyTorch's momentum=None). */
   momentum?: number | null;
   affine?: boolean;
   trackRunningStats?: boolean;
-  dtype?: Tensor['dtype'];
-  device?: Tensor['device'];
+}
+
+/**
+ * BatchNorm and InstanceNorm start from the same state under the same names, as PyTorch's
+ * _NormBase: weight and bias, and optionally the running statistics.
+ */
+abstract class RunningStatsNorm extends Module {
+  weight: Tensor | null = null;
+  bias: Tensor | null = null;
+  running_mean: Tensor | null = null;
+  running_var: Tensor | null = null;
+  num_batches_tracked: Tensor | null = null;
+
+  protected initState(
+    numFeatures: number,
+    affine: boolean,
+    trackRunningStats: boolean,
+    t: Pick<NormOptions, 'dtype' | 'device'>,
+  ): void {
+    if (affine) {
+      this.weight = Parameter(Tensor.ones([numFeatures], t));
+      this.bias = Parameter(Tensor.zeros([numFeatures], t));
+    }
+    if (trackRunningStats) {
+      this.registerBuffer('running_mean', Tensor.zeros([numFeatures], t));
+      this.registerBuffer('running_var', Tensor.ones([numFeatures], t));
+      this.registerBuffer('num_batches_tracked', Tensor.zeros([], { dtype: 'int64', device: t.device }));
+      // Files written before PyTorch 0.4.1 lack it; PyTorch then starts the count at 0.
+      this._optionalBuffers.add('num_batches_tracked');
+    }
+  }
 }
 
 /**
@@ -18,12 +53,7 @@ export interface BatchNormOptions {
  * updates running_mean / running_var (unbiased variance) and num_batches_tracked, as PyTorch does;
  * eval uses the running statistics.
  */
-export class BatchNorm2d extends Module {
-  weight: Tensor | null = null;
-  bias: Tensor | null = null;
-  running_mean: Tensor | null = null;
-  running_var: Tensor | null = null;
-  num_batches_tracked: Tensor | null = null;
+export class BatchNorm2d extends RunningStatsNorm {
   readonly eps: number;
   readonly momentum: number | null;
   readonly affine: boolean;
@@ -38,18 +68,10 @@ export class BatchNorm2d extends Module {
     this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
     this.affine = opts.affine ?? true;
     this.trackRunningStats = opts.trackRunningStats ?? true;
-    const t = { dtype: opts.dtype, device: opts.device };
-    if (this.affine) {
-      this.weight = Parameter(Tensor.ones([numFeatures], t));
-      this.bias = Parameter(Tensor.zeros([numFeatures], t));
-    }
-    if (this.trackRunningStats) {
-      this.registerBuffer('running_mean', Tensor.zeros([numFeatures], t));
-      this.registerBuffer('running_var', Tensor.ones([numFeatures], t));
-      this.registerBuffer('num_batches_tracked', Tensor.zeros([], { dtype: 'int64', device: opts.device }));
-      // Files written before PyTorch 0.4.1 lack it; PyTorch then starts the count at 0.
-      this._optionalBuffers.add('num_batches_tracked');
-    }
+    this.initState(numFeatures, this.affine, this.trackRunningStats, {
+      dtype: opts.dtype,
+      device: opts.device,
+    });
   }
 
   resetRunningStats(): void {
@@ -94,7 +116,7 @@ export class GroupNorm extends Module {
   constructor(
     readonly numGroups: number,
     readonly numChannels: number,
-    opts: { eps?: number; affine?: boolean; dtype?: Tensor['dtype']; device?: Tensor['device'] } = {},
+    opts: NormOptions & { affine?: boolean } = {},
   ) {
     super();
     if (numChannels % numGroups !== 0)
@@ -116,42 +138,23 @@ export class GroupNorm extends Module {
  * Instance normalisation: per-sample, per-channel statistics. PyTorch's defaults: no affine
  * parameters and no running statistics.
  */
-export class InstanceNorm2d extends Module {
-  weight: Tensor | null = null;
-  bias: Tensor | null = null;
-  running_mean: Tensor | null = null;
-  running_var: Tensor | null = null;
-  num_batches_tracked: Tensor | null = null;
+export class InstanceNorm2d extends RunningStatsNorm {
   readonly eps: number;
   readonly momentum: number;
   readonly trackRunningStats: boolean;
 
   constructor(
     readonly numFeatures: number,
-    opts: {
-      eps?: number;
-      momentum?: number;
-      affine?: boolean;
-      trackRunningStats?: boolean;
-      dtype?: Tensor['dtype'];
-      device?: Tensor['device'];
-    } = {},
+    opts: NormOptions & { momentum?: number; affine?: boolean; trackRunningStats?: boolean } = {},
   ) {
     super();
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum ?? 0.1;
     this.trackRunningStats = opts.trackRunningStats ?? false;
-    const t = { dtype: opts.dtype, device: opts.device };
-    if (opts.affine ?? false) {
-      this.weight = Parameter(Tensor.ones([numFeatures], t));
-      this.bias = Parameter(Tensor.zeros([numFeatures], t));
-    }
-    if (this.trackRunningStats) {
-      this.registerBuffer('running_mean', Tensor.zeros([numFeatures], t));
-      this.registerBuffer('running_var', Tensor.ones([numFeatures], t));
-      this.registerBuffer('num_batches_tracked', Tensor.zeros([], { dtype: 'int64', device: opts.device }));
-      this._optionalBuffers.add('num_batches_tracked');
-    }
+    this.initState(numFeatures, opts.affine ?? false, this.trackRunningStats, {
+      dtype: opts.dtype,
+      device: opts.device,
+    });
   }
 
   forward(x: Tensor): Tensor {
@@ -181,13 +184,7 @@ export class LayerNorm extends Module {
 
   constructor(
     normalizedShape: number | number[],
-    opts: {
-      eps?: number;
-      elementwiseAffine?: boolean;
-      bias?: boolean;
-      dtype?: Tensor['dtype'];
-      device?: Tensor['device'];
-    } = {},
+    opts: NormOptions & { elementwiseAffine?: boolean; bias?: boolean } = {},
   ) {
     super();
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];

@@ -3,7 +3,8 @@ import { F, type Tensor } from '../index';
 import { Module } from './module';
 import type { Size2 } from './conv';
 
-export class MaxPool2d extends Module {
+/** What max and average pooling share: the window, and PyTorch's stride default (the window). */
+abstract class Pool2d extends Module {
   readonly stride: Size2;
   readonly padding: Size2;
   constructor(
@@ -14,22 +15,15 @@ export class MaxPool2d extends Module {
     this.stride = opts.stride ?? kernelSize;
     this.padding = opts.padding ?? 0;
   }
+}
+
+export class MaxPool2d extends Pool2d {
   forward(x: Tensor): Tensor {
     return F.maxPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding });
   }
 }
 
-export class AvgPool2d extends Module {
-  readonly stride: Size2;
-  readonly padding: Size2;
-  constructor(
-    readonly kernelSize: Size2,
-    opts: { stride?: Size2; padding?: Size2 } = {},
-  ) {
-    super();
-    this.stride = opts.stride ?? kernelSize;
-    this.padding = opts.padding ?? 0;
-  }
+export class AvgPool2d extends Pool2d {
   forward(x: Tensor): Tensor {
     return F.avgPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding });
   }

@@ -17,7 +17,7 @@ import {
   stepLR,
   type Optimizer,
 } from '../../../src/engine/optim';
-import { loadCheckpoint, saveCheckpoint } from '../../../src/engine/io/checkpoint';
+import { loadTrainingState, saveTrainingState } from '../../../src/engine/io/trainingState';
 
 const C = [0.5, -1];
 const P0 = [1, -2];
@@ -212,7 +212,7 @@ describe('resume', () => {
         const optA = make(a.parameters());
         const sA = new LRScheduler(optA, stepLR(2, 0.5));
         train(a, optA, sA, 0, 3);
-        await saveCheckpoint(dir, {
+        await saveTrainingState(dir, {
           model: a,
           config: { kind: 'small' },
           seed: 1,
@@ -226,7 +226,7 @@ describe('resume', () => {
         const b = new Small();
         const optB = make(b.parameters());
         const sB = new LRScheduler(optB, stepLR(2, 0.5));
-        const meta = loadCheckpoint<{ kind: string }>(dir, { model: b, optimizer: optB, scheduler: sB });
+        const meta = loadTrainingState<{ kind: string }>(dir, { model: b, optimizer: optB, scheduler: sB });
         expect(meta.config.kind).toBe('small');
         expect(meta.step).toBe(3);
         expect(meta.seed).toBe(1);

@@ -1,5 +1,6 @@
 /**
- * Checkpoints: a folder with
+ * A model's training state (the engine's torch.save of model + optimiser + scheduler; a run's
+ * stage checkpoints are src/runs/checkpoint.ts, built on safetensors directly): a folder with
  *   weights.safetensors   the model's state dict (PyTorch names, loadable by safetensors.torch)
  *   optimizer.safetensors optional: optimiser state tensors, named state.{paramIndex}.{key}
  *   config.json           the typed config, seed, step, device, engine/libtorch version, created-at,
@@ -21,12 +22,12 @@ export const OPTIMIZER_FILE = 'optimizer.safetensors';
 export const CONFIG_FILE = 'config.json';
 const FORMAT = 'onemark-checkpoint/1';
 
-export interface CheckpointMeta<C> {
+export interface TrainingStateMeta<C> {
   format: typeof FORMAT;
   config: C;
   seed: number;
   step: number;
-  device: string;
+  device: Device;
   engine: { libtorch: string; onemark: string; [k: string]: unknown };
   createdAt: string;
   /** Scalar optimiser state (param groups, step counts) when an optimiser was saved. */
@@ -36,7 +37,7 @@ export interface CheckpointMeta<C> {
   extra?: Record<string, unknown>;
 }
 
-export interface SaveCheckpointOptions<C> {
+export interface SaveTrainingStateOptions<C> {
   model: Module;
   config: C;
   seed: number;
@@ -46,12 +47,12 @@ export interface SaveCheckpointOptions<C> {
   extra?: Record<string, unknown>;
 }
 
-function deviceOf(model: Module): string {
+function deviceOf(model: Module): Device {
   const p = model.parameters()[0] ?? model.buffers()[0];
   return p ? p.device : 'cpu';
 }
 
-function engineVersions(): CheckpointMeta<unknown>['engine'] {
+function engineVersions(): TrainingStateMeta<unknown>['engine'] {
   const info = engineInfo() as unknown as Record<string, unknown>;
   return {
     ...info,
@@ -60,12 +61,12 @@ function engineVersions(): CheckpointMeta<unknown>['engine'] {
   };
 }
 
-export async function saveCheckpoint<C>(dir: string, o: SaveCheckpointOptions<C>): Promise<void> {
+export async function saveTrainingState<C>(dir: string, o: SaveTrainingStateOptions<C>): Promise<void> {
   await saveSafetensors(path.join(dir, WEIGHTS_FILE), o.model.stateDict(), {
     format: 'pt',
     producer: 'onemark',
   });
-  const meta: CheckpointMeta<C> = {
+  const meta: TrainingStateMeta<C> = {
     format: FORMAT,
     config: o.config,
     seed: o.seed,
@@ -93,13 +94,13 @@ export async function saveCheckpoint<C>(dir: string, o: SaveCheckpointOptions<C>
 }
 
 /** Reads config.json alone (cheap: to list checkpoints or rebuild the model from its config). */
-export function readCheckpointMeta<C>(dir: string): CheckpointMeta<C> {
+export function readTrainingStateMeta<C>(dir: string): TrainingStateMeta<C> {
   const file = path.join(dir, CONFIG_FILE);
   if (!existsSync(file))
     throw new Error(`checkpoint ${dir}: no ${CONFIG_FILE} (not a checkpoint folder, or an interrupted save)`);
-  let meta: CheckpointMeta<C>;
+  let meta: TrainingStateMeta<C>;
   try {
-    meta = JSON.parse(readFileSync(file, 'utf8')) as CheckpointMeta<C>;
+    meta = JSON.parse(readFileSync(file, 'utf8')) as TrainingStateMeta<C>;
   } catch (e) {
     throw new Error(`checkpoint ${file}: invalid JSON (${(e as Error).message})`);
   }
@@ -108,7 +109,7 @@ export function readCheckpointMeta<C>(dir: string): CheckpointMeta<C> {
   return meta;
 }
 
-export interface LoadCheckpointOptions {
+export interface LoadTrainingStateOptions {
   /** Receives the weights (shapes checked; strict by default). */
   model: Module;
   optimizer?: Optimizer;
@@ -118,8 +119,8 @@ export interface LoadCheckpointOptions {
 }
 
 /** Loads weights (and optimiser / scheduler state when given and saved) into existing objects. */
-export function loadCheckpoint<C>(dir: string, o: LoadCheckpointOptions): CheckpointMeta<C> {
-  const meta = readCheckpointMeta<C>(dir);
+export function loadTrainingState<C>(dir: string, o: LoadTrainingStateOptions): TrainingStateMeta<C> {
+  const meta = readTrainingStateMeta<C>(dir);
   const { tensors } = loadSafetensors(path.join(dir, WEIGHTS_FILE), { device: o.device });
   try {
     o.model.loadStateDict(tensors, { strict: o.strict ?? true });
@@ -147,7 +148,7 @@ export function loadCheckpoint<C>(dir: string, o: LoadCheckpointOptions): Checkp
       }
       o.optimizer.loadStateDict({
         state,
-        // Written by saveCheckpoint from the same optimiser type: groups keep their own options.
+        // Written by saveTrainingState from the same optimiser type: groups keep their own options.
         paramGroups: meta.optimizer.paramGroups as unknown as OptimizerStateDict['paramGroups'],
       });
     } finally {
