@@ -42,6 +42,10 @@ import type { Cc2dConfig } from '../src/methods/cc2d/config';
 import type { DenseConfig } from '../src/methods/dense/config';
 import type { F2Config } from '../src/methods/f2/config';
 import { METHOD_NAMES, getMethod, type MethodName } from '../src/methods/registry';
+import { prepareDenseRun } from '../src/methods/dense/run';
+import { requestedConfig, type TrainRequest } from '../src/methods/shared/entry';
+import { readRunConfig } from '../src/runs/config';
+import { RunLayout } from '../src/runs/layout';
 import { datasetRef, oneShotTrainingView } from '../src/runs/oneShot';
 import { ProgressStream, logProgress } from '../src/runs/progress';
 import { type PresetName } from '../src/methods/shared/presets';
@@ -131,6 +135,33 @@ function applySetting(method: MethodName, cfg: unknown, setting: string): void {
   (node as Record<string, unknown>)[keys[keys.length - 1]] = value;
 }
 
+/** JSON with sorted keys: two configs built in different key orders compare equal. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : x,
+  );
+}
+
+/**
+ * C-F2 is C-Adapter plus a fine stage: when the Adapter row's run has finished with exactly the
+ * coarse settings F2 would train with (same seed), a new F2 run starts from a copy of that network
+ * instead of training it again. Returns a note for the cost table, or '' when F2 trains its own.
+ */
+function reuseAdapterForF2(adapterDir: string, f2Dir: string, req: TrainRequest): string {
+  const adapter = new RunLayout(adapterDir);
+  if (fs.existsSync(path.join(f2Dir, 'config.json')) || !adapter.hasFinal('adapter')) return '';
+  const f2 = requestedConfig(getMethod('f2'), req) as F2Config;
+  const { method: _f2, fine: _fine, ...coarse } = f2;
+  const { method: _ad, ...trained } = readRunConfig<DenseConfig>(adapter).method_config;
+  if (canonical(coarse) !== canonical(trained)) return '';
+  prepareDenseRun({ ...req, config: f2 });
+  fs.cpSync(path.join(adapterDir, 'adapter'), path.join(f2Dir, 'adapter'), { recursive: true });
+  fs.copyFileSync(path.join(f2Dir, 'config.json'), path.join(f2Dir, 'adapter', 'config.json'));
+  return "coarse network: the C-Adapter row's";
+}
+
 /** Peak resident memory since the last reset (Linux: VmHWM, reset through clear_refs). */
 function resetPeak(): void {
   try {
@@ -192,6 +223,8 @@ const evals: Evaluation[] = [];
 const costs: Cost[] = [];
 const cc2dDir = a.cc2d ? path.resolve(a.cc2d) : path.join(outDir, 'cc2d');
 const timesFile = path.join(outDir, 'train-times.json');
+const notesFile = path.join(outDir, 'notes.json');
+const notes: Record<string, string> = fs.existsSync(notesFile) ? JSON.parse(fs.readFileSync(notesFile, 'utf8')) : {};
 const times: Record<string, number> = fs.existsSync(timesFile)
   ? JSON.parse(fs.readFileSync(timesFile, 'utf8'))
   : {};
@@ -205,14 +238,14 @@ for (const m of order) {
   resetPeak();
   const tt = performance.now();
   stageSpan.clear();
-  const out = await entry.train({
+  const req: TrainRequest = {
     preset: basePreset,
     seed,
     device,
     ...input,
     runDir,
     source,
-    resume: fs.existsSync(path.join(runDir, 'config.json')),
+    resume: false,
     progress,
     configure: (c) => {
       configure(m, c);
@@ -220,7 +253,10 @@ for (const m of order) {
       if (m === 'cc2d' && !methods.includes('cc2d')) (c as Cc2dConfig).stage2.enabled = false;
     },
     stage1Run: m === 'cc2d' ? undefined : cc2dDir,
-  });
+  };
+  const reuse = m === 'f2' ? reuseAdapterForF2(path.join(outDir, 'adapter'), runDir, req) : '';
+  if (reuse) notes.f2 = reuse;
+  const out = await entry.train({ ...req, resume: fs.existsSync(path.join(runDir, 'config.json')) });
   if (out.stopped) fail(`${m} stopped before finishing; rerun the same command to resume`);
   const ran = (performance.now() - tt) / 1000;
   if (m === 'cc2d') {
@@ -231,8 +267,11 @@ for (const m of order) {
   }
   if (ran > 5) times[m] = ran;
   fs.writeFileSync(timesFile, JSON.stringify(times, null, 2) + '\n');
+  fs.writeFileSync(notesFile, JSON.stringify(notes, null, 2) + '\n');
   if (!methods.includes(m)) continue;
-  const trainSec = (times[m] ?? 0) + (m === 'cc2d' ? 0 : (times.stage1 ?? 0));
+  // F2 built on the Adapter row's network costs that network's training too.
+  const coarseSec = m === 'f2' && notes.f2 ? (times.adapter ?? 0) : 0;
+  const trainSec = (times[m] ?? 0) + coarseSec + (m === 'cc2d' ? 0 : (times.stage1 ?? 0));
   const tp = performance.now();
   const pred = await entry.predict(runDir, testRefs, { device, progress });
   const perImage = (performance.now() - tp) / 1000 / Math.max(1, testRefs.length);
@@ -249,7 +288,7 @@ for (const m of order) {
     trainMin: trainSec / 60,
     peakMiB: peakMiB(),
     predictSecPerImage: perImage,
-    note: m === 'cc2d' ? '' : 'incl. shared stage 1',
+    note: [m === 'cc2d' ? '' : 'incl. shared stage 1', notes[m] ?? ''].filter(Boolean).join('; '),
   });
 }
 

@@ -134,9 +134,12 @@ function denseStage(name: PresetName, kind: 'grouped' | 'adapter'): DenseStageCo
       size: 64,
       crops: { fineSize: 640, jitter: 0.3 },
       net: kind === 'grouped' ? grouped(1 / 16, 4, [1, 1, 2, 2]) : adapter(1 / 4, 4, 16, 1),
-      iterations: 400,
+      // Steps from the development set (docs/methods.md): the 19 slim models take ~9 steps a
+      // second on 2 cores and went from 3.54/2.98 mm (sla/atd) at 400 steps to 2.76/2.62 at 2000;
+      // the adapter's shared backbone on all 19 crops costs ~8x a step, so it gets 800.
+      iterations: kind === 'grouped' ? 2000 : 800,
       lr: 1e-3,
-      lrStep: 270,
+      lrStep: kind === 'grouped' ? 1350 : 530,
       radiusFrac: 0.12,
       augment: mildAugment(),
       refresh: { every: 100, start: 0.5, minConfidence: 0.5, maxMove: 1 },

@@ -137,9 +137,15 @@ export class DensePredictor {
     return this.nets.reduce((a, b) => a + b.net.numParameters(), 0);
   }
 
-  /** Grid-level predictions for a batch of square images. */
-  predictSquares(squares: SquareImage[], prior?: VotePrior): { points: Point[][]; confidence: number[][] } {
-    const S = this.config.dense.size;
+  /**
+   * Runs `part` for every trained network (part) on the batch as one (B, 1, S, S) tensor and
+   * gathers each part's landmarks into one answer per image.
+   */
+  private byPart(
+    squares: SquareImage[],
+    S: number,
+    part: (x: Tensor, net: DenseLandmarkNet, landmarks: number[]) => { points: Point[][]; confidence: number[][] },
+  ): { points: Point[][]; confidence: number[][] } {
     const n = this.template.landmarks.length;
     const all = new Float32Array(squares.length * S * S);
     squares.forEach((s, i) => all.set(s.data, i * S * S));
@@ -151,10 +157,7 @@ export class DensePredictor {
     });
     try {
       for (const { net, landmarks } of this.nets) {
-        const out = noGrad(() => tidy(() => net.forward(x)));
-        const own = prior && { ...prior, points: prior.points.map((row) => landmarks.map((j) => row[j])) };
-        const v = voteLandmarks(out, landmarks.length, this.config.dense.radiusFrac * S, own);
-        out.dispose();
+        const v = part(x, net, landmarks);
         squares.forEach((_, b) =>
           landmarks.forEach((j, k) => {
             points[b][j] = v.points[b][k];
@@ -166,6 +169,20 @@ export class DensePredictor {
       x.dispose();
     }
     return { points, confidence };
+  }
+
+  /** Grid-level predictions for a batch of square images (the whole-image form). */
+  predictSquares(squares: SquareImage[], prior?: VotePrior): { points: Point[][]; confidence: number[][] } {
+    const S = this.config.dense.size;
+    return this.byPart(squares, S, (x, net, landmarks) => {
+      const out = noGrad(() => tidy(() => net.forward(x)));
+      const own = prior && { ...prior, points: prior.points.map((row) => landmarks.map((j) => row[j])) };
+      try {
+        return voteLandmarks(out, landmarks.length, this.config.dense.radiusFrac * S, own);
+      } finally {
+        out.dispose();
+      }
+    });
   }
 
   /**
@@ -188,7 +205,11 @@ export class DensePredictor {
     const batch = opts.batch ?? 4;
     const crops = this.config.dense.crops;
     const S = crops?.fineSize ?? this.config.dense.size;
-    const frac = crops ? 0 : (opts.stage1PriorFrac ?? 0);
+    const frac = opts.stage1PriorFrac ?? 0;
+    if (crops && frac > 0)
+      throw new Error(
+        `run ${this.runDir} searches each landmark's crop around stage 1's answer (the cascade form): a stage-1 prior applies to whole-image runs only`,
+      );
     if (opts.coarse && opts.coarse.length !== images.length)
       throw new Error(`coarse answers for ${opts.coarse.length} images, ${images.length} images given`);
     const answers =
@@ -219,7 +240,10 @@ export class DensePredictor {
     return out;
   }
 
-  /** Each landmark searched in its crop around stage 1's answer (points on the fine grid). */
+  /**
+   * Each landmark searched in its crop around stage 1's answer (points on the fine grid); each
+   * later pass re-centres the crops on the previous pass's answers.
+   */
   private predictCropped(
     squares: SquareImage[],
     answers: (Point | null)[][],
@@ -227,34 +251,16 @@ export class DensePredictor {
   ): { points: Point[][]; confidence: number[][] } {
     const c = this.config.dense;
     const F = c.crops!.fineSize;
-    const n = this.template.landmarks.length;
-    const all = new Float32Array(squares.length * F * F);
-    squares.forEach((s, i) => all.set(s.data, i * F * F));
-    const points: Point[][] = squares.map(() => Array<Point>(n));
-    const confidence: number[][] = squares.map(() => Array<number>(n).fill(0));
-    const x = tidy(() => {
-      const t = Tensor.from(all, [squares.length, 1, F, F]);
-      return this.config.device === 'cpu' ? t : t.to(this.config.device);
-    });
-    try {
-      const centers = squares.map((s, i) => answers[i].map((p) => (p ? toGrid(p, s.width, s.height, F) : null)));
-      for (const { net, landmarks } of this.nets) {
-        let own = centers.map((row) => landmarks.map((j) => row[j]));
-        for (let pass = 0; pass < passes; pass++) {
-          const v = predictCrops(net, x, own, c.size, c.radiusFrac * c.size);
-          squares.forEach((_, b) =>
-            landmarks.forEach((j, k) => {
-              points[b][j] = v.points[b][k];
-              confidence[b][j] = v.confidence[b][k];
-            }),
-          );
-          own = v.points;
-        }
+    const centers = squares.map((s, i) => answers[i].map((p) => (p ? toGrid(p, s.width, s.height, F) : null)));
+    return this.byPart(squares, F, (x, net, landmarks) => {
+      let own: (Point | null)[][] = centers.map((row) => landmarks.map((j) => row[j]));
+      let v = predictCrops(net, x, own, c.size, c.radiusFrac * c.size);
+      for (let pass = 1; pass < passes; pass++) {
+        own = v.points;
+        v = predictCrops(net, x, own, c.size, c.radiusFrac * c.size);
       }
-    } finally {
-      x.dispose();
-    }
-    return { points, confidence };
+      return v;
+    });
   }
 
   /** Predictions in original pixels with per-landmark confidence. */
@@ -270,7 +276,7 @@ export class DensePredictor {
       coarse?: (Point | null)[][];
     } = {},
   ): Promise<AnnotationSet> {
-    const frac = this.config.dense.crops ? 0 : (opts.stage1PriorFrac ?? 0);
+    const frac = opts.stage1PriorFrac ?? 0;
     const located = await this.locate(images, opts);
     const ids = this.template.landmarkSet.landmarks.map((l) => l.id);
     const missing = this.template.landmarks.map((p) => p === null);

@@ -189,7 +189,7 @@ export class F2Predictor {
     images: readonly ImageRef[],
     opts: { progress?: ProgressStream; stage1PriorFrac?: number } = {},
   ): Promise<AnnotationSet> {
-    const frac = this.config.dense.crops ? 0 : (opts.stage1PriorFrac ?? 0);
+    const frac = opts.stage1PriorFrac ?? 0;
     const meter = new StageMeter(opts.progress, 'predict', images.length);
     const rec = this.coarse.template;
     const ids = rec.landmarkSet.landmarks.map((l) => l.id);
