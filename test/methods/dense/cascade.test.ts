@@ -51,6 +51,8 @@ describe('dense methods, cascade form (crops around the previous estimate)', () 
         fx.set,
       );
       console.log(`${method} cascade tiny: MRE ${err.toFixed(2)} px, previous stage ${coarseErr.toFixed(2)} px`);
+      // Spread over seeds +0..2 × default/avx2 kernels (and native seed +0): sla 0.50–0.95 px,
+      // adapter 0.70–3.40 px (its shared backbone is the less steady at 150 steps), against 4.08.
       expect(err).toBeLessThan(coarseErr);
     }, 180_000);
   }
