@@ -44,6 +44,7 @@ import type { F2Config } from '../src/methods/f2/config';
 import { METHOD_NAMES, getMethod, type MethodName } from '../src/methods/registry';
 import { prepareDenseRun } from '../src/methods/dense/run';
 import { requestedConfig, type TrainRequest } from '../src/methods/shared/entry';
+import { settingSlot, settingValue } from '../src/methods/shared/settingPath';
 import { readRunConfig } from '../src/runs/config';
 import { RunLayout } from '../src/runs/layout';
 import { datasetRef, oneShotTrainingView } from '../src/runs/oneShot';
@@ -119,27 +120,17 @@ function applySetting(method: MethodName, cfg: unknown, setting: string): void {
   const m = /^(?:(\w+):)?([\w.]+)=(.*)$/.exec(setting);
   if (!m) fail(`--set ${setting}: expected [method:]path=value, e.g. sla:dense.lr=2e-3`);
   if (m[1] && m[1] !== method) return;
-  let value: unknown = m[3];
-  try {
-    value = JSON.parse(m[3]);
-  } catch {
-    /* a plain string */
-  }
-  const keys = m[2].split('.');
-  let node: unknown = cfg;
-  for (const k of keys.slice(0, -1)) {
-    if (node === null || typeof node !== 'object' || !(k in node)) return;
-    node = (node as Record<string, unknown>)[k];
-  }
-  if (node === null || typeof node !== 'object' || !(keys[keys.length - 1] in node)) return;
-  (node as Record<string, unknown>)[keys[keys.length - 1]] = value;
+  const slot = settingSlot(cfg, m[2].split('.'));
+  if (slot) slot.obj[slot.key] = settingValue(m[3]);
 }
 
 /** JSON with sorted keys: two configs built in different key orders compare equal. */
 function canonical(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) =>
     x && typeof x === 'object' && !Array.isArray(x)
-      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      ? Object.fromEntries(
+          Object.entries(x as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+        )
       : x,
   );
 }
@@ -197,13 +188,17 @@ process.stderr.write(
 
 if (a.score !== 'test1' && a.score !== 'dev') fail(`--score ${a.score}: expected test1 or dev`);
 /** The development set: labels of training images 10, 20, …, 100 (never the template's), for scoring only. */
-const DEV_IDS = Array.from({ length: 10 }, (_, i) => 10 * (i + 1)).filter((n) => n !== Number(ISBI2015_TEMPLATE_ID));
+const DEV_IDS = Array.from({ length: 10 }, (_, i) => 10 * (i + 1)).filter(
+  (n) => n !== Number(ISBI2015_TEMPLATE_ID),
+);
 const scored = a.score === 'dev' ? 'dev' : 'test1';
 // ISBI ids are zero-padded file names ("010"): compare numbers.
 const pool =
   scored === 'dev' ? ds.split('train').filter((it) => DEV_IDS.includes(Number(it.id))) : ds.split('test1');
 if (scored === 'dev' && pool.length !== DEV_IDS.length)
-  fail(`development set: found ${pool.length} of the ${DEV_IDS.length} images ${DEV_IDS.join(', ')} in ${a.data}`);
+  fail(
+    `development set: found ${pool.length} of the ${DEV_IDS.length} images ${DEV_IDS.join(', ')} in ${a.data}`,
+  );
 const test = pool.slice(0, a.limit ? Number(a.limit) : undefined);
 const testRefs = test.map((it) => datasetRef(ds, it));
 // Ground truth is read only here, for scoring; training gets label-free image references.
@@ -224,7 +219,9 @@ const costs: Cost[] = [];
 const cc2dDir = a.cc2d ? path.resolve(a.cc2d) : path.join(outDir, 'cc2d');
 const timesFile = path.join(outDir, 'train-times.json');
 const notesFile = path.join(outDir, 'notes.json');
-const notes: Record<string, string> = fs.existsSync(notesFile) ? JSON.parse(fs.readFileSync(notesFile, 'utf8')) : {};
+const notes: Record<string, string> = fs.existsSync(notesFile)
+  ? JSON.parse(fs.readFileSync(notesFile, 'utf8'))
+  : {};
 const times: Record<string, number> = fs.existsSync(timesFile)
   ? JSON.parse(fs.readFileSync(timesFile, 'utf8'))
   : {};

@@ -4,6 +4,7 @@
  * `full` preset is its GPU budget, `quick` is tuned to fit an hour on a 2-core CPU and `tiny` is
  * for tests and smoke runs.
  */
+import { settingSlot, settingValue } from '../shared/settingPath';
 import { PAPER_HEATMAP_STAGE, mildAugment, noAugment, type PresetName } from '../shared/presets';
 import type { Device } from '../../engine/deviceType';
 import type { Precision } from '../../engine/precisionType';
@@ -272,23 +273,10 @@ export function applyOverrides(c: Cc2dConfig, sets: readonly string[]): Cc2dConf
     const eq = s.indexOf('=');
     if (eq < 1) throw new Error(`--set ${s}: expected path=value, e.g. stage1.iterations=800`);
     const keys = s.slice(0, eq).trim().split('.');
-    const text = s.slice(eq + 1).trim();
-    let value: unknown = text;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      /* a plain string */
-    }
-    const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object';
-    let node: unknown = c;
-    for (const k of keys.slice(0, -1)) {
-      if (!isRecord(node) || !(k in node)) throw new Error(`--set ${s}: unknown setting "${keys.join('.')}"`);
-      node = node[k];
-    }
-    const last = keys[keys.length - 1];
-    if (!isRecord(node) || !(last in node))
-      throw new Error(`--set ${s}: unknown setting "${keys.join('.')}"`);
-    const obj = node;
+    const value = settingValue(s.slice(eq + 1).trim());
+    const slot = settingSlot(c, keys);
+    if (!slot) throw new Error(`--set ${s}: unknown setting "${keys.join('.')}"`);
+    const { obj, key: last } = slot;
     if (typeof obj[last] !== typeof value && obj[last] !== undefined) {
       throw new Error(
         `--set ${s}: "${keys.join('.')}" is a ${typeof obj[last]}, got ${JSON.stringify(value)}`,
