@@ -5,6 +5,7 @@
  *
  *   npm run bench:engine -- [--size 96] [--batch 2] [--width 1] [--levels 5] [--no-dilated]
  *                           [--device cpu] [--steps 8] [--warmup 2] [--threads N] [--json]
+ *                           [--net unet|grouped|adapter] [--landmarks 19]
  *
  * Prints ms/step (median) for each engine, their ratio (TS / C++; the bar is <= 1.10 on CPU), CPU
  * time per step and the peak RSS of each process. Then the TS step in other layouts and precisions
@@ -15,6 +16,12 @@
  * processes on a shared machine hits both alike; the ratio reported is the median of the per-pair
  * ratios. Before timing, the twin's state-dict names and shapes are checked against the TS model's:
  * the two must be the same network.
+ *
+ * `--net grouped|adapter`: the dense methods' networks instead (src/methods/dense/nets.ts; SLA/ATD's
+ * 19 grouped models, the Adapter's shared backbone) on per-landmark crops (batch, landmarks, size,
+ * size), as the cascade form trains them. They have no C++ twin: only the layout/precision variants
+ * are compared. quick's shapes: `--net grouped --size 64 --batch 6 --width 0.0625 --levels 4` and
+ * `--net adapter --size 64 --batch 6 --width 0.25 --levels 4`.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -34,10 +41,17 @@ import {
   type Precision,
 } from '../src/engine';
 import { Adam } from '../src/engine/optim';
+import type { Module } from '../src/engine/nn';
+import type { AdapterNetConfig, GroupedNetConfig } from '../src/methods/dense/config';
+import { buildDenseNet } from '../src/methods/dense/nets';
 import { UNetVgg } from '../src/models/unetVgg';
 import { buildTwin } from './engine/twin';
 
+type BenchNet = 'unet' | 'grouped' | 'adapter';
+
 interface Opts {
+  net: BenchNet;
+  landmarks: number;
   size: number;
   batch: number;
   width: number;
@@ -53,6 +67,8 @@ interface Opts {
 
 function parseArgs(argv: string[]): Opts {
   const o: Opts = {
+    net: 'unet',
+    landmarks: 19,
     size: 96,
     batch: 2,
     width: 1,
@@ -77,7 +93,13 @@ function parseArgs(argv: string[]): Opts {
       if (!Number.isFinite(v) || v <= 0) throw new Error(`bench:engine: ${a} needs a positive number`);
       return v;
     };
-    if (a === '--size') o.size = num();
+    if (a === '--net') {
+      const v = val();
+      if (v !== 'unet' && v !== 'grouped' && v !== 'adapter')
+        throw new Error(`bench:engine: --net ${v}: expected unet, grouped or adapter`);
+      o.net = v;
+    } else if (a === '--landmarks') o.landmarks = num();
+    else if (a === '--size') o.size = num();
     else if (a === '--batch') o.batch = num();
     else if (a === '--width') o.width = num();
     else if (a === '--levels') o.levels = num();
@@ -154,7 +176,7 @@ class Twin {
 }
 
 /** Names and shapes of the twin's state dict vs the TS model's: the bench is void if they differ. */
-function checkSameNetwork(bin: string, o: Opts, net: UNetVgg): void {
+function checkSameNetwork(bin: string, o: Opts, net: Module): void {
   const listed = JSON.parse(
     execFileSync(bin, [...twinArgs(o), '--list'], { encoding: 'utf8', maxBuffer: 1 << 24 }),
   ) as [string, number[]][];
@@ -178,8 +200,44 @@ interface StepVariant {
 
 const DEFAULT_VARIANT: StepVariant = { name: 'fp32 (default)', channelsLast: false, precision: 'fp32' };
 
+/** The network a step trains, and the scalar its step minimises (the bench times compute, not learning). */
+interface BenchModel {
+  module: Module;
+  input: [number, number, number, number];
+  loss(x: Tensor): Tensor;
+}
+
+function benchModel(o: Opts): BenchModel {
+  if (o.net === 'unet') {
+    const net = new UNetVgg({ width: o.width, levels: o.levels, dilated: o.dilated });
+    return {
+      module: net,
+      input: [o.batch, 1, o.size, o.size],
+      loss: (x) => {
+        const { embeddings } = net.forward(x);
+        let l = embeddings[0].float().pow(2).mean();
+        for (let i = 1; i < embeddings.length; i++) l = l.add(embeddings[i].float().pow(2).mean());
+        return l;
+      },
+    };
+  }
+  const convs = [1, 1, 2, 2, 2, 2].slice(0, o.levels);
+  const cfg: GroupedNetConfig | AdapterNetConfig =
+    o.net === 'grouped'
+      ? { kind: 'grouped', width: o.width, levels: o.levels, convs }
+      : { kind: 'adapter', width: o.width, levels: o.levels, features: 16, blocks: 2, stride: 1 };
+  const net = buildDenseNet(cfg, o.landmarks, 'cpu');
+  return {
+    module: net.module,
+    // The cascade form: one crop per landmark, as channels.
+    input: [o.batch, o.landmarks, o.size, o.size],
+    loss: (x) => net.forward(x).float().pow(2).mean(),
+  };
+}
+
 class TsStep {
-  readonly net: UNetVgg;
+  readonly net: Module;
+  private readonly model: BenchModel;
   private readonly opt: Adam;
   private readonly x: Tensor;
   constructor(
@@ -187,12 +245,13 @@ class TsStep {
     private readonly variant: StepVariant = DEFAULT_VARIANT,
   ) {
     seed(0);
-    this.net = new UNetVgg({ width: o.width, levels: o.levels, dilated: o.dilated });
+    this.model = benchModel(o);
+    this.net = this.model.module;
     if (o.device !== 'cpu') this.net.to(o.device);
     if (variant.channelsLast) this.net.channelsLast();
     this.net.train();
     this.opt = new Adam(this.net.parameters(), { lr: 1e-3, weightDecay: 1e-4 });
-    const x = Tensor.rand([o.batch, 1, o.size, o.size], { device: o.device });
+    const x = Tensor.rand(this.model.input, { device: o.device });
     this.x = variant.channelsLast ? x.channelsLast() : x;
     if (this.x !== x) x.dispose();
   }
@@ -201,12 +260,7 @@ class TsStep {
     this.opt.zeroGrad();
     return tidy(() => {
       // Forward and loss under autocast, backward outside it (as torch.autocast is used).
-      const loss = autocast(this.o.device, this.variant.precision, () => {
-        const { embeddings } = this.net.forward(this.x);
-        let l = embeddings[0].float().pow(2).mean();
-        for (let i = 1; i < embeddings.length; i++) l = l.add(embeddings[i].float().pow(2).mean());
-        return l;
-      });
+      const loss = autocast(this.o.device, this.variant.precision, () => this.model.loss(this.x));
       loss.backward();
       this.opt.step();
       return loss.item(); // syncs the device too
@@ -275,6 +329,11 @@ const median = (v: number[]) => {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
+  if (o.net !== 'unet') {
+    setNumThreads(o.threads);
+    denseVariants(o);
+    return;
+  }
   const baseRssKiB = process.resourceUsage().maxRSS;
   const { bin, libtorch } = await buildTwin();
   setNumThreads(o.threads);
@@ -383,6 +442,28 @@ async function main(): Promise<void> {
   console.log(
     `${o.warmup} warm-up steps each; 1-min load average at the end ${result.loadAverage.toFixed(2)} on ${os.availableParallelism()} CPUs${result.loadAverage > os.availableParallelism() ? ' (machine busy: wall times are noisy, prefer the CPU-time ratio)' : ''}`,
   );
+}
+
+/** The dense networks have no C++ twin: their step by layout and precision only. */
+function denseVariants(o: Opts): void {
+  const probe = benchModel(o);
+  const params = probe.module.numParameters();
+  probe.module.dispose();
+  const variants = compareVariants(o);
+  if (o.json) {
+    console.log(JSON.stringify({ config: { ...o }, params, engine: engineInfo().libtorch, variants }));
+    return;
+  }
+  const f = (v: number) => v.toFixed(1).padStart(8);
+  console.log(
+    `${o.net} network (${(params / 1e6).toFixed(2)} M params, ${o.landmarks} landmarks) train step, ${o.device}, crops ${o.size}x${o.size}, batch ${o.batch}, width ${o.width}, levels ${o.levels}, ${getNumThreads()} threads`,
+  );
+  console.log(
+    `step by layout and precision (${o.steps} interleaved rounds; ratio = variant / fp32 default in the same round, median)${o.device === 'cpu' && !cpuHasBf16() ? '; bf16 skipped: this CPU has no bf16 units' : ''}`,
+  );
+  for (const v of variants)
+    console.log(`${v.name.padEnd(22)} ${f(v.msPerStep)} ms/step   ratio ${v.ratio.toFixed(3)}   last loss ${v.loss.toFixed(4)}`);
+  console.log(`${o.warmup} warm-up steps each; 1-min load average at the end ${os.loadavg()[0].toFixed(2)} on ${os.availableParallelism()} CPUs`);
 }
 
 main().catch((e) => {

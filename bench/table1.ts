@@ -34,7 +34,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ISBI2015_TEMPLATE_ID, openIsbi2015 } from '../src/data/datasets/isbi2015';
+import {
+  ISBI2015_DEV_IDS,
+  ISBI2015_TEMPLATE_ID,
+  isbi2015DevItems,
+  openIsbi2015,
+} from '../src/data/datasets/isbi2015';
 import { writeLandmarks } from '../src/data/formats';
 import { cudaAvailable, engineInfo, setNumThreads } from '../src/engine';
 import { evaluate, table1Markdown, table2Markdown, type Evaluation } from '../src/evaluation';
@@ -187,17 +192,11 @@ process.stderr.write(
 );
 
 if (a.score !== 'test1' && a.score !== 'dev') fail(`--score ${a.score}: expected test1 or dev`);
-/** The development set: labels of training images 10, 20, …, 100 (never the template's), for scoring only. */
-const DEV_IDS = Array.from({ length: 10 }, (_, i) => 10 * (i + 1)).filter(
-  (n) => n !== Number(ISBI2015_TEMPLATE_ID),
-);
 const scored = a.score === 'dev' ? 'dev' : 'test1';
-// ISBI ids are zero-padded file names ("010"): compare numbers.
-const pool =
-  scored === 'dev' ? ds.split('train').filter((it) => DEV_IDS.includes(Number(it.id))) : ds.split('test1');
-if (scored === 'dev' && pool.length !== DEV_IDS.length)
+const pool = scored === 'dev' ? isbi2015DevItems(ds) : ds.split('test1');
+if (scored === 'dev' && pool.length !== ISBI2015_DEV_IDS.length)
   fail(
-    `development set: found ${pool.length} of the ${DEV_IDS.length} images ${DEV_IDS.join(', ')} in ${a.data}`,
+    `development set: found ${pool.length} of the ${ISBI2015_DEV_IDS.length} images ${ISBI2015_DEV_IDS.join(', ')} in ${a.data}`,
   );
 const test = pool.slice(0, a.limit ? Number(a.limit) : undefined);
 const testRefs = test.map((it) => datasetRef(ds, it));

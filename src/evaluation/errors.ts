@@ -45,6 +45,8 @@ export interface PointError {
   errorPx: number;
   /** Distance in mm using the image's spacing (anisotropic spacing handled per axis); NaN in 'px' mode. */
   errorMm: number;
+  /** prediction − ground truth per axis in mm (NaN without a spacing): its mean per landmark is the systematic offset. */
+  offsetMm: Point;
   confidence?: number;
 }
 
@@ -273,7 +275,16 @@ export function radialErrors(
         : spacing.x === spacing.y
           ? errorPx * spacing.x
           : Math.hypot(dx * spacing.x, dy * spacing.y);
-      const e: PointError = { imageId: gtIm.imageId, landmarkId: id, gt: g, pred: p.point, errorPx, errorMm };
+      const offsetMm = spacing ? { x: dx * spacing.x, y: dy * spacing.y } : { x: Number.NaN, y: Number.NaN };
+      const e: PointError = {
+        imageId: gtIm.imageId,
+        landmarkId: id,
+        gt: g,
+        pred: p.point,
+        errorPx,
+        errorMm,
+        offsetMm,
+      };
       if (p.confidence !== undefined) e.confidence = p.confidence;
       errors.push(e);
     }
@@ -329,6 +340,11 @@ export function radialErrors(
     problems,
     spacings: [...spacingUses.values()],
   };
+}
+
+/** prediction − ground truth per axis in the evaluation's unit. */
+export function offsetValue(e: PointError, unit: 'mm' | 'px'): Point {
+  return unit === 'mm' ? e.offsetMm : { x: e.pred.x - e.gt.x, y: e.pred.y - e.gt.y };
 }
 
 /** The error of a point in the evaluation's unit. */

@@ -5,8 +5,8 @@
  * below r. The "strictly below" rule is part of every report because "at most r" gives other
  * numbers on integer-pixel data (0.1 mm spacing puts many errors exactly on 2.0 mm).
  */
-import type { LandmarkSet } from '../data';
-import { errorValue, type RadialErrors } from './errors';
+import type { LandmarkSet, Point } from '../data';
+import { errorValue, offsetValue, type RadialErrors } from './errors';
 
 export const DEFAULT_RADII_MM: readonly number[] = [2, 2.5, 3, 4];
 
@@ -91,6 +91,12 @@ export interface LandmarkMetrics {
   name: string;
   abbreviation?: string;
   summary: ErrorSummary;
+  /**
+   * Mean of prediction − ground truth per axis (NaN when no point): a systematic offset, e.g. a
+   * landmark placed consistently off by a method, or defined differently than the ground truth.
+   * Its length next to the MRE says how much of a landmark's error is offset rather than scatter.
+   */
+  meanOffset: Point;
   missingPredictions: number;
 }
 
@@ -126,6 +132,10 @@ export function normalizeRadii(radii: readonly number[]): number[] {
   return [...new Set(radii)].sort((a, b) => a - b);
 }
 
+function meanPoint(ps: readonly Point[]): Point {
+  return { x: mean(ps.map((p) => p.x)), y: mean(ps.map((p) => p.y)) };
+}
+
 export function computeMetrics(
   errors: RadialErrors,
   landmarkSet: LandmarkSet,
@@ -136,12 +146,14 @@ export function computeMetrics(
   const all = errors.errors.map((e) => errorValue(e, unit));
 
   const byLandmark = new Map<number, number[]>(errors.landmarkIds.map((id) => [id, []]));
+  const offsets = new Map<number, Point[]>(errors.landmarkIds.map((id) => [id, []]));
   const byImage = new Map<string, { values: number[]; worst: number | null; worstValue: number }>(
     errors.imageIds.map((id) => [id, { values: [], worst: null, worstValue: -Infinity }]),
   );
   for (const e of errors.errors) {
     const v = errorValue(e, unit);
     byLandmark.get(e.landmarkId)?.push(v);
+    offsets.get(e.landmarkId)?.push(offsetValue(e, unit));
     const im = byImage.get(e.imageId);
     if (im) {
       im.values.push(v);
@@ -176,6 +188,7 @@ export function computeMetrics(
         landmarkId: id,
         name: def?.name ?? `L${id}`,
         summary: summarize(byLandmark.get(id) ?? [], rs),
+        meanOffset: meanPoint(offsets.get(id) ?? []),
         missingPredictions: missPredByLandmark.get(id) ?? 0,
       };
       if (def?.abbreviation) lm.abbreviation = def.abbreviation;

@@ -12,6 +12,13 @@ export function fmt(value: number, decimals = 2): string {
   return Number.isFinite(value) ? value.toFixed(decimals) : '–';
 }
 
+/** Signed fixed decimals ("+0.30", "−1.25" with a minus sign), '–' for NaN. */
+export function signed(value: number, decimals = 2): string {
+  if (!Number.isFinite(value)) return '–';
+  const t = Math.abs(value).toFixed(decimals);
+  return Number(t) === 0 ? t : `${value > 0 ? '+' : '−'}${t}`;
+}
+
 export function pct(rate: number, decimals = 2): string {
   return Number.isFinite(rate) ? (rate * 100).toFixed(decimals) : '–';
 }
@@ -120,6 +127,7 @@ export function perLandmarkMarkdown(e: Evaluation): string {
     'std',
     'median',
     'max',
+    `mean offset x, y (${unit})`,
     ...radii.map((r) => `SDR ${radiusLabel(r, unit)} (%)`),
   ];
   const rows = perLandmark.map((lm) => [
@@ -131,9 +139,10 @@ export function perLandmarkMarkdown(e: Evaluation): string {
     fmt(lm.summary.std),
     fmt(lm.summary.median),
     fmt(lm.summary.max),
+    `${signed(lm.meanOffset.x)}, ${signed(lm.meanOffset.y)}`,
     ...lm.summary.sdr.map((s) => pct(s.rate)),
   ]);
-  return mdTable(header, ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', ...radii.map(() => 'r' as const)], rows);
+  return mdTable(header, ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', ...radii.map(() => 'r' as const)], rows);
 }
 
 /** Per-image table for one method. */
@@ -192,6 +201,8 @@ export function perLandmarkCsv(e: Evaluation): string {
     `std_${unit}`,
     `median_${unit}`,
     `max_${unit}`,
+    `mean_offset_x_${unit}`,
+    `mean_offset_y_${unit}`,
     ...sdrColumns(radii, unit),
   ];
   const rows = e.metrics.perLandmark.map((lm) => [
@@ -203,6 +214,8 @@ export function perLandmarkCsv(e: Evaluation): string {
     lm.summary.std,
     lm.summary.median,
     lm.summary.max,
+    lm.meanOffset.x,
+    lm.meanOffset.y,
     ...lm.summary.sdr.map((s) => s.rate * 100),
   ]);
   return toCsv(header, rows);

@@ -5,6 +5,7 @@ import {
   metricsJson,
   perImageCsv,
   perLandmarkCsv,
+  perLandmarkMarkdown,
   table1Markdown,
   table2Markdown,
 } from '../../src/evaluation/tables';
@@ -61,11 +62,40 @@ describe('tables', () => {
   it('writes per-landmark and per-image CSV with units in the header', () => {
     const lm = perLandmarkCsv(e).trim().split('\n');
     expect(lm[0]).toBe(
-      'landmark_id,name,count,missing_predictions,mre_mm,std_mm,median_mm,max_mm,sdr_2mm_pct,sdr_2.5mm_pct,sdr_3mm_pct,sdr_4mm_pct',
+      'landmark_id,name,count,missing_predictions,mre_mm,std_mm,median_mm,max_mm,mean_offset_x_mm,mean_offset_y_mm,sdr_2mm_pct,sdr_2.5mm_pct,sdr_3mm_pct,sdr_4mm_pct',
     );
-    expect(lm[2]).toBe('2,lm2,1,1,3,0,3,3,0,0,0,100');
+    // landmark 1: a is off by (+1, 0) mm and b by (0, +1): mean offset (0.5, 0.5); landmark 2: (0, +3).
+    expect(lm[1]).toBe('1,lm1,2,0,1,0,1,1,0.5,0.5,100,100,100,100');
+    expect(lm[2]).toBe('2,lm2,1,1,3,0,3,3,0,3,0,0,0,100');
     const im = perImageCsv(e).trim().split('\n');
     expect(im[2]).toBe('b,1,1,1,0,1,1,100,100,100,100');
+  });
+
+  it('reports each landmark\'s systematic offset, signed, in the unit of the errors', () => {
+    const shifted = annotations(2, {
+      a: [
+        { x: -20, y: 5 },
+        { x: 0, y: 0 },
+      ],
+      b: [
+        { x: -20, y: 15 },
+        { x: 0, y: 0 },
+      ],
+    });
+    const m = evaluate(shifted, gt).metrics.perLandmark;
+    // Offsets are prediction − ground truth at 0.1 mm: (−2.0, +1.0) mm on landmark 1, none on 2.
+    expect(m[0].meanOffset.x).toBeCloseTo(-2, 12);
+    expect(m[0].meanOffset.y).toBeCloseTo(1, 12);
+    expect(m[1].meanOffset).toEqual({ x: 0, y: 0 });
+    const md = perLandmarkMarkdown(evaluate(shifted, gt)).split('\n');
+    expect(md[0]).toContain('mean offset x, y (mm)');
+    expect(md[2]).toContain('| −2.00, +1.00 |');
+    expect(md[3]).toContain('| 0.00, 0.00 |');
+    const px = evaluate(shifted, annotations(2, { a: [{ x: 0, y: 0 }, { x: 0, y: 0 }], b: [{ x: 0, y: 0 }, { x: 0, y: 0 }] }), {
+      allowPixels: true,
+    });
+    expect(px.metrics.unit).toBe('px');
+    expect(px.metrics.perLandmark[0].meanOffset).toEqual({ x: -20, y: 10 });
   });
 
   it('quotes CSV cells that need it and leaves NaN empty', () => {

@@ -25,6 +25,19 @@ export const ISBI2015_SPLITS = [
 export const ISBI2015_SPACING_MM = 0.1;
 export const ISBI2015_TEMPLATE_ID = '125';
 
+/**
+ * The development set (../shared/isbi2015/README.md): the labels of training images 10, 20, …, 100,
+ * read to choose settings and to score them, never by training. None of them is the template.
+ */
+export const ISBI2015_DEV_IDS: readonly number[] = Array.from({ length: 10 }, (_, i) => 10 * (i + 1)).filter(
+  (n) => n !== Number(ISBI2015_TEMPLATE_ID),
+);
+
+/** The development set's items; ids are zero-padded file names ("010"), so they are compared as numbers. */
+export function isbi2015DevItems(ds: Dataset): DatasetItem[] {
+  return ds.split('train').filter((it) => ISBI2015_DEV_IDS.includes(Number(it.id)));
+}
+
 export type IsbiGroundTruth = 'mean' | 'senior' | 'junior';
 
 export interface IsbiOptions {

@@ -14,7 +14,7 @@ import { disposeGroups, loadCheckpoint } from '../../runs/checkpoint';
 import type { ImageRef } from '../../runs/imageStack';
 import { RunLayout } from '../../runs/layout';
 import { StageMeter, type ProgressStream } from '../../runs/progress';
-import { DensePredictor, round3 } from '../dense/predict';
+import { DensePredictor, round3, type Located } from '../dense/predict';
 import type { F2Config } from './config';
 import { cutCrops, fromCrop, loadOriginal, toCrop, type CropSpec } from './crops';
 import { FineDecoder } from './decoder';
@@ -122,6 +122,11 @@ export class F2Predictor {
     return 3; // stage-1 encoder, C-Adapter, fine decoder
   }
 
+  /** The coarse model's (C-Adapter's) answers, before the fine stage. */
+  locateCoarse(images: readonly ImageRef[], opts: { stage1PriorFrac?: number } = {}): Promise<Located[]> {
+    return this.coarse.locate(images, opts);
+  }
+
   /** Fine points (original pixels) for one image given its coarse points. */
   refine(
     image: Tensor,
@@ -195,7 +200,7 @@ export class F2Predictor {
     const ids = rec.landmarkSet.landmarks.map((l) => l.id);
     const out: ImageAnnotation[] = [];
     // The coarse model's answers for every image first: it reads stage 1's once for all of them.
-    const coarse = await this.coarse.locate(images, { stage1PriorFrac: frac });
+    const coarse = await this.locateCoarse(images, { stage1PriorFrac: frac });
     for (const [i, ref] of images.entries()) {
       const { square: sq, points, confidence } = coarse[i];
       const coarsePts = points.map((p, j) => (rec.landmarks[j] ? p : null));
