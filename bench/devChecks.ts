@@ -78,7 +78,9 @@ function asSet(refs: readonly ImageRef[], pts: (Point | null)[][]): AnnotationSe
 function show(name: string, pts: (Point | null)[][]): void {
   const o = evaluate(asSet(devRefs, pts), gt, { method: name, knownImageIds: known }).metrics.overall;
   const sdr = (mm: number) => (100 * (o.sdr.find((s) => s.radius === mm)?.rate ?? NaN)).toFixed(1);
-  console.log(`${name}: MRE ${o.mean.toFixed(2)} ± ${o.std.toFixed(2)} mm, SDR 2 mm ${sdr(2)} %, SDR 4 mm ${sdr(4)} %`);
+  console.log(
+    `${name}: MRE ${o.mean.toFixed(2)} ± ${o.std.toFixed(2)} mm, SDR 2 mm ${sdr(2)} %, SDR 4 mm ${sdr(4)} %`,
+  );
 }
 const pointsOf = (l: Located[]) => l.map((x) => x.points);
 const median = (v: number[]) => {
@@ -106,25 +108,39 @@ if (check === 'passes' || check === 'centre' || check === 'shift') {
   if (!crops) fail(`${runDir} is a whole-image run: the ${check} check is about crops`);
   try {
     if (check === 'passes') {
-      for (const passes of values('1,2,3')) show(`passes ${passes}`, pointsOf(await p.locate(devRefs, { passes })));
+      for (const passes of values('1,2,3'))
+        show(`passes ${passes}`, pointsOf(await p.locate(devRefs, { passes })));
     } else if (check === 'centre') {
       for (const stage of [1, 2] as const)
-        show(`crops centred on CC2D stage ${stage}`, pointsOf(await p.locate(devRefs, { coarse: await cc2dAnswers(stage) })));
+        show(
+          `crops centred on CC2D stage ${stage}`,
+          pointsOf(await p.locate(devRefs, { coarse: await cc2dAnswers(stage) })),
+        );
     } else {
       const base = await cc2dAnswers(1);
       for (const r of values('0.15')) {
-        const offsets: [number, number][] = [[0, 0], [r, 0], [-r, 0], [0, r], [0, -r]];
+        const offsets: [number, number][] = [
+          [0, 0],
+          [r, 0],
+          [-r, 0],
+          [0, r],
+          [0, -r],
+        ];
         const runs: (Point | null)[][][] = [];
         // The unmoved crops first: their squares give each image's original size.
         const first = await p.locate(devRefs, { coarse: base });
         // The crop's side in original pixels: `size` of the fine grid's `fineSize`, on the long side.
-        const side = first.map((l) => (p.config.dense.size / crops.fineSize) * Math.max(l.square.width, l.square.height));
+        const side = first.map(
+          (l) => (p.config.dense.size / crops.fineSize) * Math.max(l.square.width, l.square.height),
+        );
         for (const [fx, fy] of offsets) {
           const located =
             fx === 0 && fy === 0
               ? first
               : await p.locate(devRefs, {
-                  coarse: base.map((row, i) => row.map((q) => (q ? { x: q.x + fx * side[i], y: q.y + fy * side[i] } : null))),
+                  coarse: base.map((row, i) =>
+                    row.map((q) => (q ? { x: q.x + fx * side[i], y: q.y + fy * side[i] } : null)),
+                  ),
                 });
           runs.push(pointsOf(located));
           show(`centre moved by (${fx}, ${fy}) crop`, runs[runs.length - 1]);
@@ -149,7 +165,10 @@ if (check === 'passes' || check === 'centre' || check === 'shift') {
       for (const m of values('0,3,6,10,20')) {
         p.config.fine.maxMove = m;
         const pred = await p.predict(devRefs);
-        show(`fine move ≤ ${m} px`, pred.images.map((im) => im.landmarks.map((l) => l.point)));
+        show(
+          `fine move ≤ ${m} px`,
+          pred.images.map((im) => im.landmarks.map((l) => l.point)),
+        );
       }
     } else {
       p.config.fine.maxMove = values('20')[0];
@@ -163,17 +182,23 @@ if (check === 'passes' || check === 'centre' || check === 'shift') {
         const r = p.refine(full.tensor, coarse[i]);
         full.tensor.dispose();
         r.points.forEach((q, j) => {
-          if (q && r.similarity[j] !== null) moves[j].push({ x: q.x - coarse[i][j].x, y: q.y - coarse[i][j].y });
+          if (q && r.similarity[j] !== null)
+            moves[j].push({ x: q.x - coarse[i][j].x, y: q.y - coarse[i][j].y });
         });
       }
       const offset = moves.map((m) => ({ x: median(m.map((q) => q.x)), y: median(m.map((q) => q.y)) }));
       offset.forEach((o, j) =>
-        console.log(`landmark ${j + 1}: fine candidate accepted on ${moves[j].length}/${refs.length} images, median move (${o.x.toFixed(1)}, ${o.y.toFixed(1)}) px`),
+        console.log(
+          `landmark ${j + 1}: fine candidate accepted on ${moves[j].length}/${refs.length} images, median move (${o.x.toFixed(1)}, ${o.y.toFixed(1)}) px`,
+        ),
       );
       const devIdx = refs.map((r, i) => (devIds.has(r.id) ? i : -1)).filter((i) => i >= 0);
       const devCoarse = devIdx.map((i) => coarse[i]);
       show('coarse (C-Adapter)', devCoarse);
-      show('coarse + median move', devCoarse.map((row) => row.map((q, j) => ({ x: q.x + offset[j].x, y: q.y + offset[j].y }))));
+      show(
+        'coarse + median move',
+        devCoarse.map((row) => row.map((q, j) => ({ x: q.x + offset[j].x, y: q.y + offset[j].y }))),
+      );
     }
   } finally {
     p.dispose();

@@ -462,8 +462,12 @@ function denseVariants(o: Opts): void {
     `step by layout and precision (${o.steps} interleaved rounds; ratio = variant / fp32 default in the same round, median)${o.device === 'cpu' && !cpuHasBf16() ? '; bf16 skipped: this CPU has no bf16 units' : ''}`,
   );
   for (const v of variants)
-    console.log(`${v.name.padEnd(22)} ${f(v.msPerStep)} ms/step   ratio ${v.ratio.toFixed(3)}   last loss ${v.loss.toFixed(4)}`);
-  console.log(`${o.warmup} warm-up steps each; 1-min load average at the end ${os.loadavg()[0].toFixed(2)} on ${os.availableParallelism()} CPUs`);
+    console.log(
+      `${v.name.padEnd(22)} ${f(v.msPerStep)} ms/step   ratio ${v.ratio.toFixed(3)}   last loss ${v.loss.toFixed(4)}`,
+    );
+  console.log(
+    `${o.warmup} warm-up steps each; 1-min load average at the end ${os.loadavg()[0].toFixed(2)} on ${os.availableParallelism()} CPUs`,
+  );
 }
 
 main().catch((e) => {

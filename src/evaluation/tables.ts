@@ -142,7 +142,11 @@ export function perLandmarkMarkdown(e: Evaluation): string {
     `${signed(lm.meanOffset.x)}, ${signed(lm.meanOffset.y)}`,
     ...lm.summary.sdr.map((s) => pct(s.rate)),
   ]);
-  return mdTable(header, ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', ...radii.map(() => 'r' as const)], rows);
+  return mdTable(
+    header,
+    ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', ...radii.map(() => 'r' as const)],
+    rows,
+  );
 }
 
 /** Per-image table for one method. */

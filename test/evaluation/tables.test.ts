@@ -71,7 +71,7 @@ describe('tables', () => {
     expect(im[2]).toBe('b,1,1,1,0,1,1,100,100,100,100');
   });
 
-  it('reports each landmark\'s systematic offset, signed, in the unit of the errors', () => {
+  it("reports each landmark's systematic offset, signed, in the unit of the errors", () => {
     const shifted = annotations(2, {
       a: [
         { x: -20, y: 5 },
@@ -91,9 +91,22 @@ describe('tables', () => {
     expect(md[0]).toContain('mean offset x, y (mm)');
     expect(md[2]).toContain('| −2.00, +1.00 |');
     expect(md[3]).toContain('| 0.00, 0.00 |');
-    const px = evaluate(shifted, annotations(2, { a: [{ x: 0, y: 0 }, { x: 0, y: 0 }], b: [{ x: 0, y: 0 }, { x: 0, y: 0 }] }), {
-      allowPixels: true,
-    });
+    const px = evaluate(
+      shifted,
+      annotations(2, {
+        a: [
+          { x: 0, y: 0 },
+          { x: 0, y: 0 },
+        ],
+        b: [
+          { x: 0, y: 0 },
+          { x: 0, y: 0 },
+        ],
+      }),
+      {
+        allowPixels: true,
+      },
+    );
     expect(px.metrics.unit).toBe('px');
     expect(px.metrics.perLandmark[0].meanOffset).toEqual({ x: -20, y: 10 });
   });
