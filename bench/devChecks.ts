@@ -23,6 +23,7 @@ import { isbi2015DevItems, openIsbi2015, ISBI2015_TEMPLATE_ID } from '../src/dat
 import type { AnnotationSet, Point } from '../src/data/types';
 import { setNumThreads } from '../src/engine';
 import { evaluate } from '../src/evaluation/evaluate';
+import { mean, median } from '../src/evaluation/metrics';
 import { Cc2dPredictor } from '../src/methods/cc2d/predict';
 import { DensePredictor, type Located } from '../src/methods/dense/predict';
 import { stage1RunOf } from '../src/methods/dense/run';
@@ -83,13 +84,6 @@ function show(name: string, pts: (Point | null)[][]): void {
   );
 }
 const pointsOf = (l: Located[]) => l.map((x) => x.points);
-const median = (v: number[]) => {
-  if (!v.length) return 0;
-  const s = [...v].sort((x, y) => x - y);
-  const n = s.length;
-  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-};
-const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
 
 async function cc2dAnswers(stage: 1 | 2): Promise<(Point | null)[][]> {
   const cc = Cc2dPredictor.load(stage1RunOf(runDir));
@@ -186,7 +180,10 @@ if (check === 'passes' || check === 'centre' || check === 'shift') {
             moves[j].push({ x: q.x - coarse[i][j].x, y: q.y - coarse[i][j].y });
         });
       }
-      const offset = moves.map((m) => ({ x: median(m.map((q) => q.x)), y: median(m.map((q) => q.y)) }));
+      // A landmark whose candidates were all refused keeps its coarse point.
+      const offset = moves.map((m) =>
+        m.length ? { x: median(m.map((q) => q.x)), y: median(m.map((q) => q.y)) } : { x: 0, y: 0 },
+      );
       offset.forEach((o, j) =>
         console.log(
           `landmark ${j + 1}: fine candidate accepted on ${moves[j].length}/${refs.length} images, median move (${o.x.toFixed(1)}, ${o.y.toFixed(1)}) px`,

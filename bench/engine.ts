@@ -42,7 +42,7 @@ import {
 } from '../src/engine';
 import { Adam } from '../src/engine/optim';
 import type { Module } from '../src/engine/nn';
-import type { AdapterNetConfig, GroupedNetConfig } from '../src/methods/dense/config';
+import { densePreset } from '../src/methods/dense/config';
 import { buildDenseNet } from '../src/methods/dense/nets';
 import { UNetVgg } from '../src/models/unetVgg';
 import { buildTwin } from './engine/twin';
@@ -221,11 +221,17 @@ function benchModel(o: Opts): BenchModel {
       },
     };
   }
-  const convs = [1, 1, 2, 2, 2, 2].slice(0, o.levels);
-  const cfg: GroupedNetConfig | AdapterNetConfig =
-    o.net === 'grouped'
-      ? { kind: 'grouped', width: o.width, levels: o.levels, convs }
-      : { kind: 'adapter', width: o.width, levels: o.levels, features: 16, blocks: 2, stride: 1 };
+  // quick's network, at the width and depth asked for (a grouped net's extra levels get 2 convs).
+  const quick = densePreset(o.net === 'grouped' ? 'atd' : 'adapter', 'quick').dense.net;
+  const cfg =
+    quick.kind === 'grouped'
+      ? {
+          ...quick,
+          width: o.width,
+          levels: o.levels,
+          convs: Array.from({ length: o.levels }, (_, i) => quick.convs[i] ?? 2),
+        }
+      : { ...quick, width: o.width, levels: o.levels };
   const net = buildDenseNet(cfg, o.landmarks, 'cpu');
   return {
     module: net.module,

@@ -11,20 +11,17 @@ import {
 } from '../../src/evaluation/tables';
 import { annotations, SPACING_01 } from './fixtures';
 
-const gt = annotations(
-  2,
-  {
-    a: [
-      { x: 0, y: 0 },
-      { x: 0, y: 0 },
-    ],
-    b: [
-      { x: 0, y: 0 },
-      { x: 0, y: 0 },
-    ],
-  },
-  { spacing: SPACING_01 },
-);
+const atOrigin = {
+  a: [
+    { x: 0, y: 0 },
+    { x: 0, y: 0 },
+  ],
+  b: [
+    { x: 0, y: 0 },
+    { x: 0, y: 0 },
+  ],
+};
+const gt = annotations(2, atOrigin, { spacing: SPACING_01 });
 // errors (mm): a1 1.0, a2 3.0, b1 1.0, b2 missing
 const pred = annotations(
   2,
@@ -91,22 +88,7 @@ describe('tables', () => {
     expect(md[0]).toContain('mean offset x, y (mm)');
     expect(md[2]).toContain('| −2.00, +1.00 |');
     expect(md[3]).toContain('| 0.00, 0.00 |');
-    const px = evaluate(
-      shifted,
-      annotations(2, {
-        a: [
-          { x: 0, y: 0 },
-          { x: 0, y: 0 },
-        ],
-        b: [
-          { x: 0, y: 0 },
-          { x: 0, y: 0 },
-        ],
-      }),
-      {
-        allowPixels: true,
-      },
-    );
+    const px = evaluate(shifted, annotations(2, atOrigin), { allowPixels: true });
     expect(px.metrics.unit).toBe('px');
     expect(px.metrics.perLandmark[0].meanOffset).toEqual({ x: -20, y: 10 });
   });
