@@ -146,7 +146,11 @@ function denseStage(name: PresetName, kind: 'grouped' | 'adapter'): DenseStageCo
       lrStep: kind === 'grouped' ? 1350 : 1000,
       radiusFrac: 0.12,
       augment: mildAugment(),
-      refresh: { every: 100, start: 0.5, minConfidence: 0.5, maxMove: 1 },
+      // Train-PL may move a slim model's label up to 2·R (5.8 mm on ISBI) from stage 1's, not R:
+      // the crop models beat stage 1 by more than R on many points, and the wider anchor lets them
+      // fix those labels (development set, atd: 2.50 -> 2.31 mm with seed 1, 2.69 -> 2.46 with
+      // seed 2). The adapter keeps R: 2·R gave it the same 2.66 mm and fewer points under 2 mm.
+      refresh: { every: 100, start: 0.5, minConfidence: 0.5, maxMove: kind === 'grouped' ? 2 : 1 },
     };
   }
   return {
