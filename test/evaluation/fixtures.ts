@@ -10,6 +10,15 @@ export function landmarkSet(n: number) {
   };
 }
 
+/** Two images, a and b, with both of two landmarks at the origin: a ground truth errors are easy to read against. */
+export function twoImagesAtOrigin(): Record<string, Point[]> {
+  const origin = (): Point[] => [
+    { x: 0, y: 0 },
+    { x: 0, y: 0 },
+  ];
+  return { a: origin(), b: origin() };
+}
+
 /** images: id -> points (null = missing), landmark ids 1..n. */
 export function annotations(
   n: number,

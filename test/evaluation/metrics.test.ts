@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { radialErrors } from '../../src/evaluation/errors';
 import { computeMetrics, median, normalizeRadii, sdr, std, summarize } from '../../src/evaluation/metrics';
-import { annotations, SPACING_01 } from './fixtures';
+import { annotations, SPACING_01, twoImagesAtOrigin } from './fixtures';
 
 describe('metrics', () => {
   it('counts SDR strictly below the radius', () => {
@@ -29,20 +29,7 @@ describe('metrics', () => {
   });
 
   it('computes per-landmark and per-image figures, with an error exactly on 2 mm not counted', () => {
-    const gt = annotations(
-      2,
-      {
-        a: [
-          { x: 0, y: 0 },
-          { x: 0, y: 0 },
-        ],
-        b: [
-          { x: 0, y: 0 },
-          { x: 0, y: 0 },
-        ],
-      },
-      { spacing: SPACING_01 },
-    );
+    const gt = annotations(2, twoImagesAtOrigin(), { spacing: SPACING_01 });
     // errors (mm): a1 = 2.0 (exactly on the radius), a2 = 1.0, b1 = 3.0, b2 missing
     const pred = annotations(2, {
       a: [

@@ -9,18 +9,9 @@ import {
   table1Markdown,
   table2Markdown,
 } from '../../src/evaluation/tables';
-import { annotations, SPACING_01 } from './fixtures';
+import { annotations, SPACING_01, twoImagesAtOrigin } from './fixtures';
 
-const atOrigin = {
-  a: [
-    { x: 0, y: 0 },
-    { x: 0, y: 0 },
-  ],
-  b: [
-    { x: 0, y: 0 },
-    { x: 0, y: 0 },
-  ],
-};
+const atOrigin = twoImagesAtOrigin();
 const gt = annotations(2, atOrigin, { spacing: SPACING_01 });
 // errors (mm): a1 1.0, a2 3.0, b1 1.0, b2 missing
 const pred = annotations(
