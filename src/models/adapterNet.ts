@@ -28,6 +28,13 @@ export interface AdapterNetConfig {
    * the per-landmark depthwise convs at full resolution cost more than the whole backbone).
    */
   stride?: 1 | 2;
+  /**
+   * Per-landmark norms inside the backbone too (src/models/landmarkNorm.ts): its convs stay
+   * shared, but every layer normalises each landmark's crops with statistics and an affine of its
+   * own, so the shared features are already the landmark's when they reach the adapters. A whole
+   * image input is then run once per landmark. Optional: configs saved before it have none.
+   */
+  landmarkNorms?: boolean;
 }
 
 class AdapterBlock extends Module {
@@ -76,6 +83,7 @@ export class AdapterNet extends Module {
       levels: cfg.levels,
       dilated: false,
       embedDim: 1,
+      landmarkNorms: cfg.landmarkNorms ? N : 0,
       outputs: { embeddings: false, dense: { channels: C, stride: cfg.stride ?? 1 } },
     });
     this.stem_bn = new BatchNorm2d(N * C);
@@ -94,8 +102,10 @@ export class AdapterNet extends Module {
       const N = this.config.landmarks;
       const C = this.config.features;
       const [Bx, Cx, Hx, Wx] = x.shape;
-      const perLandmark = Cx === N && N > 1;
-      const feat = this.backbone.forward(perLandmark ? x.reshape([Bx * N, 1, Hx, Wx]) : x).dense!;
+      // With per-landmark norms the backbone needs one input per landmark: a whole image is repeated.
+      const input = this.config.landmarkNorms && Cx === 1 && N > 1 ? x.expand([Bx, N, Hx, Wx]) : x;
+      const perLandmark = input.shape[1] === N && N > 1;
+      const feat = this.backbone.forward(perLandmark ? input.reshape([Bx * N, 1, Hx, Wx]) : input).dense!;
       const [, , H, W] = feat.shape;
       const B = Bx;
       // Each landmark starts from the shared features (of the image, or of its own crop: the

@@ -15,6 +15,7 @@
  */
 import { F, Tensor, tidy } from '../engine';
 import { BatchNorm2d, Conv2d, MaxPool2d, Module, ModuleList, ReLU, Sequential, init } from '../engine/nn';
+import { LandmarkBatchNorm2d } from './landmarkNorm';
 
 export interface UNetVggConfig {
   /** Input channels: 1 for grayscale (default), 3 for RGB or ImageNet weights. */
@@ -27,6 +28,13 @@ export interface UNetVggConfig {
   embedDim: number;
   /** Dilated (3/5/7) RFB-like blocks on the three coarsest levels, as in the original CC2D. */
   dilated: boolean;
+  /**
+   * 0: one BatchNorm per layer. N > 0: the batch holds N crops per image, landmark-major within
+   * each image (crop i belongs to landmark i mod N), and every norm layer keeps statistics and an
+   * affine of its own per landmark (UOD's per-domain norms): the convs are shared, yet each layer
+   * knows which landmark it is looking for. Optional: configs saved before it have none (0).
+   */
+  landmarkNorms?: number;
   outputs: {
     /** 1x1 embedding heads on every level (stage 1). */
     embeddings: boolean;
@@ -41,6 +49,7 @@ export const DEFAULT_UNET_VGG: UNetVggConfig = {
   levels: 5,
   embedDim: 64,
   dilated: true,
+  landmarkNorms: 0,
   outputs: { embeddings: true, dense: null },
 };
 
@@ -72,6 +81,14 @@ export const VGG19_BLOCKS: readonly (readonly number[])[] = [
 ];
 const DILATIONS = [3, 5, 7] as const;
 
+/** The network's norm layer for `c` channels (see UNetVggConfig.landmarkNorms). */
+type NormFactory = (c: number) => BatchNorm2d;
+
+function normFactory(cfg: UNetVggConfig): NormFactory {
+  const n = cfg.landmarkNorms ?? 0;
+  return n > 0 ? (c) => new LandmarkBatchNorm2d(c, n) : (c) => new BatchNorm2d(c);
+}
+
 /** Scaled channel count; must match scaled() in bench/engine/unet_step.cpp. */
 export function channels(base: number, width: number): number {
   return Math.max(1, Math.round(base * width));
@@ -83,7 +100,7 @@ class VggEncoder extends Module {
   readonly poolIndex: number[] = [];
   readonly widths: number[] = [];
 
-  constructor(cfg: UNetVggConfig) {
+  constructor(cfg: UNetVggConfig, norm: NormFactory) {
     super();
     this.features = new Sequential();
     let inC = cfg.inChannels;
@@ -94,7 +111,7 @@ class VggEncoder extends Module {
         // torchvision's VGG init; trains well from scratch with BN.
         init.kaimingNormal_(conv.weight, { mode: 'fan_out', nonlinearity: 'relu' });
         init.zeros_(conv.bias!);
-        this.features.append(conv).append(new BatchNorm2d(out)).append(new ReLU());
+        this.features.append(conv).append(norm(out)).append(new ReLU());
         inC = out;
       }
       this.poolIndex.push(this.features.length);
@@ -131,20 +148,16 @@ class DilatedBlock extends Module {
   branches: ModuleList<Sequential>;
   fuse: Sequential;
 
-  constructor(c: number) {
+  constructor(c: number, norm: NormFactory) {
     super();
     const b = Math.max(1, Math.floor(c / 4));
     this.branches = new ModuleList(
       DILATIONS.map(
         (d) =>
-          new Sequential(
-            new Conv2d(c, b, 3, { padding: d, dilation: d, bias: false }),
-            new BatchNorm2d(b),
-            new ReLU(),
-          ),
+          new Sequential(new Conv2d(c, b, 3, { padding: d, dilation: d, bias: false }), norm(b), new ReLU()),
       ),
     );
-    this.fuse = new Sequential(new Conv2d(3 * b, c, 1, { bias: false }), new BatchNorm2d(c));
+    this.fuse = new Sequential(new Conv2d(3 * b, c, 1, { bias: false }), norm(c));
   }
 
   forward(x: Tensor): Tensor {
@@ -165,15 +178,15 @@ class DilatedBlock extends Module {
 class Up extends Module {
   conv: Sequential;
 
-  constructor(inC: number, outC: number) {
+  constructor(inC: number, outC: number, norm: NormFactory) {
     super();
     const mid = Math.floor(inC / 2);
     this.conv = new Sequential(
       new Conv2d(inC, mid, 3, { padding: 1, bias: false }),
-      new BatchNorm2d(mid),
+      norm(mid),
       new ReLU(),
       new Conv2d(mid, outC, 3, { padding: 1, bias: false }),
-      new BatchNorm2d(outC),
+      norm(outC),
       new ReLU(),
     );
   }
@@ -205,7 +218,8 @@ export class UNetVgg extends Module {
     const cfg = unetVggConfig(config);
     validate(cfg);
     this.config = cfg;
-    this.encoder = new VggEncoder(cfg);
+    const norm = normFactory(cfg);
+    this.encoder = new VggEncoder(cfg, norm);
     const e = this.encoder.widths;
     const L = cfg.levels;
     this.decoder = new ModuleList<Up>();
@@ -213,17 +227,17 @@ export class UNetVgg extends Module {
     let prev = e[L - 1];
     for (let l = L - 2; l >= 0; l--) {
       const out = e[Math.max(l - 1, 0)];
-      this.decoder.append(new Up(prev + e[l], out));
+      this.decoder.append(new Up(prev + e[l], out, norm));
       this.levelChannels.push(out);
       prev = out;
     }
     if (cfg.dilated)
-      this.dilated = new ModuleList(this.levelChannels.slice(0, 3).map((c) => new DilatedBlock(c)));
+      this.dilated = new ModuleList(this.levelChannels.slice(0, 3).map((c) => new DilatedBlock(c, norm)));
     if (cfg.outputs.embeddings)
       this.heads = new ModuleList(this.levelChannels.map((c) => new Conv2d(c, cfg.embedDim, 1)));
     const dense = cfg.outputs.dense;
     if (dense) {
-      if (dense.stride === 1) this.decoder_full = new Up(2 * e[0], e[0]);
+      if (dense.stride === 1) this.decoder_full = new Up(2 * e[0], e[0], norm);
       this.dense_head = new Conv2d(e[0], dense.channels, 1);
     }
   }
@@ -278,6 +292,8 @@ function validate(cfg: UNetVggConfig): void {
   if (d && (!Number.isInteger(d.channels) || d.channels < 1 || (d.stride !== 1 && d.stride !== 2))) {
     bad(`outputs.dense needs integer channels >= 1 and stride 1 or 2, got ${JSON.stringify(d)}`);
   }
+  const n = cfg.landmarkNorms ?? 0;
+  if (!Number.isInteger(n) || n < 0) bad(`landmarkNorms must be an integer >= 0, got ${n}`);
   if (!cfg.outputs.embeddings && !d) bad('no outputs: enable outputs.embeddings or give outputs.dense');
 }
 

@@ -55,6 +55,8 @@ export interface AdapterNetConfig {
   blocks: number;
   /** 1: adapters at the input grid; 2: at half of it, maps upsampled (see src/models/adapterNet.ts). */
   stride: 1 | 2;
+  /** Per-landmark norms in the backbone as well (src/models/landmarkNorm.ts); runs saved before it: off. */
+  landmarkNorms?: boolean;
 }
 
 /**
@@ -115,6 +117,7 @@ function denseStage(name: PresetName, kind: 'grouped' | 'adapter'): DenseStageCo
     features,
     blocks: 2,
     stride,
+    landmarkNorms: false,
   });
   if (name === 'full') {
     return {

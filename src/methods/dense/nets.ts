@@ -55,6 +55,8 @@ export function buildDenseNet(
       levels: net.levels,
       features: net.features,
       blocks: net.blocks,
+      stride: net.stride,
+      landmarkNorms: net.landmarkNorms ?? false,
     });
   }
   priorBias(module.head.bias, true, landmarks);

@@ -50,4 +50,18 @@ describe('C-Adapter', () => {
       sla.dispose();
     }
   });
+
+  it('builds the network its config names: stride and per-landmark norms reach the model', () => {
+    const net = { ...densePreset('adapter', 'tiny').dense.net, stride: 2 as const, landmarkNorms: true };
+    const a = buildDenseNet(net, 3, 'cpu');
+    const m = a.module as AdapterNet;
+    expect(m.config.stride).toBe(2);
+    expect(m.backbone.config.landmarkNorms).toBe(3);
+    a.dispose();
+    // Runs saved before the option have no field: the plain backbone.
+    const { landmarkNorms: _, ...old } = densePreset('adapter', 'tiny').dense.net as typeof net;
+    const b = buildDenseNet(old, 3, 'cpu');
+    expect((b.module as AdapterNet).backbone.config.landmarkNorms).toBe(0);
+    b.dispose();
+  });
 });
