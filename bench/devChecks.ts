@@ -10,6 +10,8 @@
  *   shift     (dense run) crop-shift averaging: the crop centre moved by 0 and ±r crop on each
  *             axis, per-axis median and mean of the five answers; --values r (0.15)
  *   f2move    (f2 run) the fine stage's move limit, crop pixels; --values limits (0,3,6,10,20)
+ *   f2blend   (f2 run) how far the answer goes from the coarse point to the fine one (fine.blend);
+ *             --values fractions (0,0.25,0.5,0.75,1), at the run's move limit
  *   f2offset  (f2 run) the fine stage's median move per landmark over the unlabelled training images,
  *             applied to the coarse answers as a correction of their systematic offset; --values
  *             the move limit while collecting (20)
@@ -33,7 +35,7 @@ import type { ImageRef } from '../src/runs/imageStack';
 import { datasetRef } from '../src/runs/oneShot';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CHECKS = ['passes', 'centre', 'shift', 'f2move', 'f2offset'] as const;
+const CHECKS = ['passes', 'centre', 'shift', 'f2move', 'f2blend', 'f2offset'] as const;
 type Check = (typeof CHECKS)[number];
 const { values: a } = parseArgs({
   options: {
@@ -161,6 +163,15 @@ if (check === 'passes' || check === 'centre' || check === 'shift') {
         const pred = await p.predict(devRefs);
         show(
           `fine move ≤ ${m} px`,
+          pred.images.map((im) => im.landmarks.map((l) => l.point)),
+        );
+      }
+    } else if (check === 'f2blend') {
+      for (const w of values('0,0.25,0.5,0.75,1')) {
+        p.config.fine.blend = w;
+        const pred = await p.predict(devRefs);
+        show(
+          `blend ${w} (move ≤ ${p.config.fine.maxMove} px)`,
           pred.images.map((im) => im.landmarks.map((l) => l.point)),
         );
       }

@@ -93,7 +93,7 @@ export const METHOD_INFO: Record<MethodName, MethodInfo> = {
     name: 'adapter',
     title: 'C-Adapter',
     describe:
-      'One network: shared U-Net backbone + per-landmark depthwise/BN adapters with shared pointwise convs, per-landmark heads.',
+      "One network: convs shared by all landmarks, each landmark keeping 1x1 adapters, norms and a head (quick: ATD's network with its convs shared; tiny/full: a shared U-Net backbone + per-landmark depthwise/BN adapters).",
     presets: PRESETS,
     modelCount: () => 1,
     usesStage1Run: true,

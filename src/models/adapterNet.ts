@@ -1,6 +1,8 @@
 /**
- * C-Adapter's network (METHODS §5): ONE shared U-Net backbone (src/models/unetVgg.ts) for all
- * landmarks, then small landmark-specific adapters and heads.
+ * C-Adapter's network in the tiny and full presets (METHODS §5): ONE shared U-Net backbone
+ * (src/models/unetVgg.ts) for all landmarks, then small landmark-specific adapters and heads. The
+ * quick preset uses the other form, ATD's grouped U-Net with shared convs (groupedUnet.ts,
+ * `shareConvs`), which did better on the development set (docs/methods.md).
  *
  * Adapter design (UOD's shared-plus-specific precedent): per block and per landmark a depthwise
  * 3x3 conv and a BatchNorm (landmark-specific), then a 1x1 pointwise conv SHARED by all landmarks,

@@ -13,6 +13,13 @@
  *
  * Every parameter and buffer has the group axis first (dim 0 of size G*k), which is what makes
  * `groupState` a plain narrow along dim 0.
+ *
+ * `shareConvs` turns the G models into ONE network with shared and group-specific weights (C-Adapter,
+ * METHODS §5, in Rebuffi et al.'s "parallel residual adapter" form): every 3x3 conv is one conv
+ * shared by all groups (run on the (B·G) batch of the groups' inputs), and each group keeps a 1x1
+ * residual adapter beside it, its BatchNorms and its head. The spatial filters, 9/10 of a conv's
+ * weights, are learned once from all landmarks' crops; what is left per landmark is a channel
+ * mixing and a normalisation. Groups still never mix activations.
  */
 import { F, Tensor, tidy } from '../engine';
 import { BatchNorm2d, Conv2d, MaxPool2d, Module, ModuleList, init } from '../engine/nn';
@@ -31,6 +38,8 @@ export interface GroupedUNetConfig {
   convs?: number[];
   /** Output maps per model (3: heatmap, x offset, y offset). */
   outPerGroup: number;
+  /** 3x3 convs shared by all groups, plus a 1x1 adapter per group (see above); default false. */
+  shareConvs?: boolean;
 }
 
 /** conv3x3 (or kxk) with one group per model; init as a single model's (fan-in is per group). */
@@ -41,13 +50,42 @@ export function groupedConv(G: number, cin: number, cout: number, k: number, bia
   return conv;
 }
 
-/** conv-BN-ReLU per group. */
-export class GConvBnRelu extends Module {
-  conv: Conv2d;
-  bn: BatchNorm2d;
-  constructor(G: number, cin: number, cout: number) {
+/**
+ * A 3x3 conv shared by G groups plus a 1x1 conv per group, on group-major (B, G*cin, H, W).
+ * The adapter starts at zero: at initialisation every group computes the shared conv.
+ */
+export class SharedAdaptedConv extends Module {
+  shared: Conv2d;
+  adapter: Conv2d;
+  constructor(
+    private readonly G: number,
+    cin: number,
+    private readonly cout: number,
+  ) {
     super();
-    this.conv = groupedConv(G, cin, cout, 3, false);
+    this.shared = new Conv2d(cin, cout, 3, { padding: 1, bias: false });
+    init.kaimingNormal_(this.shared.weight, { mode: 'fan_in', nonlinearity: 'relu' });
+    this.adapter = new Conv2d(G * cin, G * cout, 1, { groups: G, bias: false });
+    init.zeros_(this.adapter.weight);
+  }
+  forward(x: Tensor): Tensor {
+    return tidy(() => {
+      const [B, C, H, W] = x.shape;
+      const shared = this.shared
+        .forward(x.reshape([B * this.G, C / this.G, H, W]))
+        .reshape([B, this.G * this.cout, H, W]);
+      return shared.add(this.adapter.forward(x));
+    });
+  }
+}
+
+/** conv-BN-ReLU per group (the conv shared plus a per-group adapter with `shareConvs`). */
+export class GConvBnRelu extends Module {
+  conv: Conv2d | SharedAdaptedConv;
+  bn: BatchNorm2d;
+  constructor(G: number, cin: number, cout: number, shareConvs = false) {
+    super();
+    this.conv = shareConvs ? new SharedAdaptedConv(G, cin, cout) : groupedConv(G, cin, cout, 3, false);
     this.bn = new BatchNorm2d(G * cout);
   }
   forward(x: Tensor): Tensor {
@@ -73,11 +111,12 @@ class GUp extends Module {
     private readonly G: number,
     inC: number,
     outC: number,
+    share: boolean,
   ) {
     super();
     const mid = Math.max(1, Math.floor(inC / 2));
-    this.c1 = new GConvBnRelu(G, inC, mid);
-    this.c2 = new GConvBnRelu(G, mid, outC);
+    this.c1 = new GConvBnRelu(G, inC, mid, share);
+    this.c2 = new GConvBnRelu(G, mid, outC, share);
   }
   forward(low: Tensor, skip: Tensor): Tensor {
     return tidy(() => {
@@ -90,12 +129,12 @@ class GUp extends Module {
 
 class GLevel extends Module {
   convs: ModuleList<GConvBnRelu>;
-  constructor(G: number, cin: number, widths: number[]) {
+  constructor(G: number, cin: number, widths: number[], share: boolean) {
     super();
     this.convs = new ModuleList();
     let c = cin;
     for (const w of widths) {
-      this.convs.append(new GConvBnRelu(G, c, w));
+      this.convs.append(new GConvBnRelu(G, c, w, share));
       c = w;
     }
   }
@@ -119,7 +158,7 @@ export class GroupedUNet extends Module {
   constructor(config: GroupedUNetConfig) {
     super();
     const convs = config.convs ?? VGG19_BLOCKS.map((b) => b.length);
-    const cfg: Required<GroupedUNetConfig> = { ...config, convs };
+    const cfg: Required<GroupedUNetConfig> = { ...config, convs, shareConvs: config.shareConvs ?? false };
     if (!Number.isInteger(cfg.groups) || cfg.groups < 1)
       throw new Error(`GroupedUNet: groups must be >= 1, got ${cfg.groups}`);
     if (!Number.isInteger(cfg.levels) || cfg.levels < 2 || cfg.levels > 5)
@@ -128,12 +167,13 @@ export class GroupedUNet extends Module {
       throw new Error(`GroupedUNet: convs lists ${convs.length} levels, need ${cfg.levels}`);
     this.config = cfg;
     const G = cfg.groups;
+    const share = cfg.shareConvs;
     this.encoder = new ModuleList();
     const e: number[] = [];
     let cin = cfg.inChannels;
     for (let l = 0; l < cfg.levels; l++) {
       const w = channels(VGG19_BLOCKS[l][0], cfg.width);
-      this.encoder.append(new GLevel(G, cin, Array(convs[l]).fill(w)));
+      this.encoder.append(new GLevel(G, cin, Array(convs[l]).fill(w), share));
       e.push(w);
       cin = w;
     }
@@ -141,10 +181,10 @@ export class GroupedUNet extends Module {
     let prev = e[cfg.levels - 1];
     for (let l = cfg.levels - 2; l >= 0; l--) {
       const out = e[Math.max(l - 1, 0)];
-      this.decoder.append(new GUp(G, prev + e[l], out));
+      this.decoder.append(new GUp(G, prev + e[l], out, share));
       prev = out;
     }
-    this.decoder_full = new GUp(G, prev + e[0], e[0]);
+    this.decoder_full = new GUp(G, prev + e[0], e[0], share);
     this.head = groupedConv(G, e[0], cfg.outPerGroup, 1, true);
     init.normal_(this.head.weight, 0, 0.01);
   }
@@ -209,6 +249,8 @@ export function toStage2Layout(out: Tensor, G: number): Tensor {
 export function groupState(net: GroupedUNet, g: number): Map<string, Tensor> {
   const G = net.groups;
   if (g < 0 || g >= G) throw new Error(`groupState: group ${g} out of range 0..${G - 1}`);
+  if (net.config.shareConvs)
+    throw new Error('groupState: a network with shared convs has no separate models');
   const out = new Map<string, Tensor>();
   for (const [k, t] of net.stateDict()) {
     if (t.ndim === 0) out.set(k, t.clone());

@@ -47,6 +47,7 @@ export function buildDenseNet(
       levels: net.levels,
       convs: net.convs,
       outPerGroup: 3,
+      shareConvs: net.shareConvs ?? false,
     });
   } else {
     module = new AdapterNet({

@@ -309,9 +309,11 @@ export class DensePredictor {
     };
   }
 
-  /** Models in the paper's sense: N for SLA/ATD (one per landmark), 1 for the adapter network. */
+  /** Models in the paper's sense: N for SLA/ATD (one per landmark), 1 for an adapter network (also
+   * a grouped one whose convs all landmarks share). */
   get modelCount(): number {
-    return this.config.dense.net.kind === 'grouped' ? this.template.landmarks.length : this.nets.length;
+    const net = this.config.dense.net;
+    return net.kind === 'grouped' && !net.shareConvs ? this.template.landmarks.length : this.nets.length;
   }
 
   dispose(): void {

@@ -39,6 +39,13 @@ export interface FineConfig {
   sigma: number;
   /** The fine point stays within maxMove crop pixels of the coarse one, on each axis (≤ (crop−1)/2). */
   maxMove: number;
+  /**
+   * How far the answer goes from the coarse point towards the accepted fine one: 1 = all the way
+   * (FM-OSD), 0.5 = their mean. Two estimators with partly independent errors (the coarse model
+   * learned from pseudo-labels, the fine one from the template alone) average to a better one when
+   * neither dominates. Absent in configs saved before it: 1.
+   */
+  blend?: number;
   /** Candidates checked by matching back to the template (FM-OSD: 3), and the back-match tolerance (crop px). */
   topK: number;
   matchTolerance: number;

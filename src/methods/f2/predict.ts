@@ -37,8 +37,9 @@ export function chooseFine(
   coarseInCrop: Point,
   templatePos: Point,
   backMatch: (index: number) => Point,
-  opts: { topK: number; matchTolerance: number; maxMove: number },
+  opts: { topK: number; matchTolerance: number; maxMove: number; blend?: number },
 ): FineChoice {
+  const w = opts.blend ?? 1;
   // Local maxima (3x3) sorted by value.
   const peaks: number[] = [];
   for (let y = 0; y < P; y++)
@@ -57,9 +58,10 @@ export function chooseFine(
       if (isMax) peaks.push(y * P + x);
     }
   peaks.sort((a, b) => sim[b] - sim[a]);
+  const clamp = (c: number, v: number) => Math.max(c - opts.maxMove, Math.min(c + opts.maxMove, v));
   const clampTo = (p: Point): Point => ({
-    x: Math.max(coarseInCrop.x - opts.maxMove, Math.min(coarseInCrop.x + opts.maxMove, p.x)),
-    y: Math.max(coarseInCrop.y - opts.maxMove, Math.min(coarseInCrop.y + opts.maxMove, p.y)),
+    x: coarseInCrop.x + w * (clamp(coarseInCrop.x, p.x) - coarseInCrop.x),
+    y: coarseInCrop.y + w * (clamp(coarseInCrop.y, p.y) - coarseInCrop.y),
   });
   for (const k of peaks.slice(0, opts.topK)) {
     const r = backMatch(k);
@@ -179,6 +181,7 @@ export class F2Predictor {
             topK: fc.topK,
             matchTolerance: fc.matchTolerance,
             maxMove: fc.maxMove,
+            blend: fc.blend,
           },
         );
         points[j] = fromCrop(specs[k], c.point, P);

@@ -73,6 +73,20 @@ describe('C-F2 crops', () => {
     const none = chooseFine(sim, P, { x: 7.5, y: 7.5 }, { x: 7.5, y: 7.5 }, () => ({ x: 0, y: 0 }), opts);
     expect(none).toEqual({ point: { x: 7.5, y: 7.5 }, similarity: null });
   });
+
+  it('blend moves the answer that fraction of the way from the coarse point to the fine one', () => {
+    const P = 16;
+    const sim = new Float32Array(P * P);
+    sim[9 * P + 9] = 0.8; // the fine peak at (9, 9), 1.5 px from the coarse point on each axis
+    const base = { topK: 3, matchTolerance: 1, maxMove: 3 };
+    const at = (blend?: number) =>
+      chooseFine(sim, P, { x: 7.5, y: 7.5 }, { x: 7.5, y: 7.5 }, () => ({ x: 7, y: 8 }), { ...base, blend })
+        .point;
+    expect(at()).toEqual({ x: 9, y: 9 });
+    expect(at(1)).toEqual({ x: 9, y: 9 });
+    expect(at(0.5)).toEqual({ x: 8.25, y: 8.25 });
+    expect(at(0)).toEqual({ x: 7.5, y: 7.5 });
+  });
 });
 
 describe('C-F2', () => {
