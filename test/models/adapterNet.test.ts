@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Tensor, noGrad, seed, tidy } from '../../src/engine';
 import { AdapterNet } from '../../src/models/adapterNet';
+import { landmarkMapsDiff } from '../support/maps';
 
 describe('AdapterNet (C-Adapter)', () => {
   it('maps (B,1,S,S) to a group-major output triple per landmark', () => {
@@ -28,15 +29,7 @@ describe('AdapterNet (C-Adapter)', () => {
     // Landmark 1's depthwise filters are channels C..2C-1.
     noGrad(() => tidy(() => void net.adapters.at(0).dw.weight.narrow(0, C, C).add_(0.7)));
     const after = noGrad(() => tidy(() => net.forward(x)));
-    const d = (j: number) =>
-      tidy(() =>
-        after
-          .narrow(1, 3 * j, 3)
-          .sub(before.narrow(1, 3 * j, 3))
-          .abs()
-          .max()
-          .item(),
-      );
+    const d = (j: number) => landmarkMapsDiff(after, before, j);
     expect(d(0)).toBe(0);
     expect(d(2)).toBe(0);
     expect(d(1)).toBeGreaterThan(0);

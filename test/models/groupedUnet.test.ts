@@ -8,6 +8,7 @@ import {
   stackGroupStates,
   toStage2Layout,
 } from '../../src/models/groupedUnet';
+import { landmarkMapsDiff } from '../support/maps';
 
 const shape = { inChannels: 1, width: 1 / 16, levels: 3, convs: [1, 1, 2], outPerGroup: 3 };
 
@@ -127,17 +128,7 @@ describe('GroupedUNet with shared convs (the C-Adapter form)', () => {
     // Group 1's adapter weights are rows 4..7 of the (G*4, 1, 1, 1) grouped 1x1 conv (width 4).
     noGrad(() => tidy(() => void firstConv(net).adapter.weight.narrow(0, 4, 4).add_(0.5)));
     const after = noGrad(() => tidy(() => net.forward(x)));
-    const diff = (g: number, a: Tensor) =>
-      noGrad(() =>
-        tidy(() =>
-          a
-            .narrow(1, 3 * g, 3)
-            .sub(before.narrow(1, 3 * g, 3))
-            .abs()
-            .max()
-            .item(),
-        ),
-      );
+    const diff = (g: number, a: Tensor) => landmarkMapsDiff(a, before, g);
     expect(diff(0, after)).toBe(0);
     expect(diff(2, after)).toBe(0);
     expect(diff(1, after)).toBeGreaterThan(0);
@@ -156,17 +147,7 @@ describe('GroupedUNet with shared convs (the C-Adapter form)', () => {
     const y = noGrad(() => tidy(() => net.forward(x)));
     const x2 = tidy(() => Tensor.cat([x.narrow(1, 0, 2), Tensor.rand([2, 1, 16, 16])], 1));
     const y2 = noGrad(() => tidy(() => net.forward(x2)));
-    const d = (g: number) =>
-      noGrad(() =>
-        tidy(() =>
-          y2
-            .narrow(1, 3 * g, 3)
-            .sub(y.narrow(1, 3 * g, 3))
-            .abs()
-            .max()
-            .item(),
-        ),
-      );
+    const d = (g: number) => landmarkMapsDiff(y2, y, g);
     expect(d(0)).toBe(0);
     expect(d(1)).toBe(0);
     expect(d(2)).toBeGreaterThan(0);

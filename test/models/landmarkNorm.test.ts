@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Tensor, noGrad, seed, tidy } from '../../src/engine';
 import { BatchNorm2d } from '../../src/engine/nn';
 import { LandmarkBatchNorm2d } from '../../src/models/landmarkNorm';
+import { landmarkMapsDiff } from '../support/maps';
 import { AdapterNet } from '../../src/models/adapterNet';
 
 describe('LandmarkBatchNorm2d', () => {
@@ -55,15 +56,7 @@ describe('LandmarkBatchNorm2d', () => {
       const C = firstNorm.channels;
       noGrad(() => tidy(() => void firstNorm.bias!.narrow(0, 2 * C, C).add_(0.5)));
       const after = noGrad(() => net.forward(x));
-      const d = (j: number) =>
-        tidy(() =>
-          after
-            .narrow(1, 3 * j, 3)
-            .sub(before.narrow(1, 3 * j, 3))
-            .abs()
-            .max()
-            .item(),
-        );
+      const d = (j: number) => landmarkMapsDiff(after, before, j);
       expect(d(0)).toBe(0);
       expect(d(1)).toBe(0);
       expect(d(2)).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { densePreset } from '../../../src/methods/dense/config';
+import { densePreset, type DenseConfig } from '../../../src/methods/dense/config';
 import { buildDenseNet } from '../../../src/methods/dense/nets';
 import type { AdapterNet } from '../../../src/models/adapterNet';
 import { DensePredictor } from '../../../src/methods/dense/predict';
@@ -10,8 +10,8 @@ import { testSeed } from '../../support/seeds';
 
 const fx = fixture();
 /**
- * The shared-conv form at 200 steps over seeds 1-3 x native/default/avx2 kernels (AMD EPYC,
- * scripts/numeric-capabilities.sh): 0.66-1.13 px; the stage-1 labels are 1.41 px and a template
+ * The shared-conv form at 200 steps over seeds 1-3 x default/avx2 kernels, and seed 1 native (AMD
+ * EPYC, scripts/numeric-capabilities.sh): 0.66-1.13 px; the stage-1 labels are 1.41 px and a template
  * copy 4.58, so 2.5 px fails a network that did not learn while leaving room for other kernels.
  */
 const SHARED_BOUND_PX = 2.5;
@@ -20,21 +20,35 @@ afterAll(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
+/** Trains on the synthetic fixture, predicts its images: mean error (px) and the model count. */
+async function trainAndScore(
+  cfg: DenseConfig,
+): Promise<{ err: number; modelCount: unknown; numParameters: number }> {
+  const inp = denseInputFor(fx, cfg, dirs);
+  const r = await trainDense(inp);
+  const p = DensePredictor.load(inp.runDir);
+  try {
+    const pred = await p.predict(fx.refs);
+    return {
+      err: meanError(pred.images, fx.set),
+      modelCount: pred.meta?.modelCount,
+      numParameters: r.numParameters,
+    };
+  } finally {
+    p.dispose();
+  }
+}
+
 describe('C-Adapter', () => {
   it('one network learns every synthetic landmark', async () => {
     const cfg = densePreset('adapter', 'tiny', { seed: testSeed(1) });
     // At 120 steps the shared backbone lands 0.6-10 px over seeds 1-3 and kernel paths (a Train-PL
     // refresh at mid-run can lock in a bad peak); at 200 the runs measured ended at 1.0-3.3 px.
     cfg.dense.iterations = 200;
-    const inp = denseInputFor(fx, cfg, dirs);
-    const r = await trainDense(inp);
-    const p = DensePredictor.load(inp.runDir);
-    const pred = await p.predict(fx.refs);
-    expect(pred.meta?.modelCount).toBe(1);
-    p.dispose();
-    const err = meanError(pred.images, fx.set);
+    const { err, modelCount, numParameters } = await trainAndScore(cfg);
+    expect(modelCount).toBe(1);
     console.log(
-      `adapter tiny: MRE ${err.toFixed(2)} px (stage-1 labels ${fx.stage1Error.toFixed(2)} px), ${r.numParameters} parameters`,
+      `adapter tiny: MRE ${err.toFixed(2)} px (stage-1 labels ${fx.stage1Error.toFixed(2)} px), ${numParameters} parameters`,
     );
     // Spread at 200 steps over seeds 1-3 × native/avx512/default/avx2 kernels: 0.98-3.28 px (one
     // run with ATen's AVX-512 kernels leaves a landmark behind); template copy 4.58, labels 1.41.
@@ -48,13 +62,8 @@ describe('C-Adapter', () => {
     // The quick form at the tiny preset's depth (3 levels for its 64-px images).
     cfg.dense.net = { kind: 'grouped', width: 1 / 16, levels: 3, convs: [1, 1, 2], shareConvs: true };
     cfg.dense.iterations = 200;
-    const inp = denseInputFor(fx, cfg, dirs);
-    await trainDense(inp);
-    const p = DensePredictor.load(inp.runDir);
-    const pred = await p.predict(fx.refs);
-    expect(pred.meta?.modelCount).toBe(1);
-    p.dispose();
-    const err = meanError(pred.images, fx.set);
+    const { err, modelCount } = await trainAndScore(cfg);
+    expect(modelCount).toBe(1);
     console.log(
       `adapter tiny, shared convs: MRE ${err.toFixed(2)} px (stage-1 labels ${fx.stage1Error.toFixed(2)} px)`,
     );
