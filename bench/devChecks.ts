@@ -30,7 +30,8 @@ import { Cc2dPredictor } from '../src/methods/cc2d/predict';
 import { DensePredictor, type Located } from '../src/methods/dense/predict';
 import { stage1RunOf } from '../src/methods/dense/run';
 import { loadOriginal } from '../src/methods/f2/crops';
-import { F2Predictor } from '../src/methods/f2/predict';
+import { isCascade } from '../src/methods/f2/config';
+import { F2Predictor, MatchRefiner } from '../src/methods/f2/predict';
 import type { ImageRef } from '../src/runs/imageStack';
 import { datasetRef } from '../src/runs/oneShot';
 
@@ -156,10 +157,18 @@ if (check === 'passes' || check === 'centre' || check === 'shift') {
   }
 } else {
   const p = F2Predictor.load(runDir);
+  const matcher = (): MatchRefiner => {
+    if (!(p.fine instanceof MatchRefiner))
+      fail(
+        `--check ${check}: run ${runDir} has a cascade fine stage; this check is for the match form (FM-OSD's)`,
+      );
+    return p.fine;
+  };
   try {
     if (check === 'f2move') {
+      const fine = matcher().fine;
       for (const m of values('0,3,6,10,20')) {
-        p.config.fine.maxMove = m;
+        fine.maxMove = m;
         const pred = await p.predict(devRefs);
         show(
           `fine move ≤ ${m} px`,
@@ -170,13 +179,15 @@ if (check === 'passes' || check === 'centre' || check === 'shift') {
       for (const w of values('0,0.25,0.5,0.75,1')) {
         p.config.fine.blend = w;
         const pred = await p.predict(devRefs);
+        const fc = p.config.fine;
         show(
-          `blend ${w} (move ≤ ${p.config.fine.maxMove} px)`,
+          `blend ${w} (${isCascade(fc) ? 'cascade level' : `move ≤ ${fc.maxMove} px`})`,
           pred.images.map((im) => im.landmarks.map((l) => l.point)),
         );
       }
     } else {
-      p.config.fine.maxMove = values('20')[0];
+      const m = matcher();
+      m.fine.maxMove = values('20')[0];
       // Every unlabelled training image but the template: no label is read here.
       const pool = ds.split('train').filter((it) => it.id !== ISBI2015_TEMPLATE_ID);
       const refs = pool.map((it) => datasetRef(ds, it));
@@ -184,7 +195,7 @@ if (check === 'passes' || check === 'centre' || check === 'shift') {
       const moves: Point[][] = coarse[0].map(() => []);
       for (const [i, ref] of refs.entries()) {
         const full = await loadOriginal(ref);
-        const r = p.refine(full.tensor, coarse[i]);
+        const r = m.refine(full.tensor, coarse[i]);
         full.tensor.dispose();
         r.points.forEach((q, j) => {
           if (q && r.similarity[j] !== null)

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Cc2dConfig } from '../../src/methods/cc2d/config';
 import { METHOD_INFO, METHOD_NAMES, methodInfo, settingProblems } from '../../src/methods/catalog';
 import type { DenseConfig } from '../../src/methods/dense/config';
-import type { F2Config } from '../../src/methods/f2/config';
+import { fineSteps, type F2Config } from '../../src/methods/f2/config';
 import { configureFor, getMethod, methodNames, trainingStages } from '../../src/methods/registry';
 
 describe('method catalog', () => {
@@ -57,8 +57,13 @@ describe('configureFor', () => {
     const f2 = getMethod('f2').config('tiny', { seed: 9 }) as F2Config;
     configureFor('f2', { stage2Iterations: 22, fineIterations: 33 })(f2);
     expect(f2.dense.iterations).toBe(22);
-    expect(f2.fine.iterations).toBe(33);
+    expect(fineSteps(f2.fine)).toBe(33);
     expect(f2.seed).toBe(9);
+    // quick's fine stage is a cascade level: the setting is its steps.
+    const f2q = getMethod('f2').config('quick', {}) as F2Config;
+    configureFor('f2', { fineIterations: 44 })(f2q);
+    expect(f2q.fine.kind).toBe('cascade');
+    expect(fineSteps(f2q.fine)).toBe(44);
 
     expect(() => configureFor('atd', { fineIterations: 1 })).toThrow(
       /fineIterations does not apply to method atd/,

@@ -18,7 +18,7 @@ import { fromGrid, toGrid } from '../shared/geometry';
 import { Cc2dPredictor } from '../cc2d/predict';
 import { voteLandmarks, type VotePrior } from '../shared/vote';
 import { loadTemplate, type TemplateRecord } from '../cc2d/template';
-import type { DenseConfig } from './config';
+import type { DenseConfig, DenseStageConfig } from './config';
 import { buildDenseNet, type DenseLandmarkNet } from './nets';
 import { denseStageOf } from './config';
 import { partLandmarks, partStage, stage1RunOf } from './run';
@@ -113,18 +113,30 @@ export class DensePredictor {
     readonly methodName: string,
   ) {}
 
-  static load(runDir: string, opts: { device?: Device; methods?: string[] } = {}): DensePredictor {
+  static load(
+    runDir: string,
+    opts: {
+      device?: Device;
+      methods?: string[];
+      /** A later level of the run's cascade (C-F2's fine level): its stage folder and dense config. */
+      level?: { stage: string; dense: DenseStageConfig };
+    } = {},
+  ): DensePredictor {
     const layout = new RunLayout(runDir);
     const run = readRunConfig<DenseConfig>(layout);
     const accepted = opts.methods ?? ['sla', 'atd', 'adapter'];
     if (!accepted.includes(run.method))
       throw new Error(`run ${runDir} is a "${run.method}" run, not one of ${accepted.join(', ')}`);
-    const config: DenseConfig = { ...run.method_config, device: opts.device ?? run.method_config.device };
+    const config: DenseConfig = {
+      ...run.method_config,
+      device: opts.device ?? run.method_config.device,
+      ...(opts.level ? { dense: opts.level.dense } : {}),
+    };
     const { rec, image } = loadTemplate(runDir);
     image.dispose();
     const n = rec.landmarks.length;
     // C-F2's coarse model is trained as an adapter stage inside the f2 run.
-    const method = denseStageOf(config.method);
+    const method = opts.level?.stage ?? denseStageOf(config.method);
     const nets = finishedParts(layout, method, n).map(({ stage, landmarks }) => {
       const net = buildDenseNet(config.dense.net, landmarks.length, config.device);
       return { net: loadModelWeights(net, layout.finalCheckpoint(stage), config.device), landmarks };
@@ -144,7 +156,11 @@ export class DensePredictor {
   private byPart(
     squares: SquareImage[],
     S: number,
-    part: (x: Tensor, net: DenseLandmarkNet, landmarks: number[]) => { points: Point[][]; confidence: number[][] },
+    part: (
+      x: Tensor,
+      net: DenseLandmarkNet,
+      landmarks: number[],
+    ) => { points: Point[][]; confidence: number[][] },
   ): { points: Point[][]; confidence: number[][] } {
     const n = this.template.landmarks.length;
     const all = new Float32Array(squares.length * S * S);
@@ -213,7 +229,9 @@ export class DensePredictor {
     if (opts.coarse && opts.coarse.length !== images.length)
       throw new Error(`coarse answers for ${opts.coarse.length} images, ${images.length} images given`);
     const answers =
-      crops || frac > 0 ? (opts.coarse ?? (await stage1Answers(this.runDir, images, this.config.device))) : null;
+      crops || frac > 0
+        ? (opts.coarse ?? (await stage1Answers(this.runDir, images, this.config.device)))
+        : null;
     const nBatches = Math.ceil(images.length / batch);
     const loader = new BatchPrefetcher(
       (k) => Promise.all(images.slice(k * batch, (k + 1) * batch).map((r) => loadSquare(r, S))),
@@ -251,7 +269,9 @@ export class DensePredictor {
   ): { points: Point[][]; confidence: number[][] } {
     const c = this.config.dense;
     const F = c.crops!.fineSize;
-    const centers = squares.map((s, i) => answers[i].map((p) => (p ? toGrid(p, s.width, s.height, F) : null)));
+    const centers = squares.map((s, i) =>
+      answers[i].map((p) => (p ? toGrid(p, s.width, s.height, F) : null)),
+    );
     return this.byPart(squares, F, (x, net, landmarks) => {
       let own: (Point | null)[][] = centers.map((row) => landmarks.map((j) => row[j]));
       let v = predictCrops(net, x, own, c.size, c.radiusFrac * c.size);
@@ -301,7 +321,9 @@ export class DensePredictor {
         preset: this.config.preset,
         template: this.template.id,
         ...(this.config.dense.crops
-          ? { search: `each landmark's crop around stage 1's answer (${this.config.dense.size} px at ${this.config.dense.crops.fineSize} px)` }
+          ? {
+              search: `each landmark's crop around stage 1's answer (${this.config.dense.size} px at ${this.config.dense.crops.fineSize} px)`,
+            }
           : {}),
         ...(frac > 0 ? { votesWithin: `${frac} × grid of stage 1's answer` } : {}),
         createdAt: new Date().toISOString(),

@@ -87,28 +87,22 @@ export async function trainDense(input: DenseTrainInput): Promise<DenseTrainResu
   const stopLog = logEvents(progress, layout.events);
   const landmarks = partLandmarks(input.landmarkSet.landmarks.length, input.part);
   const templateIndex = templateIndexOf(input);
-  let stack: ImageStack | null = null;
   try {
     const pseudo = await stage1PseudoLabels({ ...input, stage1Run }, config);
     if (!pseudo) {
       const nothing = { result: null, labels: [], refreshes: [], numParameters: 0 };
       return { config, stage, landmarks, ...nothing, stopped: true, trainSeconds: seconds(), stage1Run };
     }
-    // The cascade form cuts its crops from a finer grid than the network's.
-    const size = config.dense.crops?.fineSize ?? config.dense.size;
-    const meter = new StageMeter(progress, `cache ${size}px`, input.images.length);
-    stack = await buildStack(input.images, size, { device: config.device, onProgress: (d) => meter.tick(d) });
-    const anchor = gridLabels(input, stack, pseudo, landmarks, templateIndex, size);
-    const trained = await trainOnStack({
+    const trained = await trainLevel({
       input,
       config,
       layout,
       stage,
-      stack,
-      anchor,
+      pseudo,
       landmarks,
       templateIndex,
       progress,
+      saveTemplate: true,
     });
     return {
       config,
@@ -120,8 +114,43 @@ export async function trainDense(input: DenseTrainInput): Promise<DenseTrainResu
       stage1Run,
     };
   } finally {
-    stack?.tensor.dispose();
     stopLog();
+  }
+}
+
+export interface LevelInput {
+  input: DenseTrainInput;
+  /** Its `dense` is the level's stage (C-F2's fine level: fine.dense). */
+  config: DenseConfig;
+  layout: RunLayout;
+  stage: string;
+  /** The previous level's answers on the training images (original pixels): the level's Infer-PL labels. */
+  pseudo: PseudoLabels;
+  landmarks: number[];
+  templateIndex: number;
+  progress: ProgressStream;
+  /** Write RUN/template.* (the run's first level only: later levels' grids differ). */
+  saveTemplate: boolean;
+}
+
+/**
+ * One level of a dense cascade: the images cached at the level's grid, the previous level's answers
+ * as labels (the template's row is its truth), then the network trained on them with Train-PL.
+ */
+export async function trainLevel(o: LevelInput): Promise<TrainedLevel> {
+  const { input, config } = o;
+  // The cascade form cuts its crops from a finer grid than the network's.
+  const size = config.dense.crops?.fineSize ?? config.dense.size;
+  const meter = new StageMeter(o.progress, `cache ${size}px`, input.images.length);
+  const stack = await buildStack(input.images, size, {
+    device: config.device,
+    onProgress: (d) => meter.tick(d),
+  });
+  try {
+    const anchor = gridLabels(input, stack, o.pseudo, o.landmarks, o.templateIndex, size);
+    return await trainOnStack({ ...o, stack, anchor });
+  } finally {
+    stack.tensor.dispose();
   }
 }
 
@@ -145,22 +174,21 @@ function gridLabels(
   });
 }
 
-interface StackTraining {
-  input: DenseTrainInput;
-  config: DenseConfig;
-  layout: RunLayout;
-  stage: string;
+interface StackTraining extends Omit<LevelInput, 'pseudo'> {
   stack: ImageStack;
   /** Infer-PL labels (and the template's truth): what refreshed labels stay anchored to. */
   anchor: GridLabels;
-  landmarks: number[];
-  templateIndex: number;
-  progress: ProgressStream;
 }
 
-async function trainOnStack(
-  o: StackTraining,
-): Promise<{ result: StageResult; labels: GridLabels; refreshes: RefreshStats[]; numParameters: number }> {
+export interface TrainedLevel {
+  result: StageResult;
+  /** Labels in use at the end (grid pixels at the level's grid). */
+  labels: GridLabels;
+  refreshes: RefreshStats[];
+  numParameters: number;
+}
+
+async function trainOnStack(o: StackTraining): Promise<TrainedLevel> {
   const { config, stage, stack, landmarks, templateIndex } = o;
   const c = config.dense;
   const templateImage = tidy(() => stack.tensor.narrow(0, templateIndex, 1).contiguous());
@@ -172,7 +200,9 @@ async function trainOnStack(
     );
     const radius = c.radiusFrac * c.size;
     const context = { config, stack: stack.tensor, templateIndex, anchor: o.anchor, radius };
-    const source: SampleSource<unknown> = c.crops ? landmarkCrops(context) : wholeImages(context, templateImage);
+    const source: SampleSource<unknown> = c.crops
+      ? landmarkCrops(context)
+      : wholeImages(context, templateImage);
     const stageProgress = new ProgressStream();
     // Per-landmark detail: a part run reports its (first) landmark on every event.
     const stopForwarding = stageProgress.on((e) =>
@@ -220,20 +250,21 @@ async function trainOnStack(
   }
 }
 
-/** RUN/template.safetensors and the stage's Infer-PL labels (written once: resume reads them). */
+/** RUN/template.safetensors (first level only) and the stage's Infer-PL labels (written once: resume reads them). */
 async function saveRunTemplate(o: StackTraining, templateImage: Tensor): Promise<void> {
   const size = o.stack.sizes[o.templateIndex];
-  await saveTemplate(
-    o.layout.root,
-    {
-      id: o.input.templateId,
-      width: size.width,
-      height: size.height,
-      landmarkSet: o.input.landmarkSet,
-      landmarks: o.input.templateLandmarks,
-    },
-    templateImage,
-  );
+  if (o.saveTemplate)
+    await saveTemplate(
+      o.layout.root,
+      {
+        id: o.input.templateId,
+        width: size.width,
+        height: size.height,
+        landmarkSet: o.input.landmarkSet,
+        landmarks: o.input.templateLandmarks,
+      },
+      templateImage,
+    );
   o.layout.ensureStage(o.stage);
   if (!fs.existsSync(o.layout.artefact(o.stage, INFER_PL))) writeLabels(o, INFER_PL, { points: o.anchor });
 }
@@ -243,6 +274,11 @@ function writeLabels(
   file: string,
   fields: { points: GridLabels; refreshes?: RefreshStats[] },
 ): void {
-  const record = { ids: o.stack.ids, size: o.config.dense.crops?.fineSize ?? o.config.dense.size, landmarks: o.landmarks, ...fields };
+  const record = {
+    ids: o.stack.ids,
+    size: o.config.dense.crops?.fineSize ?? o.config.dense.size,
+    landmarks: o.landmarks,
+    ...fields,
+  };
   writeFileAtomicSync(o.layout.artefact(o.stage, file), JSON.stringify(record) + '\n');
 }

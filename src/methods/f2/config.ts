@@ -1,16 +1,51 @@
 /**
  * C-F2 (METHODS §6): C-Adapter's coarse landmark, then a fine stage at (near) original resolution
- * on a crop around it. The fine stage's encoder is frozen: CC2D's stage-1 network run on the
- * high-resolution crop (our own, no labels), or a DINO ViT-S/8 from user-supplied weights. A small
- * decoder on top is trained on template crops only (shifted by up to ±maxShift), so that the cosine
- * similarity of the template landmark's feature with the crop's features is a Gaussian at the
- * landmark (FM-OSD's loss). Inference: top-k candidates, each checked by matching back to the template.
+ * on a crop around it. Two forms of the fine stage:
+ *
+ * - 'match' (FM-OSD's, tiny and full presets): a frozen encoder (CC2D's stage-1 network run on the
+ *   high-resolution crop, or a DINO ViT-S/8 from user-supplied weights) and a small decoder trained on
+ *   template crops only, so that the cosine similarity of the template landmark's feature with the
+ *   crop's features is a Gaussian at the landmark. Inference: top-k candidates, each checked by
+ *   matching back to the template.
+ * - 'cascade' (quick): one more level of the cascade the dense methods already are. The Adapter's
+ *   network again, on crops cut at a finer grid around the Adapter's answers, trained on those
+ *   answers for the unlabelled images (as the Adapter was trained on stage 1's) plus the template's
+ *   truth and its augmented copies (f2/cascade.ts).
  */
 import type { Device } from '../../engine/deviceType';
-import { densePreset, type DenseConfig } from '../dense/config';
+import { densePreset, validateDense, type DenseConfig, type DenseStageConfig } from '../dense/config';
 import { type PresetName } from '../shared/presets';
 
-export interface FineConfig {
+/** The fine stage's folder in an f2 run. */
+export const FINE = 'fine';
+
+/** The fine stage's form; configs saved before 'cascade' existed have no kind: 'match'. */
+export type FineConfig = MatchFineConfig | CascadeFineConfig;
+
+export interface CascadeFineConfig {
+  kind: 'cascade';
+  /** The fine level's dense stage: its crops are cut at `dense.crops.fineSize` around the Adapter's answers. */
+  dense: DenseStageConfig;
+  /** How far the answer goes from the Adapter's point towards the fine level's (1 = all the way). */
+  blend: number;
+}
+
+export function isCascade(f: FineConfig): f is CascadeFineConfig {
+  return f.kind === 'cascade';
+}
+
+/** The fine stage's training steps, whichever its form. */
+export function fineSteps(f: FineConfig): number {
+  return isCascade(f) ? f.dense.iterations : f.iterations;
+}
+
+export function setFineSteps(f: FineConfig, steps: number): void {
+  if (isCascade(f)) f.dense.iterations = steps;
+  else f.iterations = steps;
+}
+
+export interface MatchFineConfig {
+  kind?: 'match';
   /** Crop side in crop pixels (FM-OSD: 224). */
   crop: number;
   /** Original pixels per crop pixel (1 = original resolution). */
@@ -56,6 +91,21 @@ export interface F2Config extends DenseConfig {
   fine: FineConfig;
 }
 
+/**
+ * quick: the fine level is the Adapter's network and schedule at twice its grid (1280 px: 0.19 mm
+ * per pixel on ISBI's 2400-px side, a 64-px crop 12 mm wide), searching around the Adapter's answer.
+ * FM-OSD's matcher, on our stage-1 encoder at 5x its training scale, moved as many points for the
+ * worse as for the better on top of the cascade-form Adapter (docs/methods.md).
+ */
+function quickCascade(base: DenseConfig): CascadeFineConfig {
+  const coarse = base.dense;
+  return {
+    kind: 'cascade',
+    dense: { ...coarse, crops: { ...coarse.crops!, fineSize: 2 * coarse.crops!.fineSize } },
+    blend: 1,
+  };
+}
+
 export function f2Preset(name: PresetName, overrides: { seed?: number; device?: Device } = {}): F2Config {
   const base = densePreset('f2', name, overrides);
   const fine: FineConfig =
@@ -80,27 +130,7 @@ export function f2Preset(name: PresetName, overrides: { seed?: number; device?: 
           matchTolerance: 4,
         }
       : name === 'quick'
-        ? {
-            crop: 96,
-            scale: 2,
-            encoder: 'stage1',
-            vit: { layer: 8, stride: 4, logBin: 2 },
-            features: 32,
-            iterations: 200,
-            batch: 4,
-            lr: 1e-3,
-            maxShift: 20,
-            rotationDeg: 5,
-            brightness: 0.1,
-            contrast: 0.15,
-            loss: 'ce',
-            sigma: 2,
-            // Chosen on the development set over 0/3/6/10/20 (docs/methods.md): the cascade-form Adapter's
-            // grid is already 0.3-0.375 mm, and larger moves of the fine stage did harm.
-            maxMove: 3,
-            topK: 3,
-            matchTolerance: 3,
-          }
+        ? quickCascade(base)
         : {
             crop: 32,
             scale: 1,
@@ -123,10 +153,21 @@ export function f2Preset(name: PresetName, overrides: { seed?: number; device?: 
   return { ...base, method: 'f2', fine };
 }
 
-export function validateFine(f: FineConfig): void {
+export function validateFine(f: FineConfig, c: DenseConfig): void {
   const bad = (m: string) => {
     throw new Error(`f2 config: fine.${m}`);
   };
+  if (f.kind === 'cascade') {
+    if (!f.dense.crops) bad('dense.crops: the cascade fine level works on crops around the coarse answers');
+    if (!(f.blend >= 0 && f.blend <= 1)) bad(`blend ${f.blend} must be in [0, 1]`);
+    try {
+      validateDense({ ...c, dense: f.dense });
+    } catch (e) {
+      bad(`dense: ${(e as Error).message}`);
+    }
+    return;
+  }
+  if (f.kind !== undefined && f.kind !== 'match') bad(`kind "${String(f.kind)}": expected match or cascade`);
   if (!(f.crop >= 8) || f.crop % 4 !== 0) bad(`crop ${f.crop} must be a multiple of 4, >= 8`);
   if (!(f.scale > 0)) bad(`scale must be > 0`);
   if (!(f.maxMove >= 0) || f.maxMove > (f.crop - 1) / 2)

@@ -2,7 +2,7 @@
 import { METHOD_INFO } from '../catalog';
 import { configureDense, denseStages } from '../dense/entry';
 import { predictAndDispose, requestedConfig, type MethodEntry } from '../shared/entry';
-import { f2Preset, type F2Config } from './config';
+import { f2Preset, fineSteps, isCascade, setFineSteps, type F2Config } from './config';
 import { F2Predictor } from './predict';
 import { FINE, trainF2 } from './train';
 
@@ -11,9 +11,9 @@ export const f2Entry: MethodEntry<F2Config> = {
   config: (preset, o) => f2Preset(preset, o),
   configure(c, s) {
     configureDense(c, s);
-    if (s.fineIterations !== undefined) c.fine.iterations = s.fineIterations;
+    if (s.fineIterations !== undefined) setFineSteps(c.fine, s.fineIterations);
   },
-  stages: (c, o) => [...denseStages(c, o), { stage: FINE, steps: c.fine.iterations }],
+  stages: (c, o) => [...denseStages(c, o), { stage: FINE, steps: fineSteps(c.fine) }],
   async train(req) {
     const r = await trainF2({ ...req, config: requestedConfig(f2Entry, req) });
     // The saved config wins on resume.
@@ -24,10 +24,10 @@ export const f2Entry: MethodEntry<F2Config> = {
       stopped: r.stopped,
       preset: saved.preset,
       seed: saved.seed,
-      modelCount: 3,
+      modelCount: isCascade(saved.fine) ? 2 : 3,
       summary: r.stopped
         ? 'f2: stopped; resume with --resume'
-        : `f2 ${saved.preset} (coarse adapter + fine stage, ${saved.fine.encoder} encoder)`,
+        : `f2 ${saved.preset} (coarse adapter + fine stage, ${isCascade(saved.fine) ? 'cascade level' : `${saved.fine.encoder} encoder`})`,
     };
   },
   predict: (runDir, images, o = {}) =>

@@ -1,10 +1,11 @@
 /**
- * C-F2 prediction: C-Adapter's coarse point per landmark, then on a crop around it (original
- * resolution × fine.scale) the fine decoder's features are compared with the template landmark's
- * feature. The top-k peaks of that similarity are candidates; a candidate is accepted when its own
- * feature's best match in the template's crop falls within matchTolerance of the template landmark
- * (FM-OSD's two-way check); else the coarse point stays. The fine point is clamped to maxMove crop
- * pixels from the coarse point on each axis, so it can never leave its crop.
+ * C-F2 prediction: C-Adapter's coarse point per landmark, then the fine stage on a crop around it.
+ * The cascade form (f2/cascade.ts) runs its fine level there. The match form (FM-OSD's) compares
+ * the fine decoder's features on the crop (original resolution × fine.scale) with the template
+ * landmark's feature: the top-k peaks of that similarity are candidates; a candidate is accepted
+ * when its own feature's best match in the template's crop falls within matchTolerance of the
+ * template landmark (FM-OSD's two-way check); else the coarse point stays. The fine point is clamped
+ * to maxMove crop pixels from the coarse point on each axis, so it can never leave its crop.
  */
 import type { Device } from '../../engine';
 import { Tensor, noGrad, tidy } from '../../engine';
@@ -15,10 +16,13 @@ import type { ImageRef } from '../../runs/imageStack';
 import { RunLayout } from '../../runs/layout';
 import { StageMeter, type ProgressStream } from '../../runs/progress';
 import { DensePredictor, round3, type Located } from '../dense/predict';
-import type { F2Config } from './config';
+import type { TemplateRecord } from '../cc2d/template';
+import { FINE, isCascade, type F2Config, type MatchFineConfig } from './config';
+import { CascadeRefiner } from './cascade';
+import type { FineRefiner, Refined } from './refiner';
 import { cutCrops, fromCrop, loadOriginal, toCrop, type CropSpec } from './crops';
 import { FineDecoder } from './decoder';
-import { FINE, TEMPLATE_CROPS, buildFineEncoder, featuresAt, fineFeatures } from './train';
+import { TEMPLATE_CROPS, buildFineEncoder, featuresAt, fineFeatures } from './train';
 import type { FineEncoder } from './encoder';
 
 export interface FineChoice {
@@ -72,11 +76,12 @@ export function chooseFine(
   return { point: { ...coarseInCrop }, similarity: null };
 }
 
-export class F2Predictor {
+/** FM-OSD's fine stage: template matching with the frozen encoder and the trained decoder. */
+export class MatchRefiner implements FineRefiner {
   private constructor(
-    readonly runDir: string,
-    readonly config: F2Config,
-    private readonly coarse: DensePredictor,
+    /** The run's fine config: bench checks change maxMove and blend on it between predictions. */
+    readonly fine: MatchFineConfig,
+    private readonly device: Device,
     private readonly enc: { encoder: FineEncoder; dispose(): void },
     private readonly dec: FineDecoder,
     /** Template crop features (N, D, P, P) and each landmark's feature (N, D). */
@@ -85,48 +90,48 @@ export class F2Predictor {
     private readonly tPos: Point[],
   ) {}
 
-  static load(runDir: string, opts: { device?: Device } = {}): F2Predictor {
-    const coarse = DensePredictor.load(runDir, { device: opts.device, methods: ['f2'] });
-    const config = coarse.config as F2Config;
+  static load(runDir: string, fc: MatchFineConfig, template: TemplateRecord, device: Device): MatchRefiner {
     const layout = new RunLayout(runDir);
-    if (!layout.hasFinal(FINE))
-      throw new Error(
-        `run ${runDir}: the fine stage has not finished (no ${layout.finalCheckpoint(FINE)}); resume training first`,
-      );
-    const fc = config.fine;
-    const enc = buildFineEncoder(runDir, fc, config.device);
+    const enc = buildFineEncoder(runDir, fc, device);
     const dec = new FineDecoder(enc.encoder.channels, enc.encoder.stride, fc.features);
-    if (config.device !== 'cpu') dec.to(config.device);
-    const ck = loadCheckpoint(layout.finalCheckpoint(FINE), config.device);
+    if (device !== 'cpu') dec.to(device);
+    const ck = loadCheckpoint(layout.finalCheckpoint(FINE), device);
     try {
       dec.loadStateDict(ck.groups.model ?? {}, { strict: true });
     } finally {
       disposeGroups(ck.groups);
     }
     dec.train(false);
-    const { tensors } = loadSafetensors(layout.artefact(FINE, TEMPLATE_CROPS), {
-      device: config.device,
-    });
+    const { tensors } = loadSafetensors(layout.artefact(FINE, TEMPLATE_CROPS), { device });
     const crops = tensors.get('crops');
     if (!crops) throw new Error(`${layout.artefact(FINE, TEMPLATE_CROPS)}: no "crops" tensor`);
     const P = fc.crop;
-    const rec = coarse.template;
-    const tPos = rec.landmarks.map((p) =>
+    const tPos = template.landmarks.map((p) =>
       p ? toCrop({ center: p, scale: fc.scale, angle: 0 }, p, P) : { x: 0, y: 0 },
     );
     const tFeat = noGrad(() => fineFeatures(enc.encoder, dec, crops));
     const tRef = featuresAt(tFeat, tPos);
     crops.dispose();
-    return new F2Predictor(runDir, config, coarse, enc, dec, tFeat, tRef, tPos);
+    return new MatchRefiner(fc, device, enc, dec, tFeat, tRef, tPos);
   }
 
-  get modelCount(): number {
-    return 3; // stage-1 encoder, C-Adapter, fine decoder
-  }
-
-  /** The coarse model's (C-Adapter's) answers, before the fine stage. */
-  locateCoarse(images: readonly ImageRef[], opts: { stage1PriorFrac?: number } = {}): Promise<Located[]> {
-    return this.coarse.locate(images, opts);
+  async refineAll(
+    images: readonly ImageRef[],
+    coarse: (Point | null)[][],
+    meter?: StageMeter,
+  ): Promise<Refined[]> {
+    const out: Refined[] = [];
+    for (const [i, ref] of images.entries()) {
+      const full = await loadOriginal(ref, this.device);
+      try {
+        const r = this.refine(full.tensor, coarse[i]);
+        out.push({ points: r.points, confidence: r.similarity });
+      } finally {
+        full.tensor.dispose();
+      }
+      meter?.tick(out.length);
+    }
+    return out;
   }
 
   /** Fine points (original pixels) for one image given its coarse points. */
@@ -134,7 +139,7 @@ export class F2Predictor {
     image: Tensor,
     coarsePts: (Point | null)[],
   ): { points: (Point | null)[]; similarity: (number | null)[] } {
-    const fc = this.config.fine;
+    const fc = this.fine;
     const P = fc.crop;
     const idx = coarsePts.map((p, j) => (p ? j : -1)).filter((j) => j >= 0);
     const points: (Point | null)[] = coarsePts.map((p) => (p ? { ...p } : null));
@@ -193,37 +198,81 @@ export class F2Predictor {
     return { points, similarity };
   }
 
+  dispose(): void {
+    this.enc.dispose();
+    this.dec.dispose();
+    this.tFeat.dispose();
+    this.tRef.dispose();
+  }
+}
+
+export class F2Predictor {
+  private constructor(
+    readonly runDir: string,
+    readonly config: F2Config,
+    private readonly coarse: DensePredictor,
+    /** The fine stage: FM-OSD's matcher or the cascade's fine level (by config.fine.kind). */
+    readonly fine: FineRefiner,
+  ) {}
+
+  static load(runDir: string, opts: { device?: Device } = {}): F2Predictor {
+    const coarse = DensePredictor.load(runDir, { device: opts.device, methods: ['f2'] });
+    try {
+      const config = coarse.config as F2Config;
+      const layout = new RunLayout(runDir);
+      if (!layout.hasFinal(FINE))
+        throw new Error(
+          `run ${runDir}: the fine stage has not finished (no ${layout.finalCheckpoint(FINE)}); resume training first`,
+        );
+      const fc = config.fine;
+      const fine = isCascade(fc)
+        ? CascadeRefiner.load(runDir, fc, config.device)
+        : MatchRefiner.load(runDir, fc, coarse.template, config.device);
+      return new F2Predictor(runDir, config, coarse, fine);
+    } catch (e) {
+      coarse.dispose();
+      throw e;
+    }
+  }
+
+  get modelCount(): number {
+    // Match: stage-1 encoder, C-Adapter, fine decoder; cascade: C-Adapter and the fine level.
+    return isCascade(this.config.fine) ? 2 : 3;
+  }
+
+  /** The coarse model's (C-Adapter's) answers, before the fine stage. */
+  locateCoarse(images: readonly ImageRef[], opts: { stage1PriorFrac?: number } = {}): Promise<Located[]> {
+    return this.coarse.locate(images, opts);
+  }
+
   async predict(
     images: readonly ImageRef[],
     opts: { progress?: ProgressStream; stage1PriorFrac?: number } = {},
   ): Promise<AnnotationSet> {
     const frac = opts.stage1PriorFrac ?? 0;
-    const meter = new StageMeter(opts.progress, 'predict', images.length);
     const rec = this.coarse.template;
     const ids = rec.landmarkSet.landmarks.map((l) => l.id);
-    const out: ImageAnnotation[] = [];
     // The coarse model's answers for every image first: it reads stage 1's once for all of them.
     const coarse = await this.locateCoarse(images, { stage1PriorFrac: frac });
-    for (const [i, ref] of images.entries()) {
-      const { square: sq, points, confidence } = coarse[i];
-      const coarsePts = points.map((p, j) => (rec.landmarks[j] ? p : null));
-      const full = await loadOriginal(ref, this.config.device);
-      const r = this.refine(full.tensor, coarsePts);
-      full.tensor.dispose();
-      out.push({
-        imageId: sq.id,
-        spacing: sq.spacing,
-        landmarks: r.points.map((p, j) => ({
+    const coarsePts = coarse.map((c) => c.points.map((p, j) => (rec.landmarks[j] ? p : null)));
+    const meter = new StageMeter(opts.progress, 'predict', images.length);
+    const refined = await this.fine.refineAll(images, coarsePts, meter);
+    const out: ImageAnnotation[] = coarse.map(({ square: sq, confidence }, i) => ({
+      imageId: sq.id,
+      spacing: sq.spacing,
+      landmarks: refined[i].points.map((p, j) => {
+        const fineConf = refined[i].confidence[j];
+        return {
           id: ids[j],
           point: p ? round3(p) : null,
           confidence: p
-            ? Math.round(Math.max(0, Math.min(1, r.similarity[j] ?? confidence[j])) * 1e4) / 1e4
+            ? Math.round(Math.max(0, Math.min(1, fineConf ?? confidence[j])) * 1e4) / 1e4
             : undefined,
-          source: r.similarity[j] === null ? 'f2-coarse' : 'f2-fine',
-        })),
-      });
-      meter.tick(out.length);
-    }
+          source: fineConf === null ? 'f2-coarse' : 'f2-fine',
+        };
+      }),
+    }));
+    const fc = this.config.fine;
     return {
       landmarkSet: rec.landmarkSet,
       images: out,
@@ -234,7 +283,9 @@ export class F2Predictor {
         seed: this.config.seed,
         preset: this.config.preset,
         template: rec.id,
-        encoder: this.config.fine.encoder,
+        ...(isCascade(fc)
+          ? { fine: `cascade level at ${fc.dense.crops?.fineSize ?? fc.dense.size} px, blend ${fc.blend}` }
+          : { encoder: fc.encoder }),
         ...(frac > 0 ? { coarseVotesWithin: `${frac} × grid of stage 1's answer` } : {}),
         createdAt: new Date().toISOString(),
       },
@@ -243,9 +294,6 @@ export class F2Predictor {
 
   dispose(): void {
     this.coarse.dispose();
-    this.enc.dispose();
-    this.dec.dispose();
-    this.tFeat.dispose();
-    this.tRef.dispose();
+    this.fine.dispose();
   }
 }

@@ -1,8 +1,9 @@
 /**
  * C-F2 training: the coarse C-Adapter (dense/train.ts, with CC2D stage 1 under it), then the fine
- * decoder on template crops at (near) original resolution. Only the template's image and labels
- * reach the fine stage. Everything resumes: the dense stage and the fine stage have their own
- * checkpoints in RUN/adapter and RUN/fine.
+ * stage: in cascade form a finer level of the Adapter's network (f2/cascade.ts); in match form the
+ * decoder on template crops at (near) original resolution, which only the template's image and
+ * labels reach. Everything resumes: the dense stage and the fine stage have their own checkpoints
+ * in RUN/adapter and RUN/fine.
  */
 import type { Device } from '../../engine';
 import * as fs from 'node:fs';
@@ -16,14 +17,15 @@ import { ProgressStream } from '../../runs/progress';
 import { runOptionsOf, trainStage, type TrainableNet } from '../../runs/trainStage';
 import { loadStage1Net } from '../cc2d/stage1/load';
 import { stage1RunOf, trainDense, type DenseTrainInput, type DenseTrainResult } from '../dense/train';
-import { validateFine, type F2Config, type FineConfig } from './config';
+import { FINE, isCascade, validateFine, type F2Config, type MatchFineConfig } from './config';
+import { trainCascadeFine } from './cascade';
 import { cutCrops, loadOriginal, toCrop, type CropSpec } from './crops';
 import { FineDecoder } from './decoder';
 import { stage1Encoder, vitEncoder, type FineEncoder } from './encoder';
 import { writeFileAtomicSync } from '../../runs/atomicFile';
 import { makeAdam } from '../shared/optimizer';
 
-export const FINE = 'fine';
+export { FINE };
 /** Provenance beside the run: which CC2D stage 1 it reused (config.json's stage1Run is what is read back). */
 export const F2_SOURCES = 'f2.json';
 export const TEMPLATE_CROPS = 'template-crops.safetensors';
@@ -38,7 +40,7 @@ export interface F2TrainResult {
 /** The frozen fine encoder of a run. */
 export function buildFineEncoder(
   runDir: string,
-  fine: FineConfig,
+  fine: MatchFineConfig,
   device: Device,
 ): { encoder: FineEncoder; dispose(): void } {
   if (fine.encoder === 'vit') {
@@ -77,11 +79,10 @@ export function templateCropSpecs(landmarks: (Point | null)[], scale: number): C
 
 export async function trainF2(input: DenseTrainInput & { config: F2Config }): Promise<F2TrainResult> {
   const t0 = performance.now();
-  validateFine(input.config.fine);
+  validateFine(input.config.fine, input.config);
   const dense = await trainDense(input);
   if (dense.stopped)
     return { dense, fine: null, stopped: true, trainSeconds: (performance.now() - t0) / 1000 };
-  const layout = new RunLayout(input.runDir);
   if (dense.stage1Run)
     writeFileAtomicSync(
       path.join(input.runDir, F2_SOURCES),
@@ -89,14 +90,28 @@ export async function trainF2(input: DenseTrainInput & { config: F2Config }): Pr
     );
   // The saved config wins on resume.
   const config = dense.config as F2Config;
+  const progress = input.progress ?? new ProgressStream();
   const fc = config.fine;
+  const result = isCascade(fc)
+    ? await trainCascadeFine(input, config, fc, progress)
+    : await trainMatcher(input, config, fc, progress);
+  return { dense, fine: result, stopped: result.aborted, trainSeconds: (performance.now() - t0) / 1000 };
+}
+
+/** FM-OSD's fine stage: the decoder on the template's crops only, over the frozen encoder. */
+async function trainMatcher(
+  input: DenseTrainInput,
+  config: F2Config,
+  fc: MatchFineConfig,
+  progress: ProgressStream,
+): Promise<StageResult> {
+  const layout = new RunLayout(input.runDir);
   const tIndex = input.images.findIndex((r) => r.id === input.templateId);
   const tmpl = await loadOriginal(input.images[tIndex], config.device);
   const lms = input.templateLandmarks
     .map((p, j) => ({ p, j }))
     .filter((e): e is { p: Point; j: number } => e.p !== null);
   const enc = buildFineEncoder(input.runDir, fc, config.device);
-  const progress = input.progress ?? new ProgressStream();
   // The reference crops are saved once: prediction matches against exactly these pixels.
   try {
     await saveTemplateCrops(layout, input.templateId, input.templateLandmarks, fc, tmpl.tensor);
@@ -123,7 +138,7 @@ export async function trainF2(input: DenseTrainInput & { config: F2Config }): Pr
     owned: [tmpl.tensor, enc],
   });
   net.dispose();
-  return { dense, fine: result, stopped: result.aborted, trainSeconds: (performance.now() - t0) / 1000 };
+  return result;
 }
 
 /** The fine decoder as the harness drives it: its weights are the stage's `model` state. */
@@ -141,7 +156,7 @@ async function saveTemplateCrops(
   layout: RunLayout,
   templateId: string,
   templateLandmarks: (Point | null)[],
-  fc: FineConfig,
+  fc: MatchFineConfig,
   template: Tensor,
 ): Promise<void> {
   const refFile = layout.artefact(FINE, TEMPLATE_CROPS);
@@ -165,7 +180,7 @@ interface FineBatch {
   trainPos: Point[];
 }
 
-function drawFineBatch(lms: { p: Point; j: number }[], fc: FineConfig): FineBatch {
+function drawFineBatch(lms: { p: Point; j: number }[], fc: MatchFineConfig): FineBatch {
   const picks = Array.from({ length: fc.batch }, () => lms[Math.floor(random() * lms.length) % lms.length]);
   const u = (r: number) => (2 * random() - 1) * r;
   const ref: CropSpec[] = picks.map((e) => ({ center: e.p, scale: fc.scale, angle: 0 }));
@@ -186,7 +201,7 @@ function fineBatchLoss(
   encoder: FineEncoder,
   decoder: FineDecoder,
   b: FineBatch,
-  fc: FineConfig,
+  fc: MatchFineConfig,
 ): Tensor {
   const P = fc.crop;
   const B = b.ref.length;
@@ -213,7 +228,7 @@ function fineBatchLoss(
  * of the crop), so the default is a softmax cross-entropy over the crop towards the normalised
  * Gaussian ('ce', temperature 10, as CC2D's stage-1 loss), which cannot be met by a flat map.
  */
-export function fineLoss(sim: Tensor, target: Tensor, fc: Pick<FineConfig, 'loss'>): Tensor {
+export function fineLoss(sim: Tensor, target: Tensor, fc: Pick<MatchFineConfig, 'loss'>): Tensor {
   if (fc.loss === 'mse') return F.mseLoss(sim, target);
   const B = sim.shape[0];
   const logp = F.logSoftmax(sim.reshape([B, -1]).mul(10), 1);

@@ -1,7 +1,8 @@
 /**
  * No label but the template's reaches training: the whole pipeline (CC2D stage 1, pseudo-labels,
- * SLA with refresh, C-ATD's template augmentation) runs on a dataset whose every non-template label
- * is then corrupted; the trained model and its predictions must not change at all.
+ * SLA with refresh, C-ATD's template augmentation; C-F2's cascade level trained on the coarse
+ * model's answers) runs on a dataset whose every non-template label is then corrupted; the trained
+ * model and its predictions must not change at all.
  */
 import * as fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,9 @@ import type { Dataset, DatasetItem } from '../../../src/data/datasets/types';
 import { densePreset } from '../../../src/methods/dense/config';
 import { DensePredictor } from '../../../src/methods/dense/predict';
 import { trainDense } from '../../../src/methods/dense/train';
+import { f2Preset } from '../../../src/methods/f2/config';
+import { F2Predictor } from '../../../src/methods/f2/predict';
+import { trainF2 } from '../../../src/methods/f2/train';
 import { oneShotFromDataset } from '../../../src/runs/oneShot';
 import { mulberry32, syntheticSet } from '../cc2d/synthetic';
 import { LANDMARK_SET, tmpDir } from './helpers';
@@ -48,6 +52,26 @@ function dataset(corrupt: boolean): Dataset {
   } as unknown as Dataset;
 }
 
+async function trainF2On(ds: Dataset): Promise<{ pred: string; model: string }> {
+  const cfg = f2Preset('tiny');
+  cfg.cc2d.stage1.iterations = 15;
+  cfg.dense.iterations = 16;
+  cfg.fine = {
+    kind: 'cascade',
+    dense: { ...cfg.dense, size: 32, crops: { fineSize: 128, jitter: 0.3 }, iterations: 12 },
+    blend: 1,
+  };
+  const input = oneShotFromDataset(ds, ds.items, set.ids[0]);
+  const runDir = tmpDir('noleak-f2');
+  dirs.push(runDir);
+  await trainF2({ config: cfg, ...input, runDir, source: { images: 'mem', landmarks: 'mem' } });
+  const p = F2Predictor.load(runDir);
+  const a = await p.predict(input.images);
+  p.dispose();
+  const model = fs.readFileSync(`${runDir}/fine/final.safetensors`).toString('base64');
+  return { pred: JSON.stringify(a.images), model };
+}
+
 async function trainOn(ds: Dataset): Promise<{ pred: string; model: string }> {
   const cfg = densePreset('atd', 'tiny');
   cfg.cc2d.stage1.iterations = 15;
@@ -68,6 +92,13 @@ describe('label isolation', () => {
   it('training output is unchanged when every label but the template is corrupted', async () => {
     const clean = await trainOn(dataset(false));
     const corrupted = await trainOn(dataset(true));
+    expect(corrupted.pred).toEqual(clean.pred);
+    expect(corrupted.model === clean.model).toBe(true);
+  }, 180_000);
+
+  it("C-F2's cascade level is unchanged too (its labels are the coarse model's answers)", async () => {
+    const clean = await trainF2On(dataset(false));
+    const corrupted = await trainF2On(dataset(true));
     expect(corrupted.pred).toEqual(clean.pred);
     expect(corrupted.model === clean.model).toBe(true);
   }, 180_000);
