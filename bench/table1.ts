@@ -269,7 +269,12 @@ for (const m of order) {
     // A resumed/finished run reports no steps: keep the time measured when it actually trained.
     if (s1 && s1[1] - s1[0] > 1000) measured.stage1 = (s1[1] - s1[0] + (pl ? pl[1] - pl[0] : 0)) / 1000;
   }
-  if (ran > 5) measured[m] = ran;
+  // A finished run only loads and reports "already finished" (a resumed SLA run took 5.05 s and
+  // replaced its 7-min training time): count the time only when a training stage ran steps.
+  const trained = [...stageSpan].some(
+    ([stage, [from, to]]) => !/^(cache|predict)/.test(stage) && to - from > 1000,
+  );
+  if (trained) measured[m] = ran;
   // Another bench process may share OUT (two methods trained side by side): keep what it wrote.
   Object.assign(times, readTimes(timesFile), measured);
   fs.writeFileSync(timesFile, JSON.stringify(times, null, 2) + '\n');

@@ -40,7 +40,12 @@ export async function buildTwin(): Promise<{ bin: string; libtorch: LibtorchInfo
   };
   const lt = findLibtorch();
   const args = ['-O2', '-std=c++17', ...lt.cxxflags, SRC, '-o', BIN, ...lt.ldflags];
-  const stamp = createHash('sha256').update(readFileSync(SRC)).update(JSON.stringify(args)).digest('hex');
+  // The allocator settings it shares with the addon are part of what it is.
+  const stamp = createHash('sha256')
+    .update(readFileSync(SRC))
+    .update(readFileSync(path.join(repo, 'native', 'src', 'allocator.h')))
+    .update(JSON.stringify(args))
+    .digest('hex');
   const stampFile = `${BIN}.stamp`;
   if (existsSync(BIN) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp)
     return { bin: BIN, libtorch: lt };

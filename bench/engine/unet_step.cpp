@@ -13,6 +13,8 @@
 // --serve runs one step per "step" line read from stdin and answers each with one JSON line.
 #include <torch/torch.h>
 
+#include "../../native/src/allocator.h"
+
 #include <sys/resource.h>
 #include <time.h>
 
@@ -177,6 +179,8 @@ static long peak_rss_kib() {
 }
 
 int main(int argc, char** argv) {
+  // The addon's allocator settings, so that the two engines are compared on equal terms.
+  onemark::tuneAllocator();
   Config cfg;
   int size = 96, batch = 2, steps = 10, warmup = 3, threads = 0;
   std::string device = "cpu";

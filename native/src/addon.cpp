@@ -8,6 +8,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "allocator.h"
 #include "common.h"
 
 namespace onemark {
@@ -546,6 +547,7 @@ static napi_value init(napi_env env, napi_value exports) {
     return nullptr;
   }
   ownerEnv = env;
+  tuneAllocator();
   for (const OpDef& def : registry()) {
     napi_value fn;
     if (napi_create_function(env, def.name, NAPI_AUTO_LENGTH, trampoline, const_cast<OpDef*>(&def), &fn) != napi_ok ||

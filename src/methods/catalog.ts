@@ -103,7 +103,7 @@ export const METHOD_INFO: Record<MethodName, MethodInfo> = {
     name: 'f2',
     title: 'C-F2',
     describe:
-      "C-Adapter's coarse landmark refined on a finer crop around it (quick: the Adapter's network again at twice its resolution, one more cascade level; tiny/full: FM-OSD's matcher, a decoder on a frozen encoder: stage 1, or DINO ViT-S/8).",
+      "C-Adapter's coarse landmark refined on an original-resolution crop by a decoder on a frozen encoder (stage 1, or DINO ViT-S/8); optionally by a finer cascade level of the Adapter's network instead.",
     presets: PRESETS,
     modelCount: () => 3,
     usesStage1Run: true,

@@ -59,11 +59,12 @@ describe('configureFor', () => {
     expect(f2.dense.iterations).toBe(22);
     expect(fineSteps(f2.fine)).toBe(33);
     expect(f2.seed).toBe(9);
-    // quick's fine stage is a cascade level: the setting is its steps.
-    const f2q = getMethod('f2').config('quick', {}) as F2Config;
-    configureFor('f2', { fineIterations: 44 })(f2q);
-    expect(f2q.fine.kind).toBe('cascade');
-    expect(fineSteps(f2q.fine)).toBe(44);
+    // A cascade-form fine stage: the setting is its level's steps.
+    const f2c = getMethod('f2').config('tiny', {}) as F2Config;
+    f2c.fine = { kind: 'cascade', dense: { ...f2c.dense }, blend: 1 };
+    configureFor('f2', { fineIterations: 44 })(f2c);
+    expect(fineSteps(f2c.fine)).toBe(44);
+    expect(f2c.dense.iterations).not.toBe(44);
 
     expect(() => configureFor('atd', { fineIterations: 1 })).toThrow(
       /fineIterations does not apply to method atd/,
