@@ -109,17 +109,15 @@ export class CascadeRefiner implements FineRefiner {
   ): Promise<Refined[]> {
     // A landmark the template lacks has no coarse answer; its crop is centred anywhere and dropped.
     const located = await this.level.locate(images, { coarse });
+    meter?.tick(images.length);
     const w = this.fine.blend;
-    return located.map((l, i) => {
-      meter?.tick(i + 1);
-      return {
-        points: l.points.map((f, j) => {
-          const c = coarse[i][j];
-          return c ? { x: c.x + w * (f.x - c.x), y: c.y + w * (f.y - c.y) } : null;
-        }),
-        confidence: l.confidence.map((v, j) => (coarse[i][j] ? v : null)),
-      };
-    });
+    return located.map((l, i) => ({
+      points: l.points.map((f, j) => {
+        const c = coarse[i][j];
+        return c ? { x: c.x + w * (f.x - c.x), y: c.y + w * (f.y - c.y) } : null;
+      }),
+      confidence: l.confidence.map((v, j) => (coarse[i][j] ? v : null)),
+    }));
   }
 
   dispose(): void {

@@ -8,10 +8,10 @@
  *   crop's features is a Gaussian at the landmark. Inference: top-k candidates, each checked by
  *   matching back to the template.
  * - 'cascade' (an option, measured on the development set: docs/methods.md): one more level of the
- *   cascade the dense methods already are. The Adapter's
- *   network again, on crops cut at a finer grid around the Adapter's answers, trained on those
- *   answers for the unlabelled images (as the Adapter was trained on stage 1's) plus the template's
- *   truth and its augmented copies (f2/cascade.ts).
+ *   cascade the dense methods already are. The Adapter's network again, on crops cut at a finer
+ *   grid around the Adapter's answers, trained on those answers for the unlabelled images (as the
+ *   Adapter was trained on stage 1's) plus the template's truth and its augmented copies
+ *   (f2/cascade.ts).
  */
 import type { Device } from '../../engine/deviceType';
 import { densePreset, validateDense, type DenseConfig, type DenseStageConfig } from '../dense/config';
@@ -38,6 +38,11 @@ export function isCascade(f: FineConfig): f is CascadeFineConfig {
 /** The fine stage's training steps, whichever its form. */
 export function fineSteps(f: FineConfig): number {
   return isCascade(f) ? f.dense.iterations : f.iterations;
+}
+
+/** Networks in the paper's sense: the match form's stage-1 encoder, C-Adapter and fine decoder; the cascade's two levels. */
+export function f2ModelCount(f: FineConfig): number {
+  return isCascade(f) ? 2 : 3;
 }
 
 export function setFineSteps(f: FineConfig, steps: number): void {

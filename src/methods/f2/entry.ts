@@ -2,7 +2,7 @@
 import { METHOD_INFO } from '../catalog';
 import { configureDense, denseStages } from '../dense/entry';
 import { predictAndDispose, requestedConfig, type MethodEntry } from '../shared/entry';
-import { f2Preset, fineSteps, isCascade, setFineSteps, type F2Config } from './config';
+import { f2ModelCount, f2Preset, fineSteps, isCascade, setFineSteps, type F2Config } from './config';
 import { F2Predictor } from './predict';
 import { FINE, trainF2 } from './train';
 
@@ -24,7 +24,7 @@ export const f2Entry: MethodEntry<F2Config> = {
       stopped: r.stopped,
       preset: saved.preset,
       seed: saved.seed,
-      modelCount: isCascade(saved.fine) ? 2 : 3,
+      modelCount: f2ModelCount(saved.fine),
       summary: r.stopped
         ? 'f2: stopped; resume with --resume'
         : `f2 ${saved.preset} (coarse adapter + fine stage, ${isCascade(saved.fine) ? 'cascade level' : `${saved.fine.encoder} encoder`})`,

@@ -17,7 +17,7 @@ import { RunLayout } from '../../runs/layout';
 import { StageMeter, type ProgressStream } from '../../runs/progress';
 import { DensePredictor, round3, type Located } from '../dense/predict';
 import type { TemplateRecord } from '../cc2d/template';
-import { FINE, isCascade, type F2Config, type MatchFineConfig } from './config';
+import { FINE, f2ModelCount, isCascade, type F2Config, type MatchFineConfig } from './config';
 import { CascadeRefiner } from './cascade';
 import type { FineRefiner, Refined } from './refiner';
 import { cutCrops, fromCrop, loadOriginal, toCrop, type CropSpec } from './crops';
@@ -236,8 +236,7 @@ export class F2Predictor {
   }
 
   get modelCount(): number {
-    // Match: stage-1 encoder, C-Adapter, fine decoder; cascade: C-Adapter and the fine level.
-    return isCascade(this.config.fine) ? 2 : 3;
+    return f2ModelCount(this.config.fine);
   }
 
   /** The coarse model's (C-Adapter's) answers, before the fine stage. */

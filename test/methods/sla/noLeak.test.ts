@@ -8,10 +8,9 @@ import * as fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Dataset, DatasetItem } from '../../../src/data/datasets/types';
 import { densePreset } from '../../../src/methods/dense/config';
-import { DensePredictor } from '../../../src/methods/dense/predict';
 import { trainDense } from '../../../src/methods/dense/train';
 import { f2Preset } from '../../../src/methods/f2/config';
-import { F2Predictor } from '../../../src/methods/f2/predict';
+import { getMethod } from '../../../src/methods/registry';
 import { trainF2 } from '../../../src/methods/f2/train';
 import { oneShotFromDataset } from '../../../src/runs/oneShot';
 import { mulberry32, syntheticSet } from '../cc2d/synthetic';
@@ -52,7 +51,42 @@ function dataset(corrupt: boolean): Dataset {
   } as unknown as Dataset;
 }
 
-async function trainF2On(ds: Dataset): Promise<{ pred: string; model: string }> {
+interface Trained {
+  pred: string;
+  model: string;
+}
+
+/** Trains with `train` on the dataset's one-shot view, predicts its images with the method's registry entry, reads the final model. */
+async function runOn(
+  ds: Dataset,
+  train: (input: ReturnType<typeof oneShotFromDataset>, runDir: string) => Promise<unknown>,
+  method: 'atd' | 'f2',
+  modelFile: string,
+): Promise<Trained> {
+  const input = oneShotFromDataset(ds, ds.items, set.ids[0]);
+  const runDir = tmpDir('noleak');
+  dirs.push(runDir);
+  await train(input, runDir);
+  const pred = JSON.stringify((await getMethod(method).predict(runDir, input.images)).images);
+  return { pred, model: fs.readFileSync(`${runDir}/${modelFile}`).toString('base64') };
+}
+
+const source = { images: 'mem', landmarks: 'mem' };
+
+function atdOn(ds: Dataset): Promise<Trained> {
+  const cfg = densePreset('atd', 'tiny');
+  cfg.cc2d.stage1.iterations = 15;
+  cfg.dense.iterations = 16;
+  cfg.dense.refresh = { every: 4, start: 0.25, minConfidence: 0, maxMove: 2 };
+  return runOn(
+    ds,
+    (input, runDir) => trainDense({ config: cfg, ...input, runDir, source }),
+    'atd',
+    'atd/final.safetensors',
+  );
+}
+
+function f2CascadeOn(ds: Dataset): Promise<Trained> {
   const cfg = f2Preset('tiny');
   cfg.cc2d.stage1.iterations = 15;
   cfg.dense.iterations = 16;
@@ -61,45 +95,32 @@ async function trainF2On(ds: Dataset): Promise<{ pred: string; model: string }> 
     dense: { ...cfg.dense, size: 32, crops: { fineSize: 128, jitter: 0.3 }, iterations: 12 },
     blend: 1,
   };
-  const input = oneShotFromDataset(ds, ds.items, set.ids[0]);
-  const runDir = tmpDir('noleak-f2');
-  dirs.push(runDir);
-  await trainF2({ config: cfg, ...input, runDir, source: { images: 'mem', landmarks: 'mem' } });
-  const p = F2Predictor.load(runDir);
-  const a = await p.predict(input.images);
-  p.dispose();
-  const model = fs.readFileSync(`${runDir}/fine/final.safetensors`).toString('base64');
-  return { pred: JSON.stringify(a.images), model };
+  return runOn(
+    ds,
+    (input, runDir) => trainF2({ config: cfg, ...input, runDir, source }),
+    'f2',
+    'fine/final.safetensors',
+  );
 }
 
-async function trainOn(ds: Dataset): Promise<{ pred: string; model: string }> {
-  const cfg = densePreset('atd', 'tiny');
-  cfg.cc2d.stage1.iterations = 15;
-  cfg.dense.iterations = 16;
-  cfg.dense.refresh = { every: 4, start: 0.25, minConfidence: 0, maxMove: 2 };
-  const input = oneShotFromDataset(ds, ds.items, set.ids[0]);
-  const runDir = tmpDir('noleak');
-  dirs.push(runDir);
-  await trainDense({ config: cfg, ...input, runDir, source: { images: 'mem', landmarks: 'mem' } });
-  const p = DensePredictor.load(runDir);
-  const a = await p.predict(input.images);
-  p.dispose();
-  const model = fs.readFileSync(`${runDir}/atd/final.safetensors`).toString('base64');
-  return { pred: JSON.stringify(a.images), model };
+/** The same training on clean and corrupted labels gives the same model and predictions. */
+async function expectUnchanged(trainOn: (ds: Dataset) => Promise<Trained>): Promise<void> {
+  const clean = await trainOn(dataset(false));
+  const corrupted = await trainOn(dataset(true));
+  expect(corrupted.pred).toEqual(clean.pred);
+  expect(corrupted.model === clean.model).toBe(true);
 }
 
 describe('label isolation', () => {
-  it('training output is unchanged when every label but the template is corrupted', async () => {
-    const clean = await trainOn(dataset(false));
-    const corrupted = await trainOn(dataset(true));
-    expect(corrupted.pred).toEqual(clean.pred);
-    expect(corrupted.model === clean.model).toBe(true);
-  }, 180_000);
+  it(
+    'training output is unchanged when every label but the template is corrupted',
+    () => expectUnchanged(atdOn),
+    180_000,
+  );
 
-  it("C-F2's cascade level is unchanged too (its labels are the coarse model's answers)", async () => {
-    const clean = await trainF2On(dataset(false));
-    const corrupted = await trainF2On(dataset(true));
-    expect(corrupted.pred).toEqual(clean.pred);
-    expect(corrupted.model === clean.model).toBe(true);
-  }, 180_000);
+  it(
+    "C-F2's cascade level is unchanged too (its labels are the coarse model's answers)",
+    () => expectUnchanged(f2CascadeOn),
+    180_000,
+  );
 });
