@@ -6,6 +6,8 @@
  *   npm run bench:devchecks -- --check CHECK --run DIR [--values LIST] [--data DIR] [--threads N]
  *
  *   passes    (dense run) crops re-centred on the previous pass's answer; --values passes (1,2,3)
+ *   search    (dense run) votes only within r × crop of the crop's centre (crops.searchRadius), and
+ *             over the whole crop; --values r (0.35,0.4,0.45,0.5)
  *   centre    (dense run) crops centred on CC2D stage 1's answer, then on its stage 2's
  *   shift     (dense run) crop-shift averaging: the crop centre moved by 0 and ±r crop on each
  *             axis, per-axis median and mean of the five answers; --values r (0.15)
@@ -36,7 +38,7 @@ import type { ImageRef } from '../src/runs/imageStack';
 import { datasetRef } from '../src/runs/oneShot';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CHECKS = ['passes', 'centre', 'shift', 'f2move', 'f2blend', 'f2offset'] as const;
+const CHECKS = ['passes', 'search', 'centre', 'shift', 'f2move', 'f2blend', 'f2offset'] as const;
 type Check = (typeof CHECKS)[number];
 const { values: a } = parseArgs({
   options: {
@@ -83,7 +85,7 @@ function show(name: string, pts: (Point | null)[][]): void {
   const o = evaluate(asSet(devRefs, pts), gt, { method: name, knownImageIds: known }).metrics.overall;
   const sdr = (mm: number) => (100 * (o.sdr.find((s) => s.radius === mm)?.rate ?? NaN)).toFixed(1);
   console.log(
-    `${name}: MRE ${o.mean.toFixed(2)} ± ${o.std.toFixed(2)} mm, SDR 2 mm ${sdr(2)} %, SDR 4 mm ${sdr(4)} %`,
+    `${name}: MRE ${o.mean.toFixed(2)} ± ${o.std.toFixed(2)} mm, SDR 2 mm ${sdr(2)} %, SDR 4 mm ${sdr(4)} %, p99 ${o.p99.toFixed(2)} mm`,
   );
 }
 const pointsOf = (l: Located[]) => l.map((x) => x.points);
@@ -99,7 +101,7 @@ async function cc2dAnswers(stage: 1 | 2): Promise<(Point | null)[][]> {
 }
 
 console.log(`${check} on ${runDir}, development set ${dev.map((d) => d.id).join(', ')}`);
-if (check === 'passes' || check === 'centre' || check === 'shift') {
+if (check === 'passes' || check === 'search' || check === 'centre' || check === 'shift') {
   const p = DensePredictor.load(runDir, { methods: ['sla', 'atd', 'adapter', 'f2'] });
   const crops = p.config.dense.crops;
   if (!crops) fail(`${runDir} is a whole-image run: the ${check} check is about crops`);
@@ -107,6 +109,13 @@ if (check === 'passes' || check === 'centre' || check === 'shift') {
     if (check === 'passes') {
       for (const passes of values('1,2,3'))
         show(`passes ${passes}`, pointsOf(await p.locate(devRefs, { passes })));
+    } else if (check === 'search') {
+      show('the whole crop', pointsOf(await p.locate(devRefs, { searchRadius: null })));
+      for (const r of values('0.35,0.4,0.45,0.5'))
+        show(
+          `votes within ${r} × crop of its centre`,
+          pointsOf(await p.locate(devRefs, { searchRadius: r })),
+        );
     } else if (check === 'centre') {
       for (const stage of [1, 2] as const)
         show(

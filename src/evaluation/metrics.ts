@@ -28,6 +28,8 @@ export interface ErrorSummary {
   mean: number;
   std: number;
   median: number;
+  /** 99th percentile (linear interpolation, numpy's default): the catastrophic misses' scale. */
+  p99: number;
   max: number;
   sdr: SdrValue[];
 }
@@ -70,6 +72,16 @@ export function median(values: ArrayLike<number>): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** The q-quantile (0 ≤ q ≤ 1) with linear interpolation between order statistics (numpy's default). */
+export function quantile(values: ArrayLike<number>, q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = Float64Array.from(values).sort();
+  const k = (sorted.length - 1) * q;
+  const lo = Math.floor(k);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (k - lo);
+}
+
 export function summarize(
   values: ArrayLike<number>,
   radii: readonly number[] = DEFAULT_RADII_MM,
@@ -81,6 +93,7 @@ export function summarize(
     mean: mean(values),
     std: std(values),
     median: median(values),
+    p99: quantile(values, 0.99),
     max,
     sdr: radii.map((r) => sdr(values, r)),
   };

@@ -72,9 +72,10 @@ export function table1Markdown(evals: readonly Evaluation[]): string {
     'Count',
     `MRE ± std (${unit})`,
     ...radii.map((r) => `SDR ${radiusLabel(r, unit)} (%)`),
+    `p99 (${unit})`,
   ];
   const rows = evals.map((e) => table1Cells(e));
-  return mdTable(header, ['l', 'r', 'r', ...radii.map(() => 'r' as const)], rows);
+  return mdTable(header, ['l', 'r', 'r', ...radii.map(() => 'r' as const), 'r'], rows);
 }
 
 /** The cells of one Table 1 row, for reports that quote a single row. */
@@ -85,6 +86,7 @@ export function table1Cells(e: Evaluation): string[] {
     e.modelCount === null ? '–' : String(e.modelCount),
     `${fmt(o.mean)} ± ${fmt(o.std)}`,
     ...o.sdr.map((s) => pct(s.rate)),
+    fmt(o.p99),
   ];
 }
 

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { radialErrors } from '../../src/evaluation/errors';
-import { computeMetrics, median, normalizeRadii, sdr, std, summarize } from '../../src/evaluation/metrics';
+import {
+  computeMetrics,
+  median,
+  normalizeRadii,
+  quantile,
+  sdr,
+  std,
+  summarize,
+} from '../../src/evaluation/metrics';
 import { annotations, SPACING_01, twoImagesAtOrigin } from './fixtures';
 
 describe('metrics', () => {
@@ -14,6 +22,16 @@ describe('metrics', () => {
     expect(std([2, 4, 4, 4, 5, 5, 7, 9])).toBe(2);
     expect(median([5, 1, 3])).toBe(3);
     expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+
+  it('interpolates quantiles between order statistics as numpy does', () => {
+    // numpy.percentile(range(1, 101), 99) = 99.01; of [3, 1, 2] at 0.5 = 2
+    const hundred = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(quantile(hundred, 0.99)).toBeCloseTo(99.01, 10);
+    expect(quantile([3, 1, 2], 0.5)).toBe(2);
+    expect(quantile([7], 0.99)).toBe(7);
+    expect(quantile([], 0.99)).toBeNaN();
+    expect(summarize(hundred).p99).toBeCloseTo(99.01, 10);
   });
 
   it('summarizes with the given radii', () => {

@@ -29,13 +29,14 @@ const pred = annotations(
 describe('tables', () => {
   const e = evaluate(pred, gt, { predictionFile: 'toy.csv' });
 
-  it('writes a Table 1 row: method, count, MRE ± std, SDR per radius in %', () => {
+  it('writes a Table 1 row: method, count, MRE ± std, SDR per radius in %, 99th percentile', () => {
     const md = table1Markdown([e]).split('\n');
     expect(md[0]).toBe(
-      '| Method | Count | MRE ± std (mm) | SDR 2 mm (%) | SDR 2.5 mm (%) | SDR 3 mm (%) | SDR 4 mm (%) |',
+      '| Method | Count | MRE ± std (mm) | SDR 2 mm (%) | SDR 2.5 mm (%) | SDR 3 mm (%) | SDR 4 mm (%) | p99 (mm) |',
     );
     // mean 5/3 = 1.67, population std = sqrt(((1-5/3)^2*2 + (3-5/3)^2)/3) = 0.94; SDR: 2/3 below 2, 2.5, 3 (3.0 is not below 3)
-    expect(md[2]).toBe('| toy | 19 | 1.67 ± 0.94 | 66.67 | 66.67 | 66.67 | 100.00 |');
+    // p99 of [1, 1, 3]: position 0.99 · 2 = 1.98, so 1 + 0.98 · (3 − 1) = 2.96
+    expect(md[2]).toBe('| toy | 19 | 1.67 ± 0.94 | 66.67 | 66.67 | 66.67 | 100.00 | 2.96 |');
   });
 
   it('writes Table 2 with methods side by side and a Mean row', () => {

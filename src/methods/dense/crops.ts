@@ -30,6 +30,13 @@ export interface CropInput {
    * test-time refinement; 1 = the crop around stage 1's estimate only). Absent: 1.
    */
   passes?: number;
+  /**
+   * Prediction only: the vote is limited to a disk of this radius (fraction of the crop side)
+   * around the crop's centre, i.e. around the previous stage's estimate. Training puts a label at
+   * most `jitter` from the centre per axis, so corners of the crop are where the network has seen
+   * landmarks least; a radius of `jitter` is the square's inscribed disk. Absent: the whole crop.
+   */
+  searchRadius?: number;
 }
 
 /** One crop's placement and intensity jitter. */
@@ -136,7 +143,11 @@ export function cutCrops(images: Tensor, draws: CropDraw[][], crop: number): Ten
       }),
     );
     const dev = images.device;
-    const grid = F.affineGrid(Tensor.from(theta, [B * N, 2, 3], { device: dev }), [B * N, 1, crop, crop], false);
+    const grid = F.affineGrid(
+      Tensor.from(theta, [B * N, 2, 3], { device: dev }),
+      [B * N, 1, crop, crop],
+      false,
+    );
     const crops = F.gridSample(images, grid.reshape([B, N * crop, crop, 2]), {
       mode: 'bilinear',
       paddingMode: 'zeros',
@@ -165,8 +176,10 @@ export function predictCrops(
   crop: number,
   radius: number,
   batch = 4,
+  searchRadius?: number,
 ): { points: Point[][]; confidence: number[][] } {
   const fine = images.shape[2];
+  const mid = (crop - 1) / 2;
   const points: Point[][] = [];
   const confidence: number[][] = [];
   const M = images.shape[0];
@@ -176,7 +189,14 @@ export function predictCrops(
       .slice(s, s + n)
       .map((row) => row.map((c) => centredCrop(c ?? { x: (fine - 1) / 2, y: (fine - 1) / 2 })));
     const out = noGrad(() => tidy(() => net.forward(cutCrops(images.narrow(0, s, n), draws, crop))));
-    const v = voteLandmarks(out, net.landmarks, radius);
+    const prior =
+      searchRadius === undefined
+        ? undefined
+        : {
+            points: draws.map((row) => row.map(() => ({ x: mid, y: mid }))),
+            radius: searchRadius * crop,
+          };
+    const v = voteLandmarks(out, net.landmarks, radius, prior);
     out.dispose();
     v.points.forEach((row, b) => points.push(row.map((u, j) => fromCrop(u, draws[b][j], crop))));
     confidence.push(...v.confidence);

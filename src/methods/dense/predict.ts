@@ -216,6 +216,8 @@ export class DensePredictor {
       coarse?: (Point | null)[][];
       /** Crop passes (crops.passes when absent). */
       passes?: number;
+      /** The crop's search disk, a fraction of its side (crops.searchRadius when absent; null: none). */
+      searchRadius?: number | null;
     } = {},
   ): Promise<Located[]> {
     const batch = opts.batch ?? 4;
@@ -244,7 +246,12 @@ export class DensePredictor {
       const sq = (await loader.next())!;
       const mine = answers?.slice(k * batch, k * batch + sq.length);
       const r = crops
-        ? this.predictCropped(sq, mine!, opts.passes ?? crops.passes ?? 1)
+        ? this.predictCropped(
+            sq,
+            mine!,
+            opts.passes ?? crops.passes ?? 1,
+            opts.searchRadius === undefined ? crops.searchRadius : (opts.searchRadius ?? undefined),
+          )
         : this.predictSquares(sq, mine ? priorOnGrid(mine, sq, S, frac) : undefined);
       sq.forEach((s, i) =>
         out.push({
@@ -266,6 +273,7 @@ export class DensePredictor {
     squares: SquareImage[],
     answers: (Point | null)[][],
     passes: number,
+    searchRadius: number | undefined,
   ): { points: Point[][]; confidence: number[][] } {
     const c = this.config.dense;
     const F = c.crops!.fineSize;
@@ -274,10 +282,12 @@ export class DensePredictor {
     );
     return this.byPart(squares, F, (x, net, landmarks) => {
       let own: (Point | null)[][] = centers.map((row) => landmarks.map((j) => row[j]));
-      let v = predictCrops(net, x, own, c.size, c.radiusFrac * c.size);
+      const search = (centres: (Point | null)[][]) =>
+        predictCrops(net, x, centres, c.size, c.radiusFrac * c.size, 4, searchRadius);
+      let v = search(own);
       for (let pass = 1; pass < passes; pass++) {
         own = v.points;
-        v = predictCrops(net, x, own, c.size, c.radiusFrac * c.size);
+        v = search(own);
       }
       return v;
     });
@@ -322,7 +332,11 @@ export class DensePredictor {
         template: this.template.id,
         ...(this.config.dense.crops
           ? {
-              search: `each landmark's crop around stage 1's answer (${this.config.dense.size} px at ${this.config.dense.crops.fineSize} px)`,
+              search: `each landmark's crop around stage 1's answer (${this.config.dense.size} px at ${this.config.dense.crops.fineSize} px${
+                this.config.dense.crops.searchRadius === undefined
+                  ? ''
+                  : `, votes within ${this.config.dense.crops.searchRadius} × crop of its centre`
+              })`,
             }
           : {}),
         ...(frac > 0 ? { votesWithin: `${frac} × grid of stage 1's answer` } : {}),

@@ -4,7 +4,46 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Tensor } from '../../../src/engine';
-import { centredCrop, cutCrops, fromCrop, toCrop, type CropDraw } from '../../../src/methods/dense/crops';
+import {
+  centredCrop,
+  cutCrops,
+  fromCrop,
+  predictCrops,
+  toCrop,
+  type CropDraw,
+} from '../../../src/methods/dense/crops';
+import type { DenseLandmarkNet } from '../../../src/methods/dense/nets';
+
+/**
+ * A stand-in network for one landmark: whatever the crop, a strong heatmap peak at crop pixel
+ * `far` and a weaker one at `near`. Each peak is three pixels in a row whose offsets all point at
+ * its middle, so a vote of the top three pixels lands exactly on one peak.
+ */
+function twoPeaks(
+  W: number,
+  far: { x: number; y: number },
+  near: { x: number; y: number },
+): DenseLandmarkNet {
+  const forward = (x: Tensor): Tensor => {
+    const B = x.shape[0];
+    const a = new Float32Array(B * 3 * W * W);
+    for (let b = 0; b < B; b++) {
+      const heat = b * 3 * W * W;
+      const offX = heat + W * W;
+      a.fill(-20, heat, offX);
+      for (const [p, logit] of [
+        [far, 10],
+        [near, 5],
+      ] as const)
+        for (const d of [-1, 0, 1]) {
+          a[heat + p.y * W + p.x + d] = logit;
+          a[offX + p.y * W + p.x + d] = -d;
+        }
+    }
+    return Tensor.from(a, [B, 3, W, W]);
+  };
+  return { landmarks: 1, forward } as unknown as DenseLandmarkNet;
+}
 
 /** A (1,1,S,S) image, 0 except a 3×3 bright square centred on each point. */
 function dots(S: number, points: { x: number; y: number }[]): Tensor {
@@ -65,5 +104,24 @@ describe('landmark crops', () => {
     const crops = cutCrops(img, [[centredCrop({ x: -200, y: -200 })]], 16);
     expect(crops.max().item()).toBe(0);
     crops.dispose();
+  });
+
+  it('votes only within the search disk around the crop centre when one is given', () => {
+    const W = 32;
+    // Crop centre (W - 1) / 2 = 15.5: the strong peak sits in a corner, 17.7 px away; the weak one 2.1 px.
+    const net = twoPeaks(W, { x: 28, y: 28 }, { x: 17, y: 17 });
+    const image = Tensor.zeros([1, 1, 96, 96]);
+    const centre = { x: 48, y: 40 };
+    const whole = predictCrops(net, image, [[centre]], W, 1);
+    const disk = predictCrops(net, image, [[centre]], W, 1, 4, 0.4);
+    // fromCrop: fine-grid point = centre + (u - 15.5)
+    expect(whole.points[0][0].x).toBeCloseTo(centre.x + 12.5, 4);
+    expect(whole.points[0][0].y).toBeCloseTo(centre.y + 12.5, 4);
+    expect(disk.points[0][0].x).toBeCloseTo(centre.x + 1.5, 4);
+    expect(disk.points[0][0].y).toBeCloseTo(centre.y + 1.5, 4);
+    // A disk wide enough for both peaks changes nothing.
+    const wide = predictCrops(net, image, [[centre]], W, 1, 4, 0.6);
+    expect(wide.points[0][0]).toEqual(whole.points[0][0]);
+    image.dispose();
   });
 });
