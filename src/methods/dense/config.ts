@@ -225,6 +225,10 @@ export function validateDense(c: DenseConfig): void {
     bad(`dense.crops.fineSize ${crops.fineSize} must be at least the crop side dense.size ${c.dense.size}`);
   if (crops && !(crops.jitter >= 0 && crops.jitter < 0.5))
     bad(`dense.crops.jitter ${crops.jitter} must be in [0, 0.5): the label must stay inside its crop`);
+  if (crops?.searchRadius !== undefined && !(crops.searchRadius > 0))
+    bad(
+      `dense.crops.searchRadius ${crops.searchRadius} must be > 0 (a fraction of the crop side; leave it out to search the whole crop)`,
+    );
   if (c.dense.iterations < 0) bad('dense.iterations must be >= 0');
   if (c.dense.batchPseudo < 0 || c.dense.templateCopies < 0) bad('batch counts must be >= 0');
   if (c.dense.refresh && !(c.dense.refresh.every >= 1)) bad('dense.refresh.every must be >= 1');
