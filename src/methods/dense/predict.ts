@@ -224,6 +224,8 @@ export class DensePredictor {
     const crops = this.config.dense.crops;
     const S = crops?.fineSize ?? this.config.dense.size;
     const frac = opts.stage1PriorFrac ?? 0;
+    // null asks for the whole crop even where the run's config has a disk.
+    const searchRadius = opts.searchRadius === null ? undefined : (opts.searchRadius ?? crops?.searchRadius);
     if (crops && frac > 0)
       throw new Error(
         `run ${this.runDir} searches each landmark's crop around stage 1's answer (the cascade form): a stage-1 prior applies to whole-image runs only`,
@@ -246,12 +248,7 @@ export class DensePredictor {
       const sq = (await loader.next())!;
       const mine = answers?.slice(k * batch, k * batch + sq.length);
       const r = crops
-        ? this.predictCropped(
-            sq,
-            mine!,
-            opts.passes ?? crops.passes ?? 1,
-            opts.searchRadius === undefined ? crops.searchRadius : (opts.searchRadius ?? undefined),
-          )
+        ? this.predictCropped(sq, mine!, opts.passes ?? crops.passes ?? 1, searchRadius)
         : this.predictSquares(sq, mine ? priorOnGrid(mine, sq, S, frac) : undefined);
       sq.forEach((s, i) =>
         out.push({
@@ -307,6 +304,7 @@ export class DensePredictor {
     } = {},
   ): Promise<AnnotationSet> {
     const frac = opts.stage1PriorFrac ?? 0;
+    const crops = this.config.dense.crops;
     const located = await this.locate(images, opts);
     const ids = this.template.landmarkSet.landmarks.map((l) => l.id);
     const missing = this.template.landmarks.map((p) => p === null);
@@ -330,12 +328,12 @@ export class DensePredictor {
         seed: this.config.seed,
         preset: this.config.preset,
         template: this.template.id,
-        ...(this.config.dense.crops
+        ...(crops
           ? {
-              search: `each landmark's crop around stage 1's answer (${this.config.dense.size} px at ${this.config.dense.crops.fineSize} px${
-                this.config.dense.crops.searchRadius === undefined
+              search: `each landmark's crop around stage 1's answer (${this.config.dense.size} px at ${crops.fineSize} px${
+                crops.searchRadius === undefined
                   ? ''
-                  : `, votes within ${this.config.dense.crops.searchRadius} × crop of its centre`
+                  : `, votes within ${crops.searchRadius} × crop of its centre`
               })`,
             }
           : {}),
