@@ -9,6 +9,9 @@
  *   search    (dense run) votes only within r × crop of the crop's centre (crops.searchRadius), and
  *             over the whole crop; --values r (0.35,0.4,0.45,0.5)
  *   centre    (dense run) crops centred on CC2D stage 1's answer, then on its stage 2's
+ *   shape     (dense run) the shape check (crops.shapeCheck): answers further than f × crop from
+ *             where the run's shape model puts them searched again; --values f (0.15,0.2,0.25),
+ *             --modes the model's modes (3)
  *   shift     (dense run) crop-shift averaging: the crop centre moved by 0 and ±r crop on each
  *             axis, per-axis median and mean of the five answers; --values r (0.15)
  *   f2move    (f2 run) the fine stage's move limit, crop pixels; --values limits (0,3,6,10,20)
@@ -38,7 +41,7 @@ import type { ImageRef } from '../src/runs/imageStack';
 import { datasetRef } from '../src/runs/oneShot';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CHECKS = ['passes', 'search', 'centre', 'shift', 'f2move', 'f2blend', 'f2offset'] as const;
+const CHECKS = ['passes', 'search', 'centre', 'shape', 'shift', 'f2move', 'f2blend', 'f2offset'] as const;
 type Check = (typeof CHECKS)[number];
 const { values: a } = parseArgs({
   options: {
@@ -47,6 +50,7 @@ const { values: a } = parseArgs({
     values: { type: 'string' },
     data: { type: 'string', default: path.resolve(repo, '..', 'shared', 'isbi2015') },
     threads: { type: 'string' },
+    modes: { type: 'string', default: '3' },
   },
 });
 function fail(msg: string): never {
@@ -101,7 +105,13 @@ async function cc2dAnswers(stage: 1 | 2): Promise<(Point | null)[][]> {
 }
 
 console.log(`${check} on ${runDir}, development set ${dev.map((d) => d.id).join(', ')}`);
-if (check === 'passes' || check === 'search' || check === 'centre' || check === 'shift') {
+if (
+  check === 'passes' ||
+  check === 'search' ||
+  check === 'centre' ||
+  check === 'shape' ||
+  check === 'shift'
+) {
   const p = DensePredictor.load(runDir, { methods: ['sla', 'atd', 'adapter', 'f2'] });
   const crops = p.config.dense.crops;
   if (!crops) fail(`${runDir} is a whole-image run: the ${check} check is about crops`);
@@ -115,6 +125,14 @@ if (check === 'passes' || check === 'search' || check === 'centre' || check === 
         show(
           `votes within ${r} × crop of its centre`,
           pointsOf(await p.locate(devRefs, { searchRadius: r })),
+        );
+    } else if (check === 'shape') {
+      const modes = Number(a.modes);
+      show('no shape check', pointsOf(await p.locate(devRefs, { shapeCheck: null })));
+      for (const flag of values('0.15,0.2,0.25'))
+        show(
+          `shape check, ${modes} modes, flag ${flag} × crop`,
+          pointsOf(await p.locate(devRefs, { shapeCheck: { modes, flag } })),
         );
     } else if (check === 'centre') {
       for (const stage of [1, 2] as const)

@@ -15,6 +15,7 @@ import { F, Tensor, noGrad, random, tidy } from '../../engine';
 import type { Point } from '../../data/types';
 import { voteLandmarks } from '../shared/vote';
 import type { DenseLandmarkNet } from './nets';
+import type { ShapeCheckConfig } from './shapeCheck';
 
 /** The crop input of a dense stage (null: the stage sees the whole image at `size`). */
 export interface CropInput {
@@ -37,6 +38,11 @@ export interface CropInput {
    * landmarks least; a radius of `jitter` is the square's inscribed disk. Absent: the whole crop.
    */
   searchRadius?: number;
+  /**
+   * Prediction only: answers far from where the other landmarks put them are searched again around
+   * that position (dense/shapeCheck.ts). Absent: none.
+   */
+  shapeCheck?: ShapeCheckConfig;
 }
 
 /** One crop's placement and intensity jitter. */

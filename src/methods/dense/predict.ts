@@ -23,6 +23,13 @@ import { buildDenseNet, type DenseLandmarkNet } from './nets';
 import { denseStageOf } from './config';
 import { partLandmarks, partStage, stage1RunOf } from './run';
 import { predictCrops } from './crops';
+import {
+  checkShape,
+  loadRunShapeModel,
+  settleChecked,
+  type RunShapeModel,
+  type ShapeCheckConfig,
+} from './shapeCheck';
 
 /**
  * Stage 1's answers (original pixels) on `images`, from the CC2D stage 1 a dense run was trained
@@ -105,11 +112,13 @@ export interface Located {
 }
 
 export class DensePredictor {
+  private readonly shapeModels = new Map<number, RunShapeModel | null>();
+
   private constructor(
     readonly runDir: string,
     readonly config: DenseConfig,
     readonly template: TemplateRecord,
-    private readonly nets: { net: DenseLandmarkNet; landmarks: number[] }[],
+    private readonly nets: { net: DenseLandmarkNet; landmarks: number[]; stage: string }[],
     readonly methodName: string,
   ) {}
 
@@ -139,7 +148,7 @@ export class DensePredictor {
     const method = opts.level?.stage ?? denseStageOf(config.method);
     const nets = finishedParts(layout, method, n).map(({ stage, landmarks }) => {
       const net = buildDenseNet(config.dense.net, landmarks.length, config.device);
-      return { net: loadModelWeights(net, layout.finalCheckpoint(stage), config.device), landmarks };
+      return { net: loadModelWeights(net, layout.finalCheckpoint(stage), config.device), landmarks, stage };
     });
     return new DensePredictor(runDir, config, rec, nets, method);
   }
@@ -218,6 +227,8 @@ export class DensePredictor {
       passes?: number;
       /** The crop's search disk, a fraction of its side (crops.searchRadius when absent; null: none). */
       searchRadius?: number | null;
+      /** The shape check (crops.shapeCheck when absent; null: none). */
+      shapeCheck?: ShapeCheckConfig | null;
     } = {},
   ): Promise<Located[]> {
     const batch = opts.batch ?? 4;
@@ -226,6 +237,8 @@ export class DensePredictor {
     const frac = opts.stage1PriorFrac ?? 0;
     // null asks for the whole crop even where the run's config has a disk.
     const searchRadius = opts.searchRadius === null ? undefined : (opts.searchRadius ?? crops?.searchRadius);
+    const shapeCheck = opts.shapeCheck === null ? undefined : (opts.shapeCheck ?? crops?.shapeCheck);
+    const shape = shapeCheck && this.shapeModel(shapeCheck.modes);
     if (crops && frac > 0)
       throw new Error(
         `run ${this.runDir} searches each landmark's crop around stage 1's answer (the cascade form): a stage-1 prior applies to whole-image runs only`,
@@ -248,7 +261,13 @@ export class DensePredictor {
       const sq = (await loader.next())!;
       const mine = answers?.slice(k * batch, k * batch + sq.length);
       const r = crops
-        ? this.predictCropped(sq, mine!, opts.passes ?? crops.passes ?? 1, searchRadius)
+        ? this.predictCropped(
+            sq,
+            mine!,
+            opts.passes ?? crops.passes ?? 1,
+            searchRadius,
+            shape ? { shape, flag: shapeCheck.flag } : undefined,
+          )
         : this.predictSquares(sq, mine ? priorOnGrid(mine, sq, S, frac) : undefined);
       sq.forEach((s, i) =>
         out.push({
@@ -263,31 +282,59 @@ export class DensePredictor {
   }
 
   /**
+   * The run's shape model with `modes` modes (dense/shapeCheck.ts), built once; null when the run
+   * has no final training labels (stopped early, or trained before they were saved).
+   */
+  private shapeModel(modes: number): RunShapeModel | null {
+    if (!this.shapeModels.has(modes))
+      this.shapeModels.set(
+        modes,
+        loadRunShapeModel(
+          new RunLayout(this.runDir),
+          this.nets.map((n) => n.stage),
+          this.template.landmarks.length,
+          modes,
+        ),
+      );
+    return this.shapeModels.get(modes)!;
+  }
+
+  /**
    * Each landmark searched in its crop around stage 1's answer (points on the fine grid); each
-   * later pass re-centres the crops on the previous pass's answers.
+   * later pass re-centres the crops on the previous pass's answers; then the shape check, if any.
    */
   private predictCropped(
     squares: SquareImage[],
     answers: (Point | null)[][],
     passes: number,
     searchRadius: number | undefined,
+    shape?: { shape: RunShapeModel; flag: number },
   ): { points: Point[][]; confidence: number[][] } {
     const c = this.config.dense;
     const F = c.crops!.fineSize;
     const centers = squares.map((s, i) =>
       answers[i].map((p) => (p ? toGrid(p, s.width, s.height, F) : null)),
     );
-    return this.byPart(squares, F, (x, net, landmarks) => {
-      let own: (Point | null)[][] = centers.map((row) => landmarks.map((j) => row[j]));
-      const search = (centres: (Point | null)[][]) =>
-        predictCrops(net, x, centres, c.size, c.radiusFrac * c.size, 4, searchRadius);
-      let v = search(own);
-      for (let pass = 1; pass < passes; pass++) {
-        own = v.points;
-        v = search(own);
-      }
-      return v;
-    });
+    const search = (centres: (Point | null)[][]) =>
+      this.byPart(squares, F, (x, net, landmarks) =>
+        predictCrops(
+          net,
+          x,
+          centres.map((row) => landmarks.map((j) => row[j])),
+          c.size,
+          c.radiusFrac * c.size,
+          4,
+          searchRadius,
+        ),
+      );
+    let v = search(centers);
+    for (let pass = 1; pass < passes; pass++) v = search(v.points);
+    if (!shape) return v;
+    const checks = v.points.map((row) => checkShape(shape.shape, row, shape.flag * c.size));
+    if (!checks.some((k) => k.flagged.some(Boolean))) return v;
+    // Every crop of the batch again, centred on the expected positions; only flagged answers change.
+    const again = search(checks.map((k, i) => k.expected.map((e, j) => e ?? v.points[i][j])));
+    return settleChecked(v, checks, again);
   }
 
   /** Predictions in original pixels with per-landmark confidence. */
