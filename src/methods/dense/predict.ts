@@ -21,7 +21,7 @@ import { loadTemplate, type TemplateRecord } from '../cc2d/template';
 import type { DenseConfig, DenseStageConfig } from './config';
 import { buildDenseNet, type DenseLandmarkNet } from './nets';
 import { denseStageOf } from './config';
-import { partLandmarks, partStage, stage1RunOf } from './run';
+import { FINAL_LABELS, partLandmarks, partStage, stage1RunOf } from './run';
 import { predictCrops } from './crops';
 import {
   checkShape,
@@ -382,6 +382,13 @@ export class DensePredictor {
                   ? ''
                   : `, votes within ${crops.searchRadius} × crop of its centre`
               })`,
+            }
+          : {}),
+        ...(crops?.shapeCheck
+          ? {
+              shapeCheck: this.shapeModel(crops.shapeCheck.modes)
+                ? `answers over ${crops.shapeCheck.flag} × crop from a ${crops.shapeCheck.modes}-mode shape model of the run's training labels searched again there`
+                : `none: the run has no final training labels (${FINAL_LABELS}) to build its shape model from`,
             }
           : {}),
         ...(frac > 0 ? { votesWithin: `${frac} × grid of stage 1's answer` } : {}),
