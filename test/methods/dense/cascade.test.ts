@@ -35,6 +35,11 @@ describe('dense methods, cascade form (crops around the previous estimate)', () 
       const p = DensePredictor.load(inp.runDir);
       const coarse = coarseAnswers();
       const pred = await p.predict(fx.refs, { coarse });
+      // Three landmarks leave a similarity-aligned shape almost no freedom to disagree in: such a
+      // run has no shape model, and asking for the check changes no answer.
+      const plain = await p.locate(fx.refs, { coarse, shapeCheck: null });
+      const checked = await p.locate(fx.refs, { coarse, shapeCheck: { modes: 1, flag: 0.01 } });
+      expect(checked.map((l) => l.points)).toEqual(plain.map((l) => l.points));
       p.dispose();
       expect(String(pred.meta?.search)).toMatch(/crop around stage 1/);
       // A 32-px crop at 128 px covers ±8 image pixels around the coarse answer (+ the vote's reach).
