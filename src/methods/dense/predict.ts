@@ -27,6 +27,7 @@ import {
   checkShape,
   loadRunShapeModel,
   settleChecked,
+  type CropAnswers,
   type RunShapeModel,
   type ShapeCheckConfig,
 } from './shapeCheck';
@@ -309,7 +310,7 @@ export class DensePredictor {
     passes: number,
     searchRadius: number | undefined,
     shape?: { shape: RunShapeModel; flag: number },
-  ): { points: Point[][]; confidence: number[][] } {
+  ): CropAnswers {
     const c = this.config.dense;
     const F = c.crops!.fineSize;
     const centers = squares.map((s, i) =>

@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Point } from '../../data/types';
 import { readRunConfig } from '../../runs/config';
 import type { OneShotRunInput } from '../../runs/oneShot';
 import { RunLayout } from '../../runs/layout';
@@ -18,6 +19,16 @@ import { stage1PseudoLabelsOf } from './stage1';
 export const CC2D_SUBDIR = 'cc2d';
 export const INFER_PL = 'pseudo-labels.json';
 export const FINAL_LABELS = 'labels-final.json';
+
+/** A dense stage's labels file (INFER_PL, FINAL_LABELS): grid points per image per trained landmark. */
+export interface DenseLabelsFile {
+  ids: string[];
+  /** The grid the points are on (the crops' fine grid in the cascade form). */
+  size: number;
+  /** Landmarks (0-based) of this stage or part, in the order of each row of `points`. */
+  landmarks: number[];
+  points: (Point | null)[][];
+}
 
 /** Where a dense or f2 run's CC2D stage 1 lives: the run it reused (config.json's stage1Run), else its own cc2d/. */
 export function stage1RunOf(runDir: string): string {

@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import type { Point } from '../../data/types';
 import { RunLayout } from '../../runs/layout';
 import { ShapeModel } from '../shared/shapeModel';
-import { FINAL_LABELS } from './run';
+import { FINAL_LABELS, type DenseLabelsFile } from './run';
 
 export interface ShapeCheckConfig {
   /** Modes of the point distribution model (3 at quick: the main variations of pose-free shape). */
@@ -27,13 +27,6 @@ export interface RunShapeModel {
   model: ShapeModel;
   /** Landmarks (0-based) the model covers, in its order. */
   landmarks: number[];
-}
-
-interface LabelsFile {
-  ids: string[];
-  size: number;
-  landmarks: number[];
-  points: (Point | null)[][];
 }
 
 /**
@@ -50,9 +43,9 @@ export function loadRunShapeModel(
   for (const stage of stages) {
     const file = layout.artefact(stage, FINAL_LABELS);
     if (!fs.existsSync(file)) return null;
-    let rec: LabelsFile;
+    let rec: DenseLabelsFile;
     try {
-      rec = JSON.parse(fs.readFileSync(file, 'utf8')) as LabelsFile;
+      rec = JSON.parse(fs.readFileSync(file, 'utf8')) as DenseLabelsFile;
     } catch (e) {
       throw new Error(`${file}: not a labels file (${(e as Error).message})`);
     }

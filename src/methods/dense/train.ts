@@ -39,6 +39,7 @@ import {
   partLandmarks,
   stage1PseudoLabels,
   stageName,
+  type DenseLabelsFile,
   type DenseTrainInput,
 } from './run';
 import { landmarkCrops, wholeImages, type SampleSource } from './samples';
@@ -274,7 +275,7 @@ function writeLabels(
   file: string,
   fields: { points: GridLabels; refreshes?: RefreshStats[] },
 ): void {
-  const record = {
+  const record: DenseLabelsFile & { refreshes?: RefreshStats[] } = {
     ids: o.stack.ids,
     size: o.config.dense.crops?.fineSize ?? o.config.dense.size,
     landmarks: o.landmarks,
